@@ -1,0 +1,45 @@
+/* params.h: parameter values validated against a plugin's rs_param_spec table. */
+#ifndef RS_PARAMS_H
+#define RS_PARAMS_H
+
+#include <ruleset/plugin.h>
+
+struct cJSON;
+
+#define RS_MAX_PARAMS 64
+
+struct rs_params {
+    const rs_param_spec *spec; /* the plugin's table */
+    const char *plugin;        /* the plugin's name, for messages */
+    uint32_t n;                /* entries in spec */
+    double num[RS_MAX_PARAMS];       /* REAL, INT, BOOL values */
+    char *str[RS_MAX_PARAMS];        /* CHOICE, STR values (owned) */
+    unsigned char set[RS_MAX_PARAMS]; /* given explicitly (not a default) */
+};
+
+/* Defaults for every entry of `spec`. NULL on out-of-memory. */
+rs_params *rs_params_create(const rs_param_spec *spec, const char *plugin);
+void rs_params_destroy(rs_params *p);
+rs_params *rs_params_clone(const rs_params *p);
+/* Set one value from JSON (number, bool or string). On error writes one line to err and
+ * returns RS_ERR_PARAM: unknown key (with the known ones), wrong type, out of range. */
+rs_status rs_params_set_json(rs_params *p, const char *key, const struct cJSON *value, char *err,
+                             size_t err_size);
+/* Set from text, as in "lr=0.1": numbers, true/false, choices. */
+rs_status rs_params_set_text(rs_params *p, const char *key, const char *text, char *err,
+                             size_t err_size);
+int rs_params_index(const rs_params *p, const char *key); /* -1 if absent */
+/* "lr=0.1,loss=bce" of the explicitly set values, in table order; "" when none. */
+void rs_params_label(const rs_params *p, char *buf, size_t size);
+/* Validate a table itself (loader): names, types, defaults in range. 0 ok, else a message. */
+int rs_param_table_check(const rs_param_spec *spec, char *err, size_t err_size);
+/* Format one value of entry i as text. */
+void rs_params_value_text(const rs_params *p, int i, char *buf, size_t size);
+
+/* The host functions behind host->param_* (abort the job on an undeclared name). */
+double rs_param_real(const rs_params *p, const char *name);
+int64_t rs_param_int(const rs_params *p, const char *name);
+int rs_param_bool(const rs_params *p, const char *name);
+const char *rs_param_str(const rs_params *p, const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+/* ruleset/net.h: the networks the host owns and lends to rules, and the batches tasks fill.
+ *
+ * Layout conventions (ALGORITHMS.md):
+ *   - layers 0..L; a_0 = x; z_l = W_l a_{l-1} + b_l; a_l = f_l(z_l); output a_L.
+ *   - W_l is row-major (n_l, n_{l-1}), out x in.
+ *   - activations and batches are FEATURE-MAJOR: unit i of example b is at [i * n + b], so a
+ *     whole layer over a batch is one (units, n) matrix and every kernel runs along the batch.
+ *
+ * The host allocates one block per network: every layer's W and b lie in `params` (n_params
+ * values, layer by layer, W then b) and their gradients at the same offsets in `grads`, so an
+ * optimizer steps the whole network as one vector.
+ */
+#ifndef RULESET_NET_H
+#define RULESET_NET_H
+
+#include "abi.h"
+
+/* An activation function resolved by the host (descriptor + its parameter values). Opaque:
+ * apply it with host->act_forward / host->act_derivative. */
+typedef struct rs_act rs_act;
+
+typedef enum rs_net_kind {
+    RS_NET_LAYERED = 1,
+    RS_NET_RECURRENT = 2 /* reserved: learnable-adjacency networks */
+} rs_net_kind;
+
+typedef enum rs_loss_kind { /* append only */
+    RS_LOSS_MSE = 0,        /* mean over units and examples of (a_L - y)^2, as torch.nn.MSELoss */
+    RS_LOSS_BCE = 1,        /* mean binary cross-entropy; a_L must lie in (0, 1) */
+    RS_LOSS_SOFTMAX_CE = 2  /* mean over examples of -log softmax(a_L)[class], a_L are logits */
+} rs_loss_kind;
+
+typedef struct rs_layer {
+    uint32_t n_in, n_out;
+    rs_real *w;        /* (n_out, n_in) row-major, inside net->params */
+    rs_real *b;        /* (n_out), or NULL when the layer has no bias */
+    rs_real *dw;       /* (n_out, n_in) gradient, inside net->grads */
+    rs_real *db;       /* (n_out) or NULL */
+    const rs_act *act; /* f_l */
+} rs_layer;
+
+typedef struct rs_net {
+    uint32_t struct_size;
+    uint32_t kind;         /* rs_net_kind */
+    uint32_t n_layers;     /* L: number of weight layers */
+    uint32_t max_batch;    /* the largest n the activation buffers hold */
+    const uint32_t *sizes; /* (L + 1): n_0 (inputs) .. n_L (outputs) */
+    rs_layer *layers;      /* (L): layers[l - 1] maps layer l-1 to layer l */
+    rs_real *params;       /* (n_params): every W and b, layer by layer */
+    rs_real *grads;        /* (n_params): same layout as params */
+    size_t n_params;
+    /* Filled by host->net_forward / net_backward for the last batch of n examples.
+     * z[l], a[l], delta[l] are (sizes[l], n) feature-major; z[0] and delta[0] are NULL;
+     * a[0] is a copy of the input. Valid until the next forward. */
+    rs_real **z;
+    rs_real **a;
+    rs_real **delta;       /* dLoss/dz_l after net_backward */
+    uint32_t n;            /* examples in the last forward */
+} rs_net;
+
+typedef struct rs_batch {
+    uint32_t n;        /* examples */
+    uint32_t n_in;     /* = net->sizes[0] */
+    uint32_t n_out;    /* = net->sizes[L] */
+    uint32_t loss;     /* rs_loss_kind the task is scored with */
+    const rs_real *x;  /* (n_in, n) feature-major */
+    const rs_real *y;  /* (n_out, n) feature-major targets */
+} rs_batch;
+
+#endif

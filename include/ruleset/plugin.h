@@ -1,0 +1,164 @@
+/* ruleset/plugin.h: what a plugin is. The only header a plugin includes.
+ *
+ * A plugin file is a shared object exporting exactly one symbol, rs_plugin_entry. The host calls
+ * it with index 0, 1, 2, ... until it returns NULL; each answer is the head of a descriptor of
+ * one kind (rule, activation, task). One file may hold several plugins (as LADSPA does).
+ *
+ *   #include <ruleset/plugin.h>
+ *
+ *   static const rs_rule_desc my_rule = {
+ *       RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
+ *       .head.name = "sign_sgd", .head.version = "1.0.0",
+ *       .head.summary = "one line", .head.citation = "the paper", .head.params = my_params,
+ *       .create = my_create, .step = my_step, .destroy = my_destroy,
+ *   };
+ *   RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
+ *   {
+ *       (void)host;
+ *       return index == 0 ? &my_rule.head : NULL;
+ *   }
+ *
+ * Contracts (MUST): descriptors, names and parameter tables are static const and live as long
+ * as the file is loaded; a plugin keeps no writable statics (all mutable state lives in what
+ * create returns); a plugin allocates with host->alloc and frees with host->free; arguments are
+ * borrowed for the duration of a call; create either succeeds or leaves *state_out NULL, and
+ * the host calls destroy exactly once per successful create. Optional callbacks are NULL.
+ * See docs/PLUGINS.md for the whole story and the versioning policy.
+ */
+#ifndef RULESET_PLUGIN_H
+#define RULESET_PLUGIN_H
+
+#include "host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rs_kind { RS_KIND_RULE = 1, RS_KIND_ACTIVATION = 2, RS_KIND_TASK = 3 } rs_kind;
+
+/* ---- parameter tables ------------------------------------------------------------------- */
+
+typedef enum rs_param_type { /* append only */
+    RS_PARAM_REAL = 1,   /* def, lo, hi */
+    RS_PARAM_INT = 2,    /* def, lo, hi (whole numbers) */
+    RS_PARAM_BOOL = 3,   /* def is 0 or 1 */
+    RS_PARAM_CHOICE = 4, /* def_str must be one of choices, "a|b|c" */
+    RS_PARAM_STR = 5     /* free text, def_str */
+} rs_param_type;
+
+/* One entry of a plugin's parameter table; the table ends with a zeroed entry. The host
+ * validates every spec against it, fills in defaults, and prints it in `ruleset info`. */
+typedef struct rs_param_spec {
+    const char *name;    /* [a-z0-9_]+ */
+    uint32_t type;       /* rs_param_type */
+    double def;          /* REAL, INT, BOOL default */
+    double lo, hi;       /* REAL, INT: the inclusive valid range */
+    const char *def_str; /* CHOICE, STR default */
+    const char *choices; /* CHOICE: "a|b|c" */
+    const char *help;    /* one line */
+} rs_param_spec;
+
+/* ---- the common head --------------------------------------------------------------------- */
+
+typedef struct rs_plugin_head {
+    uint32_t struct_size;       /* sizeof the whole kind descriptor, as compiled */
+    uint16_t abi_major, abi_minor;
+    uint16_t real_size;         /* sizeof(rs_real) the plugin was built with */
+    uint16_t kind;              /* rs_kind */
+    const char *name;           /* [a-z0-9_]+, unique among loaded plugins */
+    const char *version;        /* the plugin's own version, e.g. "1.0.0" */
+    const char *summary;        /* one line for `ruleset list` */
+    const char *citation;       /* the paper it implements, or NULL */
+    const rs_param_spec *params; /* terminated by a zeroed entry; NULL = no parameters */
+} rs_plugin_head;
+
+/* Fills the fields a plugin author must never type by hand. */
+#define RS_PLUGIN_HEAD(desc_type, kind_value)                         \
+    .head.struct_size = sizeof(desc_type),                            \
+    .head.abi_major = RS_ABI_MAJOR, .head.abi_minor = RS_ABI_MINOR,   \
+    .head.real_size = sizeof(rs_real), .head.kind = (kind_value)
+
+/* ---- rules -------------------------------------------------------------------------------- */
+
+#define RS_MAX_METRICS 8
+
+/* Zeroed by the host before each step. */
+typedef struct rs_step_stats {
+    double loss;                     /* training loss on the batch, if the rule computed it */
+    uint32_t has_loss;               /* non-zero when loss is set */
+    uint32_t n_metrics;              /* how many of metrics[] are set, in metric_names order */
+    double metrics[RS_MAX_METRICS];  /* e.g. energy, relaxation iterations */
+} rs_step_stats;
+
+/* What the rule is told about the task it will learn. */
+typedef struct rs_task_info {
+    uint32_t struct_size;
+    uint32_t n_in, n_out;
+    uint32_t n_full;   /* size of the task's finite example set (a truth table); 0 = unbounded */
+    uint32_t loss;     /* rs_loss_kind the task is scored with */
+    rs_real lo, hi;    /* the target coding: {0,1} gives 0, 1; {-1,+1} gives -1, 1 */
+} rs_task_info;
+
+typedef struct rs_rule_desc {
+    rs_plugin_head head;
+    /* Extra per-step metrics the rule reports (NULL-terminated, at most RS_MAX_METRICS), or
+     * NULL. They become columns of curves.tsv. */
+    const char *const *metric_names;
+    /* required (since 1.0) */
+    rs_status (*create)(const rs_host *host, rs_ctx *ctx, const rs_params *params,
+                        const rs_net *net, const rs_task_info *task, void **state_out);
+    /* One learning step on a batch; the rule changes net's weights in place. */
+    rs_status (*step)(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                      rs_step_stats *stats_out);
+    void (*destroy)(void *state, rs_ctx *ctx); /* state may be NULL */
+    /* optional (since 1.0): the network's answer to x (n_0, n) into out (n_L, n) when it is
+     * not the plain feedforward pass (e.g. the free phase of an energy-based network). NULL =
+     * host->net_forward. MUST NOT use any target. */
+    rs_status (*predict)(void *state, rs_ctx *ctx, rs_net *net, const rs_real *x, uint32_t n,
+                         rs_real *out);
+} rs_rule_desc;
+
+/* ---- activations ------------------------------------------------------------------------ */
+
+typedef struct rs_activation_desc {
+    rs_plugin_head head;
+    /* y = f(x) over n values (y may alias x). p: the activation's REAL parameters, in table
+     * order (e.g. leaky_relu's slope). Required. */
+    void (*forward)(const rs_real *x, rs_real *y, size_t n, const rs_real *p);
+    /* dy = f'(x), given x and y = f(x). Required. */
+    void (*derivative)(const rs_real *x, const rs_real *y, rs_real *dy, size_t n,
+                       const rs_real *p);
+} rs_activation_desc;
+
+/* ---- tasks -------------------------------------------------------------------------------- */
+
+typedef struct rs_task_desc {
+    rs_plugin_head head;
+    /* required (since 1.0) */
+    rs_status (*create)(const rs_host *host, rs_ctx *ctx, const rs_params *params,
+                        rs_task_info *info_out, void **state_out);
+    /* Fill x (n_in, n) and y (n_out, n) with a training batch of n examples. When the task is
+     * finite and n == info.n_full, the batch is the whole set in order; otherwise examples are
+     * drawn with the job's random stream. */
+    rs_status (*batch)(void *state, rs_ctx *ctx, uint32_t n, rs_real *x, rs_real *y);
+    /* The fixed evaluation set: task-owned arrays, (n_in, n) and (n_out, n), valid until
+     * destroy. */
+    rs_status (*eval_set)(void *state, rs_ctx *ctx, const rs_real **x, const rs_real **y,
+                          uint32_t *n);
+    /* Non-zero when pred (n_out, n) on the evaluation set counts as solved; loss is the
+     * evaluation loss the host computed. */
+    int (*solved)(void *state, const rs_real *pred, const rs_real *y, uint32_t n, double loss);
+    void (*destroy)(void *state, rs_ctx *ctx);
+} rs_task_desc;
+
+/* ---- the one exported symbol -------------------------------------------------------------- */
+
+typedef const rs_plugin_head *(*rs_plugin_entry_fn)(const rs_host *host, uint32_t index);
+
+RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
