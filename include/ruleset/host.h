@@ -55,8 +55,8 @@ typedef struct rs_host {
     void (*rng_fill_normal)(rs_ctx *ctx, rs_real *dst, size_t n, rs_real mean, rs_real sd);
 
     /* ---- parameters, already validated against the plugin's table (since 1.0) ----------- */
-    /* Asking for a name the table does not declare is a bug in the plugin: the host aborts the
-     * job with RS_ERR_INTERNAL. Strings are host-owned and live as long as `p`. */
+    /* Asking for a name the table does not declare is a bug in the plugin: the host prints it
+     * and answers NaN, 0 or "". Strings are host-owned and live as long as `p`. */
     double (*param_real)(const rs_params *p, const char *name);
     int64_t (*param_int)(const rs_params *p, const char *name);
     int (*param_bool)(const rs_params *p, const char *name);

@@ -1,0 +1,25 @@
+/* act.h: activation functions resolved from text ("relu", "leaky_relu:slope=0.2") into an
+ * activation plugin plus its parameter values. */
+#ifndef RS_ACT_H
+#define RS_ACT_H
+
+#include <ruleset/plugin.h>
+
+#include "registry.h"
+
+struct rs_act {
+    const rs_activation_desc *desc;
+    rs_real p[64];   /* REAL parameters in table order */
+    char label[192]; /* as written, normalised */
+};
+
+/* NULL on error, with one line in err (unknown activation with the known ones, bad param). */
+rs_act *rs_act_create(const rs_registry *reg, const char *text, char *err, size_t err_size);
+void rs_act_destroy(rs_act *act);
+
+void rs_act_forward(const rs_act *act, const rs_real *x, rs_real *y, size_t n);
+void rs_act_derivative(const rs_act *act, const rs_real *x, const rs_real *y, rs_real *dy,
+                       size_t n);
+const char *rs_act_name(const rs_act *act);
+
+#endif

@@ -1,0 +1,85 @@
+/* host.c: the one rs_host table handed to every plugin: thin wrappers over the core. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "act.h"
+#include "ctx.h"
+#include "kernels.h"
+#include "network.h"
+#include "optim.h"
+#include "params.h"
+
+static void host_log(rs_ctx *ctx, int level, const char *fmt, ...) RS_PRINTF(3, 4);
+static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
+{
+    if (ctx && level > ctx->log_level)
+        return;
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    fprintf(stderr, "ruleset: %s%s%s: ", ctx && ctx->who ? ctx->who : "",
+            ctx && ctx->who ? ": " : "", names[level < 0 ? 0 : level > 3 ? 3 : level]);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static uint64_t host_rng_u64(rs_ctx *ctx) { return rs_rng_u64(&ctx->rng); }
+static double host_rng_uniform(rs_ctx *ctx) { return rs_rng_uniform(&ctx->rng); }
+static double host_rng_normal(rs_ctx *ctx) { return rs_rng_normal(&ctx->rng); }
+static void host_fill_uniform(rs_ctx *ctx, rs_real *dst, size_t n, rs_real lo, rs_real hi)
+{
+    rs_rng_fill_uniform(&ctx->rng, dst, n, lo, hi);
+}
+static void host_fill_normal(rs_ctx *ctx, rs_real *dst, size_t n, rs_real mean, rs_real sd)
+{
+    rs_rng_fill_normal(&ctx->rng, dst, n, mean, sd);
+}
+
+static rs_status host_net_forward(rs_ctx *ctx, rs_net *net, const rs_real *x, uint32_t n)
+{
+    rs_status st = rs_net_forward(net, x, n);
+    if (st != RS_OK)
+        return rs_fail(ctx, st, "forward pass of %u examples, more than the network's batch "
+                                "capacity %u", n, net->max_batch);
+    return RS_OK;
+}
+
+static rs_status host_net_backward(rs_ctx *ctx, rs_net *net, const rs_real *d_out)
+{
+    (void)ctx;
+    return rs_net_backward(net, d_out);
+}
+
+static const rs_host host_table = {
+    .struct_size = sizeof(rs_host),
+    .abi_major = RS_ABI_MAJOR,
+    .abi_minor = RS_ABI_MINOR,
+    .alloc = rs_alloc,
+    .free = rs_free,
+    .fail = rs_fail,
+    .log = host_log,
+    .status_str = rs_status_str,
+    .rng_u64 = host_rng_u64,
+    .rng_uniform = host_rng_uniform,
+    .rng_normal = host_rng_normal,
+    .rng_fill_uniform = host_fill_uniform,
+    .rng_fill_normal = host_fill_normal,
+    .param_real = rs_param_real,
+    .param_int = rs_param_int,
+    .param_bool = rs_param_bool,
+    .param_str = rs_param_str,
+    .gemm = rs_gemm,
+    .axpy = rs_axpy,
+    .act_forward = rs_act_forward,
+    .act_derivative = rs_act_derivative,
+    .act_name = rs_act_name,
+    .net_forward = host_net_forward,
+    .net_backward = host_net_backward,
+    .loss = rs_loss,
+    .optim_create = rs_optim_create,
+    .optim_step = rs_optim_step,
+    .optim_destroy = rs_optim_destroy,
+};
+
+const rs_host *rs_host_get(void) { return &host_table; }

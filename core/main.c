@@ -1,0 +1,42 @@
+/* main.c: the ruleset command line: argument dispatch only. */
+#include <cblas.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+static const char help[] =
+    "ruleset " RS_VERSION ": compare learning rules on small networks\n"
+    "\n"
+    "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
+    "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset list                          every plugin found, and every file refused\n"
+    "  ruleset info NAME                     a plugin's parameters\n"
+    "  ruleset check-plugin FILE.so          validate a plugin file\n"
+    "\n"
+    "Every command takes --plugin FILE.so and --plugin-dir DIR; $RULESET_PLUGIN_PATH adds more.\n"
+    "Exit codes: 0 ok, 1 some jobs failed, 2 bad input, 3 internal or I/O error, 130 interrupted.\n";
+
+int main(int argc, char **argv)
+{
+    /* Parallelism is across jobs; a threaded BLAS inside a job would only fight for cores
+     * (and sums split differently by thread count would break determinism). */
+    openblas_set_num_threads(1);
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? RS_EXIT_INPUT : RS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("ruleset %s (plugin ABI %d.%d)\n", RS_VERSION, RS_ABI_MAJOR, RS_ABI_MINOR);
+        return RS_EXIT_OK;
+    }
+    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
+        { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ruleset: unknown command '%s'\n\n%s", argv[1], help);
+    return RS_EXIT_INPUT;
+}

@@ -1,0 +1,70 @@
+/* runner.h: turn a spec into jobs (rules x tasks x networks x replicates), run them on a pool
+ * of threads, journal each finished job, and keep every result. Every job draws from its own
+ * streams derived from the seed and its labels, so numbers never depend on thread count or on
+ * which other rules share the spec. */
+#ifndef RS_RUNNER_H
+#define RS_RUNNER_H
+
+#include <signal.h>
+
+#include "spec.h"
+
+typedef struct rs_point {
+    uint32_t step;
+    double loss, acc;
+    double metrics[RS_MAX_METRICS];
+} rs_point;
+
+typedef enum rs_job_status {
+    RS_JOB_PENDING = 0,
+    RS_JOB_OK = 1,
+    RS_JOB_DIVERGED = 2, /* NaN or Inf: counted unsolved, the run goes on */
+    RS_JOB_FAILED = 3    /* the plugin returned an error */
+} rs_job_status;
+
+typedef struct rs_job_result {
+    int status;
+    int solved;           /* at the final evaluation */
+    long steps_to_solve;  /* first evaluation step at which it was solved; -1 never */
+    double final_loss, final_acc, us_per_step;
+    uint32_t n_points, n_metrics;
+    rs_point *points;
+    char message[512];
+} rs_job_result;
+
+typedef struct rs_task_meta {      /* what planning learned of each task */
+    rs_task_info info;
+} rs_task_meta;
+
+typedef struct rs_run {
+    rs_spec *spec;
+    const rs_registry *reg;
+    size_t n_jobs;
+    rs_job_result *results;        /* (n_jobs), in job order */
+    rs_task_meta *tasks;           /* (spec->n_tasks) */
+    char dir[4096];
+    int threads, quiet, progress;
+    long steps_override, replicates_override;
+    volatile sig_atomic_t *interrupted;
+    char io_error[1024];           /* the first journal write failure */
+    size_t n_resumed;
+} rs_run;
+
+/* Fill run->tasks by creating every task once; check networks and batches against them.
+ * Non-zero with one line in err on a problem (exit code 2). */
+int rs_run_plan(rs_run *run, char *err, size_t err_size);
+/* Job i's coordinates. */
+void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
+                   size_t *rep);
+void rs_job_key(const rs_run *run, size_t i, char *buf, size_t size);
+long rs_job_steps(const rs_run *run, size_t rule);
+/* Read run->dir/journal.tsv and take every complete job that matches; returns how many. */
+size_t rs_run_resume(rs_run *run);
+/* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the
+ * journal could not be written (io_error says why) or the run was interrupted. */
+int rs_run_execute(rs_run *run);
+void rs_run_free_results(rs_run *run);
+/* Metric names of a rule (NULL-terminated) or NULL. */
+const char *const *rs_rule_metric_names(const rs_item *rule);
+
+#endif

@@ -1,0 +1,59 @@
+/* spec.h: a comparison spec: what to run. Parsed from JSON (a file, the embedded default, or
+ * the inline flags turned into JSON), validated against every plugin's parameter table; list
+ * values of parameters are sweeps and expand into one item each. */
+#ifndef RS_SPEC_H
+#define RS_SPEC_H
+
+#include <ruleset/plugin.h>
+
+#include "network.h"
+#include "params.h"
+#include "registry.h"
+
+struct cJSON;
+
+#define RS_MAX_LAYERS 16
+
+typedef struct rs_item {            /* one rule or task instance */
+    const rs_plugin_head *head;
+    rs_params *params;
+    char label[256];                /* "backprop[lr=0.1]", "gates:gate=xor" */
+    long steps, batch, eval_every;  /* rule overrides; -1 = the spec's */
+} rs_item;
+
+typedef struct rs_netspec {
+    uint32_t n_hidden;
+    uint32_t hidden[RS_MAX_LAYERS];
+    uint32_t n_act;                 /* 1 = all layers; 2 with more layers = hidden, output */
+    char act[RS_MAX_LAYERS][64];
+    int bias;
+    char init_text[64];
+    rs_init init;
+    char label[128];                /* explicit label, or "" for the sizes */
+} rs_netspec;
+
+typedef struct rs_spec {
+    char name[64];
+    uint64_t seed;
+    long replicates, steps, batch, eval_every; /* batch 0 = the task's full set */
+    rs_item *rules, *tasks;
+    size_t n_rules, n_tasks;
+    rs_netspec *nets;
+    size_t n_nets;
+    char *json;                     /* the resolved spec, as written to spec.json */
+} rs_spec;
+
+/* Parse `text` (named `file` in messages). On error returns NULL and writes one line:
+ * "FILE:LINE:COL: what; what to do" or "FILE:LINE: json.path: what". */
+rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *reg, char *err,
+                       size_t err_size);
+void rs_spec_destroy(rs_spec *spec);
+/* The net's label for a task with n_in inputs and n_out outputs: "2-2-1" unless given. */
+void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
+                      size_t size);
+/* The activation text of weight layer l (1..n_layers). */
+const char *rs_netspec_act(const rs_netspec *ns, uint32_t l, uint32_t n_layers);
+/* Read a whole file; NULL with a message on failure. */
+char *rs_read_file(const char *path, char *err, size_t err_size);
+
+#endif
