@@ -88,6 +88,15 @@ void rs_dense_forward(rs_real *z, const rs_real *w, const rs_real *b, const rs_r
                     1.0f, w, (int)n_in, a, (int)n, 1.0f, z, (int)n);
         return;
     }
+    if (n == 1) { /* one example: plain dot products, the same sums in the same order */
+        for (size_t i = 0; i < n_out; i++) {
+            rs_real s = b ? b[i] : 0;
+            for (size_t j = 0; j < n_in; j++)
+                s += w[i * n_in + j] * a[j];
+            z[i] = s;
+        }
+        return;
+    }
     for (size_t i = 0; i < n_out; i++) {
         rs_real *restrict zi = z + i * n;
         const rs_real bi = b ? b[i] : 0;
@@ -107,6 +116,21 @@ void rs_dense_backward(rs_real *dw, rs_real *db, rs_real *da, const rs_real *del
         if (da)
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_in, (int)n, (int)n_out,
                         1.0f, w, (int)n_in, delta, (int)n, 0.0f, da, (int)n);
+    } else if (n == 1) { /* one example: outer product and W^T delta, same order as below */
+        for (size_t i = 0; i < n_out; i++)
+            for (size_t j = 0; j < n_in; j++)
+                dw[i * n_in + j] = delta[i] * a[j];
+        if (da) {
+            for (size_t j = 0; j < n_in; j++)
+                da[j] = 0;
+            for (size_t i = 0; i < n_out; i++)
+                for (size_t j = 0; j < n_in; j++)
+                    da[j] += w[i * n_in + j] * delta[i];
+        }
+        if (db)
+            for (size_t i = 0; i < n_out; i++)
+                db[i] = delta[i];
+        return;
     } else {
         for (size_t i = 0; i < n_out; i++)
             for (size_t j = 0; j < n_in; j++)
