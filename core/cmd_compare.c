@@ -143,11 +143,14 @@ static char *apply_overrides(const char *text, const opts *o)
             cJSON_AddStringToObject(root, keys[i], "full");
         else
             cJSON_AddNumberToObject(root, keys[i], (double)vals[i]);
-        /* the flag beats a rule's own setting too */
-        cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
-        for (cJSON *r = rules ? rules->child : NULL; r; r = r->next)
-            if (cJSON_IsObject(r))
-                cJSON_DeleteItemFromObjectCaseSensitive(r, keys[i]);
+        /* the flag beats a rule's or a task's own setting too */
+        const char *lists[] = { "rules", "tasks" };
+        for (int l = 0; l < 2; l++) {
+            cJSON *items = cJSON_GetObjectItemCaseSensitive(root, lists[l]);
+            for (cJSON *r = items ? items->child : NULL; r; r = r->next)
+                if (cJSON_IsObject(r))
+                    cJSON_DeleteItemFromObjectCaseSensitive(r, keys[i]);
+        }
     }
     char *out = cJSON_Print(root);
     cJSON_Delete(root);
@@ -301,10 +304,9 @@ int rs_cmd_compare(int argc, char **argv)
                     run.n_jobs);
     }
     if (!o.quiet)
-        fprintf(stderr, "ruleset: %s: %zu jobs (%zu rules x %zu tasks x %zu networks x %ld "
+        fprintf(stderr, "ruleset: %s: %zu jobs (%zu rule x task x network combinations x %zu "
                         "replicates) on %d threads -> %s\n",
-                spec->name, run.n_jobs, spec->n_rules, spec->n_tasks, spec->n_nets,
-                spec->replicates, run.threads, run.dir);
+                spec->name, run.n_jobs, run.n_groups, run.n_reps, run.threads, run.dir);
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     int exec_rc = rs_run_execute(&run);

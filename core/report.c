@@ -31,8 +31,7 @@ static int cmp_double(const void *a, const void *b)
 size_t rs_summarise(const rs_run *run, rs_summary **out)
 {
     const rs_spec *s = run->spec;
-    size_t n_groups = s->n_rules * s->n_tasks * s->n_nets;
-    size_t R = n_groups ? run->n_jobs / n_groups : 0;
+    size_t n_groups = run->n_groups, R = run->n_reps;
     rs_summary *sums = calloc(n_groups ? n_groups : 1, sizeof *sums);
     double *steps = calloc(R ? R : 1, sizeof *steps);
     if (!sums || !steps) {

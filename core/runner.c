@@ -21,14 +21,11 @@
 void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
                    size_t *rep)
 {
-    const rs_spec *s = run->spec;
-    size_t R = (size_t)(run->replicates_override > 0 ? run->replicates_override : s->replicates);
-    *rep = i % R;
-    i /= R;
-    *net = i % s->n_nets;
-    i /= s->n_nets;
-    *task = i % s->n_tasks;
-    *rule = i / s->n_tasks;
+    const rs_group *g = &run->groups[i / run->n_reps];
+    *rep = i % run->n_reps;
+    *rule = g->rule;
+    *task = g->task;
+    *net = g->net;
 }
 
 static void net_label(const rs_run *run, size_t task, size_t net, char *buf, size_t size)
@@ -55,21 +52,34 @@ long rs_job_steps(const rs_run *run, size_t rule)
     return s >= 0 ? s : run->spec->steps;
 }
 
+/* Steps of a job: a rule's own setting beats its task's, which beats the spec's. */
+static long steps_of(const rs_run *run, size_t rule, size_t task)
+{
+    if (run->steps_override >= 0 || run->spec->rules[rule].steps >= 0)
+        return rs_job_steps(run, rule);
+    long s = run->spec->tasks[task].steps;
+    return s >= 0 ? s : run->spec->steps;
+}
+
 static long job_batch(const rs_run *run, size_t rule, size_t task)
 {
     long b = run->spec->rules[rule].batch;
+    if (b < 0)
+        b = run->spec->tasks[task].batch;
     if (b < 0)
         b = run->spec->batch;
     return b == 0 ? (long)run->tasks[task].info.n_full : b;
 }
 
-static long job_eval_every(const rs_run *run, size_t rule)
+static long job_eval_every(const rs_run *run, size_t rule, size_t task)
 {
     long e = run->spec->rules[rule].eval_every;
     if (e < 0)
+        e = run->spec->tasks[task].eval_every;
+    if (e < 0)
         e = run->spec->eval_every;
     if (e <= 0) {
-        e = rs_job_steps(run, rule) / N_EVALS_DEFAULT;
+        e = steps_of(run, rule, task) / N_EVALS_DEFAULT;
         if (e < 1)
             e = 1;
     }
@@ -84,11 +94,26 @@ const char *const *rs_rule_metric_names(const rs_item *rule)
 int rs_run_plan(rs_run *run, char *err, size_t err_size)
 {
     rs_spec *s = run->spec;
-    size_t R = (size_t)(run->replicates_override > 0 ? run->replicates_override : s->replicates);
-    run->n_jobs = s->n_rules * s->n_tasks * s->n_nets * R;
+    run->n_reps = (size_t)(run->replicates_override > 0 ? run->replicates_override
+                                                         : s->replicates);
+    /* groups: every rule on every task, on the task's own networks or else the global ones */
+    size_t cap = 0;
+    for (size_t t = 0; t < s->n_tasks; t++)
+        cap += s->tasks[t].net_count ? s->tasks[t].net_count : s->n_global_nets;
+    cap *= s->n_rules;
+    run->groups = calloc(cap ? cap : 1, sizeof *run->groups);
+    for (size_t r = 0; run->groups && r < s->n_rules; r++)
+        for (size_t t = 0; t < s->n_tasks; t++) {
+            const rs_item *ti = &s->tasks[t];
+            size_t first = ti->net_count ? ti->net_first : 0;
+            size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+            for (size_t k = first; k < first + count; k++)
+                run->groups[run->n_groups++] = (rs_group){ r, t, k };
+        }
+    run->n_jobs = run->n_groups * run->n_reps;
     run->tasks = calloc(s->n_tasks, sizeof *run->tasks);
     run->results = calloc(run->n_jobs ? run->n_jobs : 1, sizeof *run->results);
-    if (!run->tasks || !run->results) {
+    if (!run->groups || !run->tasks || !run->results) {
         snprintf(err, err_size, "out of memory planning %zu jobs", run->n_jobs);
         return 1;
     }
@@ -173,7 +198,7 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
     const rs_netspec *ns = &s->nets[k];
     const rs_rule_desc *rd = (const rs_rule_desc *)rule->head;
     const rs_task_desc *td = (const rs_task_desc *)task->head;
-    long steps = rs_job_steps(run, r), every = job_eval_every(run, r);
+    long steps = steps_of(run, r, t), every = job_eval_every(run, r, t);
     long batch = job_batch(run, r, t);
     char nl[128];
     net_label(run, t, k, nl, sizeof nl);
@@ -590,6 +615,8 @@ void rs_run_free_results(rs_run *run)
         free(run->results[j].points);
     free(run->results);
     free(run->tasks);
+    free(run->groups);
     run->results = NULL;
     run->tasks = NULL;
+    run->groups = NULL;
 }

@@ -36,10 +36,15 @@ typedef struct rs_task_meta {      /* what planning learned of each task */
     rs_task_info info;
 } rs_task_meta;
 
+typedef struct rs_group {           /* one row of the report: a rule on a task and network */
+    size_t rule, task, net;
+} rs_group;
+
 typedef struct rs_run {
     rs_spec *spec;
     const rs_registry *reg;
-    size_t n_jobs;
+    size_t n_jobs, n_groups, n_reps;
+    rs_group *groups;              /* (n_groups): job i is replicate i % n_reps of group i / n_reps */
     rs_job_result *results;        /* (n_jobs), in job order */
     rs_task_meta *tasks;           /* (spec->n_tasks) */
     char dir[4096];

@@ -16,7 +16,10 @@ typedef struct parser {
     const rs_registry *reg;
     char *err;
     size_t err_size;
+    rs_spec *spec; /* for tasks' own networks */
 } parser;
+
+static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns);
 
 char *rs_read_file(const char *path, char *err, size_t err_size)
 {
@@ -247,15 +250,14 @@ static int parse_items(parser *ps, const cJSON *arr, const char *section, int ki
         const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
         for (const cJSON *kv = obj->child; kv; kv = kv->next) {
             static const char *const allowed[] = { "plugin", "params", "label", "steps", "batch",
-                                                   "eval_every", "comment" };
+                                                   "eval_every", "comment", "networks" };
             int ok = 0;
             for (size_t a = 0; a < sizeof allowed / sizeof *allowed; a++)
                 ok |= strcmp(kv->string, allowed[a]) == 0;
-            if (!ok || (kind == RS_KIND_TASK && (!strcmp(kv->string, "steps")
-                                                 || !strcmp(kv->string, "eval_every")))) {
-                fail_at(ps, line, path, "unknown key '%s'; a %s takes plugin, params, label%s",
-                        kv->string, rs_kind_name(kind),
-                        kind == RS_KIND_RULE ? ", steps, batch, eval_every" : ", batch");
+            if (!ok || (kind == RS_KIND_RULE && !strcmp(kv->string, "networks"))) {
+                fail_at(ps, line, path, "unknown key '%s'; a %s takes plugin, params, label, "
+                        "steps, batch, eval_every%s",
+                        kv->string, rs_kind_name(kind), kind == RS_KIND_TASK ? ", networks" : "");
                 cJSON_Delete(owned);
                 return -1;
             }
@@ -293,6 +295,29 @@ static int parse_items(parser *ps, const cJSON *arr, const char *section, int ki
                 return -1;
             }
             *dst[i] = (long)v->valuedouble;
+        }
+        const cJSON *own = cJSON_GetObjectItemCaseSensitive(obj, "networks");
+        if (own) { /* this task's own networks, appended after the global ones */
+            int n_own = cJSON_IsArray(own) ? cJSON_GetArraySize(own) : 0;
+            rs_spec *sp = ps->spec;
+            rs_netspec *nn = n_own ? realloc(sp->nets, (sp->n_nets + (size_t)n_own) * sizeof *nn)
+                                   : NULL;
+            if (!nn) {
+                fail_at(ps, line, path, "\"networks\" must be a non-empty list of networks");
+                cJSON_Delete(owned);
+                return -1;
+            }
+            sp->nets = nn;
+            base.net_first = sp->n_nets;
+            base.net_count = (size_t)n_own;
+            int ni = 0;
+            for (const cJSON *el2 = own->child; el2; el2 = el2->next, ni++) {
+                if (parse_net(ps, el2, ni, &sp->nets[sp->n_nets])) {
+                    cJSON_Delete(owned);
+                    return -1;
+                }
+                sp->n_nets++;
+            }
         }
         if (params && !cJSON_IsObject(params)) {
             fail_at(ps, line, path, "\"params\" must be an object of name: value");
@@ -501,7 +526,7 @@ static const char *const top_keys[] = { "name", "description", "comment", "seed"
 rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *reg, char *err,
                        size_t err_size)
 {
-    parser ps = { text, file, reg, err, err_size };
+    parser ps = { text, file, reg, err, err_size, NULL };
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
@@ -521,6 +546,7 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
     item_list rules = { 0 }, tasks = { 0 };
     if (!spec)
         goto fail;
+    ps.spec = spec;
     if (!cJSON_IsObject(root)) {
         snprintf(err, err_size, "%s:1: the spec must be a JSON object", file);
         goto fail;
@@ -588,11 +614,6 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
         }
         spec->seed = (uint64_t)v->valuedouble;
     }
-    if (parse_items(&ps, cJSON_GetObjectItemCaseSensitive(root, "rules"), "rules", RS_KIND_RULE,
-                    &rules)
-        || parse_items(&ps, cJSON_GetObjectItemCaseSensitive(root, "tasks"), "tasks",
-                       RS_KIND_TASK, &tasks))
-        goto fail;
     const cJSON *nets = cJSON_GetObjectItemCaseSensitive(root, "networks");
     size_t n_nets = cJSON_IsArray(nets) ? (size_t)cJSON_GetArraySize(nets) : 0;
     if (nets && (!cJSON_IsArray(nets) || n_nets == 0)) {
@@ -618,6 +639,12 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
             goto fail;
         spec->n_nets++;
     }
+    spec->n_global_nets = spec->n_nets;
+    if (parse_items(&ps, cJSON_GetObjectItemCaseSensitive(root, "rules"), "rules", RS_KIND_RULE,
+                    &rules)
+        || parse_items(&ps, cJSON_GetObjectItemCaseSensitive(root, "tasks"), "tasks",
+                       RS_KIND_TASK, &tasks))
+        goto fail;
     spec->rules = rules.items;
     spec->n_rules = rules.n;
     spec->tasks = tasks.items;

@@ -18,7 +18,8 @@ typedef struct rs_item {            /* one rule or task instance */
     const rs_plugin_head *head;
     rs_params *params;
     char label[256];                /* "backprop[lr=0.1]", "gates:gate=xor" */
-    long steps, batch, eval_every;  /* rule overrides; -1 = the spec's */
+    long steps, batch, eval_every;  /* overrides; -1 = the spec's (rule beats task) */
+    size_t net_first, net_count;    /* tasks: their own networks in spec->nets; 0 = global */
 } rs_item;
 
 typedef struct rs_netspec {
@@ -38,8 +39,8 @@ typedef struct rs_spec {
     long replicates, steps, batch, eval_every; /* batch 0 = the task's full set */
     rs_item *rules, *tasks;
     size_t n_rules, n_tasks;
-    rs_netspec *nets;
-    size_t n_nets;
+    rs_netspec *nets;               /* the global networks, then the tasks' own */
+    size_t n_nets, n_global_nets;
     char *json;                     /* the resolved spec, as written to spec.json */
 } rs_spec;
 
