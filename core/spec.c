@@ -128,10 +128,22 @@ static void make_label(rs_item *it, int kind, const char *given)
         snprintf(it->label, sizeof it->label, "%s:%s", it->head->name, lab);
 }
 
+/* Line of `key` inside the n_obj-th object item of section (its n_obj-th "plugin" key, then
+ * the key after it); item_line when it cannot be found (e.g. an inline "name:k=v" item). */
+static int key_line(const parser *ps, const char *section, int n_obj, const char *key,
+                    int item_line)
+{
+    const char *k[] = { section, "plugin", key };
+    int o[] = { 0, n_obj, 0 };
+    int line = n_obj >= 0 ? locate(ps->text, k, o, 3) : 0;
+    return line ? line : item_line;
+}
+
 /* Expand the sweep: params is an object whose values may be arrays; every combination becomes
  * one item. `base` already holds the plugin and overrides. */
 static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int kind,
-                  const char *given_label, const char *path, const char *section, int index)
+                  const char *given_label, const char *path, const char *section, int n_obj,
+                  int item_line)
 {
     const cJSON *keys[RS_MAX_PARAMS];
     int n_keys = 0, counts[RS_MAX_PARAMS], idx[RS_MAX_PARAMS];
@@ -141,10 +153,8 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
         keys[n_keys] = kv;
         counts[n_keys] = cJSON_IsArray(kv) ? cJSON_GetArraySize(kv) : 1;
         if (counts[n_keys] == 0) {
-            const char *k[] = { section, kv->string };
-            int o[] = { 0, index };
-            fail_at(ps, locate(ps->text, k, o, 2), path, "'%s' is an empty list; give at least "
-                    "one value", kv->string);
+            fail_at(ps, key_line(ps, section, n_obj, kv->string, item_line), path,
+                    "'%s' is an empty list; give at least one value", kv->string);
             return -1;
         }
         idx[n_keys++] = 0;
@@ -160,11 +170,10 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
             const cJSON *v = cJSON_IsArray(keys[k]) ? cJSON_GetArrayItem(keys[k], idx[k]) : keys[k];
             char msg[512];
             if (rs_params_set_json(it.params, keys[k]->string, v, msg, sizeof msg) != RS_OK) {
-                const char *lk[] = { section, keys[k]->string };
-                int lo[] = { 0, 0 };
                 char full[300];
                 snprintf(full, sizeof full, "%s.params.%s", path, keys[k]->string);
-                fail_at(ps, locate(ps->text, lk, lo, 2), full, "%s", msg);
+                fail_at(ps, key_line(ps, section, n_obj, keys[k]->string, item_line), full, "%s",
+                        msg);
                 rs_params_destroy(it.params);
                 return -1;
             }
@@ -227,7 +236,7 @@ static int parse_items(parser *ps, const cJSON *arr, const char *section, int ki
                 rs_kind_name(kind));
         return -1;
     }
-    int index = 0;
+    int index = 0, n_obj = 0; /* n_obj: object items before this one ("plugin" keys) */
     for (const cJSON *el = arr->child; el; el = el->next, index++) {
         char path[96];
         snprintf(path, sizeof path, "%s[%d]", section, index);
@@ -243,7 +252,7 @@ static int parse_items(parser *ps, const cJSON *arr, const char *section, int ki
             return -1;
         }
         const char *k2[] = { section, "plugin" };
-        int o2[] = { 0, index };
+        int o2[] = { 0, n_obj };
         int line = owned ? locate(ps->text, k2, o2, 1) : locate(ps->text, k2, o2, 2);
         const cJSON *plugin = cJSON_GetObjectItemCaseSensitive(obj, "plugin");
         const cJSON *params = cJSON_GetObjectItemCaseSensitive(obj, "params");
@@ -331,7 +340,9 @@ static int parse_items(parser *ps, const cJSON *arr, const char *section, int ki
                 return -1;
             }
         int rc = expand(ps, out, &base, params, kind,
-                        cJSON_IsString(label) ? label->valuestring : NULL, path, section, index);
+                        cJSON_IsString(label) ? label->valuestring : NULL, path, section,
+                        owned ? -1 : n_obj, line);
+        n_obj += !owned;
         cJSON_Delete(owned);
         if (rc)
             return -1;
