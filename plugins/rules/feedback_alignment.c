@@ -1,0 +1,152 @@
+/* feedback_alignment.c: backprop with the transposed forward weights of the backward pass
+ * replaced by fixed random matrices (Lillicrap, Cownden, Tweed & Akerman 2016, "Random synaptic
+ * feedback weights support error backpropagation for deep learning", Nature Communications
+ * 7:13276; ALGORITHMS.md 5.2).
+ *
+ *   delta_L = dLoss/da_L * f_L'(z_L)
+ *   delta_l = (B_{l+1} delta_{l+1}) * f_l'(z_l)        B_{l+1} (n_l, n_{l+1}) fixed, random
+ *   dLoss/dW_l ~ delta_l a_{l-1}^T,  dLoss/db_l ~ sum over the batch of delta_l
+ *
+ * then one optimizer step (SGD, momentum or Adam, as torch.optim), with the loss averaged as
+ * PyTorch averages it (as backprop.c). The B_l are drawn once in create from the job's stream,
+ * in layer order l = 2..L, each with one host->rng_fill_uniform over U(+-s / sqrt(n_{l-1})):
+ * the PyTorch-default scale of the W_l they stand in for, times feedback_scale s (the paper
+ * draws B from a uniform distribution of a scale comparable to the forward weights).
+ * feedback=symmetric uses B_{l+1} = W_{l+1}^T at every step, which is backprop exactly (the
+ * test of ALGORITHMS.md 5.2). Deviation: none known; the paper's networks are larger and its
+ * tasks harder, its mechanism (W aligning with B^T) is the same. */
+#include "local_rules.h"
+
+typedef struct fa_state {
+    const rs_host *host;
+    uint32_t loss;         /* rs_loss_kind */
+    int symmetric;         /* B_{l+1} = W_{l+1}^T (backprop) */
+    rs_optim *opt;
+    rs_real *d_pred;       /* (n_L, max_batch) dLoss/da_L */
+    rs_real *fp;           /* (max width, max_batch) f'(z_l) */
+    rs_real *delta[LR_MAX_LAYERS];
+    rs_real *fb[LR_MAX_LAYERS]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l); fb[0], fb[1] NULL */
+} fa_state;
+
+static const rs_param_spec fa_params[] = {
+    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+      .help = "learning rate" },
+    LR_LOSS_PARAM,
+    LR_OPTIM_PARAMS,
+    { .name = "feedback", .type = RS_PARAM_CHOICE, .def_str = "random",
+      .choices = "random|symmetric",
+      .help = "fixed random B (feedback alignment) or B = W^T every step (= backprop)" },
+    { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
+      .help = "B ~ U(+-s/sqrt(fan_in)), s times the forward init's scale" },
+    { 0 }
+};
+
+static void fa_destroy(void *state, rs_ctx *ctx)
+{
+    fa_state *s = state;
+    if (!s)
+        return;
+    const rs_host *h = s->host;
+    if (s->opt)
+        h->optim_destroy(ctx, s->opt);
+    h->free(ctx, s->d_pred);
+    h->free(ctx, s->fp);
+    for (int l = 0; l < LR_MAX_LAYERS; l++) {
+        h->free(ctx, s->delta[l]);
+        h->free(ctx, s->fb[l]);
+    }
+    h->free(ctx, s);
+}
+
+static rs_status fa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                           const rs_net *net, const rs_task_info *task, void **state_out)
+{
+    *state_out = NULL;
+    if (net->kind != RS_NET_LAYERED)
+        return host->fail(ctx, RS_ERR_UNSUPPORTED, "feedback_alignment runs on layered networks "
+                                                   "only");
+    const uint32_t L = net->n_layers;
+    if (L + 1 > LR_MAX_LAYERS)
+        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; feedback_alignment handles at "
+                          "most %d", L, LR_MAX_LAYERS - 1);
+    fa_state *s = host->alloc(ctx, sizeof *s);
+    if (!s)
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for feedback_alignment state");
+    s->host = host;
+    s->loss = lr_loss_kind(host, p, task);
+    s->symmetric = host->param_str(p, "feedback")[0] == 's';
+    s->opt = lr_optim_create(host, ctx, p, net->n_params);
+    const size_t nb = net->max_batch;
+    s->d_pred = host->alloc(ctx, (size_t)net->sizes[L] * nb * sizeof(rs_real));
+    s->fp = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
+    int ok = s->opt && s->d_pred && s->fp;
+    for (uint32_t l = 1; ok && l <= L; l++) {
+        ok = (s->delta[l] = host->alloc(ctx, (size_t)net->sizes[l] * nb * sizeof(rs_real))) != NULL;
+        if (ok && l >= 2 && !s->symmetric) {
+            const uint32_t rows = net->sizes[l - 1], cols = net->sizes[l];
+            ok = (s->fb[l] = host->alloc(ctx, (size_t)rows * cols * sizeof(rs_real))) != NULL;
+            if (ok)
+                lr_fill_feedback(host, ctx, s->fb[l], rows, cols,
+                                 host->param_real(p, "feedback_scale"));
+        }
+    }
+    if (!ok) {
+        fa_destroy(s, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for feedback_alignment buffers");
+    }
+    *state_out = s;
+    return RS_OK;
+}
+
+static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                         rs_step_stats *stats)
+{
+    fa_state *s = state;
+    const rs_host *h = s->host;
+    const uint32_t L = net->n_layers, n = batch->n;
+    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    if (st != RS_OK)
+        return st;
+    stats->loss = h->loss(s->loss, net->a[L], batch->y, batch->n_out, n, s->d_pred);
+    stats->has_loss = 1;
+    lr_output_delta(h, net, net->z[L], net->a[L], s->d_pred, n, s->delta[L]);
+    for (uint32_t l = L; l >= 1; l--) {
+        rs_layer *ly = &net->layers[l - 1];
+        lr_outer(h, 1, s->delta[l], net->a[l - 1], ly->n_out, ly->n_in, n, ly->dw);
+        if (ly->db)
+            lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
+        if (l == 1)
+            break;
+        /* delta_{l-1} = (B_l delta_l) * f'(z_{l-1}); B_l is (n_{l-1}, n_l) */
+        rs_real *d = s->delta[l - 1];
+        if (s->symmetric)
+            h->gemm(1, 0, ly->n_in, n, ly->n_out, 1, ly->w, ly->n_in, s->delta[l], n, 0, d, n);
+        else
+            h->gemm(0, 0, ly->n_in, n, ly->n_out, 1, s->fb[l], ly->n_out, s->delta[l], n, 0, d,
+                    n);
+        const size_t m = (size_t)ly->n_in * n;
+        h->act_derivative(net->layers[l - 2].act, net->z[l - 1], net->a[l - 1], s->fp, m);
+        for (size_t k = 0; k < m; k++)
+            d[k] *= s->fp[k];
+    }
+    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    return RS_OK;
+}
+
+static const rs_rule_desc feedback_alignment = {
+    RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
+    .head.name = "feedback_alignment",
+    .head.version = "1.0.0",
+    .head.summary = "backprop with fixed random feedback matrices in place of W^T",
+    .head.citation = "Lillicrap, Cownden, Tweed & Akerman (2016) Nat. Commun. 7:13276",
+    .head.params = fa_params,
+    .create = fa_create,
+    .step = fa_step,
+    .destroy = fa_destroy,
+};
+
+RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
+{
+    (void)host;
+    return index == 0 ? &feedback_alignment.head : NULL;
+}

@@ -1,0 +1,169 @@
+/* local_rules.h: the machinery shared by the local learning rules of this folder (hebbian, oja,
+ * bcm, feedback_alignment, direct_feedback_alignment, node_perturbation, weight_perturbation),
+ * included by each so that every rule stays one self-contained .so (plugins link nothing but
+ * libc/libm; the tasks share truth_table.h the same way). Everything is static inline, so a
+ * rule compiles only what it uses.
+ *
+ * Conventions (ALGORITHMS.md): layers 0..L, W_l is (n_l, n_{l-1}) row-major, activations and
+ * batches are feature-major (unit i of example b at [i * n + b]). A bias is treated as the
+ * weight from a unit clamped to 1, so every Hebbian-type rule updates it with pre = 1. */
+#ifndef RS_RULES_LOCAL_RULES_H
+#define RS_RULES_LOCAL_RULES_H
+
+#include <math.h>
+#include <string.h>
+
+#include <ruleset/plugin.h>
+
+/* Per-layer pointer arrays are indexed by layer 0..L; 18 covers the spec's 16 hidden layers. */
+#define LR_MAX_LAYERS 18
+
+/* The parameter-table entries of every rule that descends a loss through an optimizer. */
+#define LR_LOSS_PARAM                                                                         \
+    { .name = "loss", .type = RS_PARAM_CHOICE, .def_str = "task", .choices = "task|mse|bce|ce", \
+      .help = "training loss: the task's own, mean squared error, binary or softmax "         \
+              "cross-entropy" }
+#define LR_OPTIM_PARAMS                                                                       \
+    { .name = "optimizer", .type = RS_PARAM_CHOICE, .def_str = "sgd", .choices = "sgd|adam",  \
+      .help = "torch.optim.SGD or torch.optim.Adam (betas 0.9, 0.999, eps 1e-8)" },           \
+    { .name = "momentum", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1,                  \
+      .help = "SGD heavy-ball momentum (0 = plain SGD)" }
+
+/* The readout of the unsupervised rules (oja, bcm): what teaches the output layer. */
+#define LR_READOUT_PARAMS                                                                     \
+    { .name = "readout", .type = RS_PARAM_CHOICE, .def_str = "delta",                         \
+      .choices = "delta|hebbian|none",                                                        \
+      .help = "output layer: delta rule on the task loss, clamped Hebb (lr t a^T), or the "   \
+              "unsupervised rule like every layer" },                                         \
+    { .name = "readout_lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,            \
+      .help = "learning rate of the delta or Hebbian readout" }
+
+/* The loss a rule trains with: the "loss" choice resolved against the task's own. */
+static inline uint32_t lr_loss_kind(const rs_host *host, const rs_params *p,
+                                    const rs_task_info *task)
+{
+    const char *loss = host->param_str(p, "loss");
+    return loss[0] == 't' ? task->loss : loss[0] == 'm' ? RS_LOSS_MSE
+         : loss[0] == 'b' ? RS_LOSS_BCE : RS_LOSS_SOFTMAX_CE;
+}
+
+/* An optimizer over the whole parameter vector from the "lr", "optimizer" and "momentum"
+ * parameters (Adam with torch's defaults). NULL on no memory. */
+static inline rs_optim *lr_optim_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                                        size_t n_params)
+{
+    rs_optim_config cfg = {
+        .kind = host->param_str(p, "optimizer")[0] == 'a' ? RS_OPTIM_ADAM : RS_OPTIM_SGD,
+        .lr = host->param_real(p, "lr"),
+        .momentum = host->param_real(p, "momentum"),
+        .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0,
+    };
+    return host->optim_create(ctx, &cfg, n_params);
+}
+
+/* The widest layer of a network (for scratch sizes). */
+static inline uint32_t lr_max_width(const rs_net *net)
+{
+    uint32_t w = 0;
+    for (uint32_t l = 0; l <= net->n_layers; l++)
+        if (net->sizes[l] > w)
+            w = net->sizes[l];
+    return w;
+}
+
+/* Forward pass of n examples x (n_0, n) into caller buffers z[l], a[l] (n_l, n), l = 1..L,
+ * adding noise[l] (n_l, n) to z_l before the activation when noise and noise[l] are not NULL
+ * (node perturbation's noisy pass). z_l = b_l + W_l a_{l-1} + xi_l, a_l = f_l(z_l). */
+static inline void lr_forward(const rs_host *host, const rs_net *net, const rs_real *x,
+                              uint32_t n, rs_real *const *noise, rs_real **z, rs_real **a)
+{
+    const rs_real *in = x;
+    for (uint32_t l = 1; l <= net->n_layers; l++) {
+        const rs_layer *ly = &net->layers[l - 1];
+        rs_real *zl = z[l];
+        for (uint32_t i = 0; i < ly->n_out; i++)
+            for (uint32_t b = 0; b < n; b++)
+                zl[(size_t)i * n + b] = ly->b ? ly->b[i] : 0;
+        host->gemm(0, 0, ly->n_out, n, ly->n_in, 1, ly->w, ly->n_in, in, n, 1, zl, n);
+        if (noise && noise[l])
+            host->axpy((size_t)ly->n_out * n, 1, noise[l], zl);
+        host->act_forward(ly->act, zl, a[l], (size_t)ly->n_out * n);
+        in = a[l];
+    }
+}
+
+/* loss_b of each example b of pred, y (n_out, n): the task loss of that column alone, averaged
+ * as PyTorch averages it, so the batch loss is their mean. col (2 * n_out) is scratch. */
+static inline void lr_example_losses(const rs_host *host, uint32_t kind, const rs_real *pred,
+                                     const rs_real *y, uint32_t n_out, uint32_t n, rs_real *col,
+                                     double *out)
+{
+    for (uint32_t b = 0; b < n; b++) {
+        for (uint32_t i = 0; i < n_out; i++) {
+            col[i] = pred[(size_t)i * n + b];
+            col[n_out + i] = y[(size_t)i * n + b];
+        }
+        out[b] = host->loss(kind, col, col + n_out, n_out, 1, NULL);
+    }
+}
+
+/* A fixed random feedback matrix (rows, cols), drawn with ONE host->rng_fill_uniform call:
+ * entries ~ U(-scale / sqrt(rows), +scale / sqrt(rows)), the PyTorch-default scale of the
+ * forward matrix (cols, rows) it stands in for. Tests replay this draw. */
+static inline void lr_fill_feedback(const rs_host *host, rs_ctx *ctx, rs_real *dst, uint32_t rows,
+                                    uint32_t cols, double scale)
+{
+    const rs_real bound = (rs_real)(scale / sqrt((double)rows));
+    host->rng_fill_uniform(ctx, dst, (size_t)rows * cols, -bound, bound);
+}
+
+/* dst (n_out, n_in) = alpha * post (n_out, n) pre (n_in, n)^T: the batch sum of outer
+ * products. */
+static inline void lr_outer(const rs_host *host, rs_real alpha, const rs_real *post,
+                            const rs_real *pre, uint32_t n_out, uint32_t n_in, uint32_t n,
+                            rs_real *dst)
+{
+    host->gemm(0, 1, n_out, n_in, n, alpha, post, n, pre, n, 0, dst, n_in);
+}
+
+/* dst (n_out) = alpha * the batch sum of each row of post (n_out, n): a bias's outer product
+ * with the constant input 1. */
+static inline void lr_rowsum(rs_real alpha, const rs_real *post, uint32_t n_out, uint32_t n,
+                             rs_real *dst)
+{
+    for (uint32_t i = 0; i < n_out; i++) {
+        rs_real s = 0;
+        for (uint32_t b = 0; b < n; b++)
+            s += post[(size_t)i * n + b];
+        dst[i] = alpha * s;
+    }
+}
+
+/* w += dw over count values with ALGORITHMS.md 1.7's bounds: soft > 0 scales the change by
+ * (soft - |w|) (004's hebbian_forward, max_weight - |w|); clip > 0 then clips w to
+ * [-clip, clip] (004's clamp). 0 turns either off. */
+static inline void lr_apply(rs_real *w, const rs_real *dw, size_t count, rs_real clip,
+                            rs_real soft)
+{
+    for (size_t k = 0; k < count; k++) {
+        rs_real v = w[k] + (soft > 0 ? dw[k] * (soft - fabsf(w[k])) : dw[k]);
+        if (clip > 0)
+            v = v > clip ? clip : v < -clip ? -clip : v;
+        w[k] = v;
+    }
+}
+
+/* delta_L = dLoss/da_L * f_L'(z_L) into d (n_L, n), after a forward pass that left z_L, a_L;
+ * d_pred (n_L, n) holds dLoss/da_L. */
+static inline void lr_output_delta(const rs_host *host, const rs_net *net, const rs_real *z,
+                                   const rs_real *a, const rs_real *d_pred, uint32_t n,
+                                   rs_real *d)
+{
+    const uint32_t L = net->n_layers;
+    const size_t len = (size_t)net->sizes[L] * n;
+    host->act_derivative(net->layers[L - 1].act, z, a, d, len);
+    for (size_t k = 0; k < len; k++)
+        d[k] *= d_pred[k];
+}
+
+#endif
