@@ -1,0 +1,158 @@
+/* direct_feedback_alignment.c: the output error projected straight to every hidden layer
+ * through fixed random matrices (Nøkland 2016, "Direct feedback alignment provides learning in
+ * deep neural networks", NeurIPS 29; ALGORITHMS.md 5.3).
+ *
+ *   e = delta_L = dLoss/da_L * f_L'(z_L)               (the output layer's true delta)
+ *   delta_l = (B_l e) * f_l'(z_l),  l = 1..L-1         B_l (n_l, n_L) fixed, random
+ *   dLoss/dW_l ~ delta_l a_{l-1}^T,  dLoss/db_l ~ sum over the batch of delta_l
+ *
+ * then one optimizer step (SGD, momentum or Adam, as torch.optim), the loss averaged as PyTorch
+ * averages it. The B_l are drawn once in create from the job's stream, in layer order
+ * l = 1..L-1, each with one host->rng_fill_uniform over U(+-s / sqrt(n_l)) (with one hidden
+ * layer this is the PyTorch-default scale of the W_L^T it stands in for), s = feedback_scale.
+ * Deviation: Nøkland writes e for the output error ŷ - y of a softmax/cross-entropy or sigmoid
+ * output; we use the output delta dLoss/dz_L, which is that error for those pairs and stays a
+ * gradient for any other (tanh + MSE here). With one hidden layer and feedback=symmetric
+ * (B_1 = W_2^T every step) DFA is backprop exactly, the test of ALGORITHMS.md 5.3. */
+#include "local_rules.h"
+
+typedef struct dfa_state {
+    const rs_host *host;
+    uint32_t loss;         /* rs_loss_kind */
+    int symmetric;         /* B_1 = W_2^T (one hidden layer only) */
+    rs_optim *opt;
+    rs_real *d_pred;       /* (n_L, max_batch) dLoss/da_L */
+    rs_real *fp;           /* (max width, max_batch) f'(z_l) */
+    rs_real *delta[LR_MAX_LAYERS]; /* delta[l] (n_l, max_batch), l = 1..L */
+    rs_real *fb[LR_MAX_LAYERS];    /* fb[l] (n_l, n_L), l = 1..L-1 */
+} dfa_state;
+
+static const rs_param_spec dfa_params[] = {
+    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+      .help = "learning rate" },
+    LR_LOSS_PARAM,
+    LR_OPTIM_PARAMS,
+    { .name = "feedback", .type = RS_PARAM_CHOICE, .def_str = "random",
+      .choices = "random|symmetric",
+      .help = "fixed random B_l, or B_1 = W_2^T every step (one hidden layer: = backprop)" },
+    { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
+      .help = "B_l ~ U(+-s/sqrt(n_l)), s times the forward init's scale" },
+    { 0 }
+};
+
+static void dfa_destroy(void *state, rs_ctx *ctx)
+{
+    dfa_state *s = state;
+    if (!s)
+        return;
+    const rs_host *h = s->host;
+    if (s->opt)
+        h->optim_destroy(ctx, s->opt);
+    h->free(ctx, s->d_pred);
+    h->free(ctx, s->fp);
+    for (int l = 0; l < LR_MAX_LAYERS; l++) {
+        h->free(ctx, s->delta[l]);
+        h->free(ctx, s->fb[l]);
+    }
+    h->free(ctx, s);
+}
+
+static rs_status dfa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                            const rs_net *net, const rs_task_info *task, void **state_out)
+{
+    *state_out = NULL;
+    if (net->kind != RS_NET_LAYERED)
+        return host->fail(ctx, RS_ERR_UNSUPPORTED, "direct_feedback_alignment runs on layered "
+                                                   "networks only");
+    const uint32_t L = net->n_layers;
+    if (L + 1 > LR_MAX_LAYERS)
+        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; direct_feedback_alignment "
+                          "handles at most %d", L, LR_MAX_LAYERS - 1);
+    const int symmetric = host->param_str(p, "feedback")[0] == 's';
+    if (symmetric && L != 2)
+        return host->fail(ctx, RS_ERR_PARAM, "feedback=symmetric (B_1 = W_2^T) needs exactly "
+                          "one hidden layer, this network has %u; use feedback=random", L - 1);
+    dfa_state *s = host->alloc(ctx, sizeof *s);
+    if (!s)
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for direct_feedback_alignment state");
+    s->host = host;
+    s->loss = lr_loss_kind(host, p, task);
+    s->symmetric = symmetric;
+    s->opt = lr_optim_create(host, ctx, p, net->n_params);
+    const size_t nb = net->max_batch;
+    const uint32_t n_out = net->sizes[L];
+    s->d_pred = host->alloc(ctx, (size_t)n_out * nb * sizeof(rs_real));
+    s->fp = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
+    int ok = s->opt && s->d_pred && s->fp;
+    for (uint32_t l = 1; ok && l <= L; l++) {
+        ok = (s->delta[l] = host->alloc(ctx, (size_t)net->sizes[l] * nb * sizeof(rs_real))) != NULL;
+        if (ok && l < L && !symmetric) {
+            ok = (s->fb[l] = host->alloc(ctx, (size_t)net->sizes[l] * n_out * sizeof(rs_real)))
+                 != NULL;
+            if (ok)
+                lr_fill_feedback(host, ctx, s->fb[l], net->sizes[l], n_out,
+                                 host->param_real(p, "feedback_scale"));
+        }
+    }
+    if (!ok) {
+        dfa_destroy(s, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for direct_feedback_alignment buffers");
+    }
+    *state_out = s;
+    return RS_OK;
+}
+
+static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                          rs_step_stats *stats)
+{
+    dfa_state *s = state;
+    const rs_host *h = s->host;
+    const uint32_t L = net->n_layers, n = batch->n, n_out = net->sizes[L];
+    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    if (st != RS_OK)
+        return st;
+    stats->loss = h->loss(s->loss, net->a[L], batch->y, batch->n_out, n, s->d_pred);
+    stats->has_loss = 1;
+    const rs_real *e = s->delta[L];
+    lr_output_delta(h, net, net->z[L], net->a[L], s->d_pred, n, s->delta[L]);
+    for (uint32_t l = L; l >= 1; l--) {
+        rs_layer *ly = &net->layers[l - 1];
+        if (l < L) { /* delta_l = (B_l e) * f'(z_l) */
+            rs_real *d = s->delta[l];
+            if (s->symmetric) { /* B_1 = W_2^T, W_2 (n_L, n_1) */
+                const rs_layer *top = &net->layers[L - 1];
+                h->gemm(1, 0, ly->n_out, n, n_out, 1, top->w, top->n_in, e, n, 0, d, n);
+            } else {
+                h->gemm(0, 0, ly->n_out, n, n_out, 1, s->fb[l], n_out, e, n, 0, d, n);
+            }
+            const size_t m = (size_t)ly->n_out * n;
+            h->act_derivative(ly->act, net->z[l], net->a[l], s->fp, m);
+            for (size_t k = 0; k < m; k++)
+                d[k] *= s->fp[k];
+        }
+        lr_outer(h, 1, s->delta[l], net->a[l - 1], ly->n_out, ly->n_in, n, ly->dw);
+        if (ly->db)
+            lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
+    }
+    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    return RS_OK;
+}
+
+static const rs_rule_desc direct_feedback_alignment = {
+    RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
+    .head.name = "direct_feedback_alignment",
+    .head.version = "1.0.0",
+    .head.summary = "the output error sent to every hidden layer through fixed random matrices",
+    .head.citation = "Nøkland (2016) Direct feedback alignment provides learning in deep neural "
+                     "networks, NeurIPS 29",
+    .head.params = dfa_params,
+    .create = dfa_create,
+    .step = dfa_step,
+    .destroy = dfa_destroy,
+};
+
+RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
+{
+    (void)host;
+    return index == 0 ? &direct_feedback_alignment.head : NULL;
+}
