@@ -8,6 +8,8 @@
 #include "network.h"
 #include "optim.h"
 #include "params.h"
+#include "tape.h"
+#include "weights.h"
 
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...) RS_PRINTF(3, 4);
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
@@ -80,6 +82,41 @@ static const rs_host host_table = {
     .optim_create = rs_optim_create,
     .optim_step = rs_optim_step,
     .optim_destroy = rs_optim_destroy,
+    .tape_create = rs_tape_create,
+    .tape_destroy = rs_tape_destroy,
+    .tape_reset = rs_tape_reset,
+    .tape_error = rs_tape_error,
+    .tape_shape = rs_tape_shape,
+    .tape_value = rs_tape_value,
+    .tape_grad = rs_tape_grad,
+    .tape_param = rs_tape_param,
+    .tape_const = rs_tape_const,
+    .tape_const_real = rs_tape_const_real,
+    .tape_fill = rs_tape_fill,
+    .tape_matmul = rs_tape_matmul,
+    .tape_add = rs_tape_add,
+    .tape_sub = rs_tape_sub,
+    .tape_mul = rs_tape_mul,
+    .tape_scale = rs_tape_scale,
+    .tape_sigmoid = rs_tape_sigmoid,
+    .tape_tanh = rs_tape_tanh,
+    .tape_relu = rs_tape_relu,
+    .tape_exp = rs_tape_exp,
+    .tape_log = rs_tape_log,
+    .tape_square = rs_tape_square,
+    .tape_clip = rs_tape_clip,
+    .tape_sum = rs_tape_sum,
+    .tape_mean = rs_tape_mean,
+    .tape_broadcast = rs_tape_broadcast,
+    .tape_reshape = rs_tape_reshape,
+    .tape_concat = rs_tape_concat,
+    .tape_slice = rs_tape_slice,
+    .tape_stop_gradient = rs_tape_stop_gradient,
+    .tape_lstm_cell = rs_tape_lstm_cell,
+    .tape_backward = rs_tape_backward,
+    .tape_net_forward = rs_tape_net_forward,
+    .tape_loss = rs_tape_loss,
+    .meta_load = rs_weights_load,
 };
 
 const rs_host *rs_host_get(void) { return &host_table; }

@@ -16,6 +16,7 @@
 #define RULESET_HOST_H
 
 #include "net.h"
+#include "tape.h"
 
 typedef struct rs_ctx rs_ctx;       /* a job's context (opaque) */
 typedef struct rs_params rs_params; /* validated parameter values (opaque) */
@@ -95,6 +96,93 @@ typedef struct rs_host {
     /* w -= step(g); the optimizer keeps its moments. */
     void (*optim_step)(rs_optim *opt, rs_real *w, const rs_real *g, size_t n);
     void (*optim_destroy)(rs_ctx *ctx, rs_optim *opt);
+
+    /* ---- reverse-mode autodiff tape (since 1.0; tape.h is the manual) -------------------- */
+    /* A tape with its arena; record = 0 computes values only (no backward). NULL on no
+     * memory. Destroy with tape_destroy. */
+    rs_tape *(*tape_create)(rs_ctx *ctx, int record);
+    void (*tape_destroy)(rs_ctx *ctx, rs_tape *t); /* t may be NULL */
+    /* Forget every tensor and the error; keep the memory (coalesced into one block). */
+    void (*tape_reset)(rs_tape *t);
+    /* The first error recorded since the last reset, or NULL. */
+    const char *(*tape_error)(const rs_tape *t);
+    /* Shape of v; 0 x 0 for RS_TV_NONE or a bad handle. */
+    void (*tape_shape)(const rs_tape *t, rs_tv v, uint32_t *rows, uint32_t *cols);
+    /* Values (rows, cols) of v, row-major, valid until the next reset; NULL for a bad handle. */
+    const double *(*tape_value)(const rs_tape *t, rs_tv v);
+    /* d loss / d v after tape_backward, for tensors that depend on a tape_param leaf; NULL
+     * for the others (constants) and before a backward pass. */
+    const double *(*tape_grad)(const rs_tape *t, rs_tv v);
+
+    /* Leaves. values (rows * cols, row-major) are copied; NULL gives zeros. tape_param's
+     * leaves get gradients; tape_const's do not (inputs, targets, detached state). */
+    rs_tv (*tape_param)(rs_tape *t, uint32_t rows, uint32_t cols, const double *values);
+    rs_tv (*tape_const)(rs_tape *t, uint32_t rows, uint32_t cols, const double *values);
+    rs_tv (*tape_const_real)(rs_tape *t, uint32_t rows, uint32_t cols, const rs_real *values);
+    rs_tv (*tape_fill)(rs_tape *t, uint32_t rows, uint32_t cols, double value); /* constant */
+
+    /* op(a) op(b), op = transpose when trans_* is non-zero; op(a) (m, k), op(b) (k, n). */
+    rs_tv (*tape_matmul)(rs_tape *t, rs_tv a, int trans_a, rs_tv b, int trans_b);
+    /* Elementwise with broadcasting (tape.h): a + b, a - b, a * b. */
+    rs_tv (*tape_add)(rs_tape *t, rs_tv a, rs_tv b);
+    rs_tv (*tape_sub)(rs_tape *t, rs_tv a, rs_tv b);
+    rs_tv (*tape_mul)(rs_tape *t, rs_tv a, rs_tv b);
+    rs_tv (*tape_scale)(rs_tape *t, rs_tv a, double s); /* s a */
+    /* Elementwise functions. relu'(0) = 0; log of x <= 0 gives -inf/NaN as C does. */
+    rs_tv (*tape_sigmoid)(rs_tape *t, rs_tv a);
+    rs_tv (*tape_tanh)(rs_tape *t, rs_tv a);
+    rs_tv (*tape_relu)(rs_tape *t, rs_tv a);
+    rs_tv (*tape_exp)(rs_tape *t, rs_tv a);
+    rs_tv (*tape_log)(rs_tape *t, rs_tv a);
+    rs_tv (*tape_square)(rs_tape *t, rs_tv a);
+    /* min(max(a, lo), hi); the gradient is 0 where a was clipped (outside [lo, hi]). */
+    rs_tv (*tape_clip)(rs_tape *t, rs_tv a, double lo, double hi);
+    /* Reductions: axis -1 over everything -> (1, 1); 0 over rows -> (1, cols); 1 over
+     * columns -> (rows, 1). */
+    rs_tv (*tape_sum)(rs_tape *t, rs_tv a, int axis);
+    rs_tv (*tape_mean)(rs_tape *t, rs_tv a, int axis);
+    /* a (1 or rows, 1 or cols) repeated to (rows, cols). */
+    rs_tv (*tape_broadcast)(rs_tape *t, rs_tv a, uint32_t rows, uint32_t cols);
+    /* The same values read as (rows, cols); rows * cols must equal a's size. */
+    rs_tv (*tape_reshape)(rs_tape *t, rs_tv a, uint32_t rows, uint32_t cols);
+    /* n tensors side by side (axis 1: same rows) or stacked (axis 0: same cols). */
+    rs_tv (*tape_concat)(rs_tape *t, const rs_tv *parts, uint32_t n, int axis);
+    /* len rows (axis 0) or columns (axis 1) of a from start. */
+    rs_tv (*tape_slice)(rs_tape *t, rs_tv a, int axis, uint32_t start, uint32_t len);
+    /* A copy of a through which no gradient flows. */
+    rs_tv (*tape_stop_gradient)(rs_tape *t, rs_tv a);
+    /* One LSTM step for n rows at once (PyTorch's gate order i, f, g, o): z (n, 4H) are the
+     * pre-activations x W_x^T + h W_h^T + b, c_prev (n, H). i, f, o = sigmoid, g = tanh of
+     * their blocks; c = f c_prev + i g; returns h = o tanh(c) (n, H) and sets *c_out = c.
+     * Fused: one forward kernel and a hand-written backward. */
+    rs_tv (*tape_lstm_cell)(rs_tape *t, rs_tv z, rs_tv c_prev, rs_tv *c_out);
+
+    /* One reverse sweep from the (1, 1) tensor loss: zeroes every gradient, seeds
+     * d loss / d loss = 1 and accumulates into every tensor that depends on a param leaf.
+     * Fails (with tape_error set) on a recorded error, a non-scalar loss or record = 0. */
+    rs_status (*tape_backward)(rs_tape *t, rs_tv loss);
+
+    /* The network's forward pass on the tape with weights w[l - 1] (n_l, n_{l-1}) and biases
+     * b[l - 1] (n_l, 1) or RS_TV_NONE, l = 1..L, from x (n_0, n) feature-major: fills
+     * a_out[0..L] (a_out[0] = x) with the activations (n_l, n). The activations are the net's
+     * own (identity, sigmoid, tanh, relu, leaky_relu, softplus have a tape form; others fail
+     * with RS_ERR_UNSUPPORTED). Errors are recorded on the tape too. */
+    rs_status (*tape_net_forward)(rs_tape *t, const rs_net *net, const rs_tv *w, const rs_tv *b,
+                                  rs_tv x, rs_tv *a_out);
+    /* The loss (rs_loss_kind, averaged as host->loss) of pred against y, both (n_out, n):
+     * (1, 1). MSE and BCE (clamped at log >= -100 as torch); softmax CE on the columns. */
+    rs_tv (*tape_loss)(rs_tape *t, uint32_t kind, rs_tv pred, rs_tv y);
+
+    /* Load a rule's meta-parameters from a weights file written by `ruleset meta-train`.
+     * path: absolute, or relative to the working directory, else to the source tree and the
+     * installed data folder (so the default "rules/NAME.weights.json" is found from anywhere).
+     * The file must be for the rule params->plugin, trained with the same value of every
+     * parameter but "weights", and hold exactly the n tensors of `shapes` (names and shapes)
+     * with finite values, copied into values (the concatenation, tape.h). Otherwise fails with
+     * one message naming the file and what is wrong (missing, not JSON, truncated, another
+     * rule, a parameter or shape that differs) and RS_ERR_IO or RS_ERR_PARAM. */
+    rs_status (*meta_load)(rs_ctx *ctx, const char *path, const rs_params *params,
+                           const rs_meta_shape *shapes, uint32_t n, double *values);
 } rs_host;
 
 #endif

@@ -29,6 +29,7 @@
 #define RULESET_PLUGIN_H
 
 #include "host.h"
+#include "tape.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,47 @@ typedef struct rs_task_info {
     rs_real lo, hi;    /* the target coding: {0,1} gives 0, 1; {-1,+1} gives -1, 1 */
 } rs_task_info;
 
+/* What the meta-trainer hands a rule's dstep: the network's current weights and the rule's
+ * recurrent state as tensors on the tape, to be replaced by the updated ones.
+ *
+ * THE dstep CONTRACT (a rule that provides dstep MUST also provide meta_shapes and
+ * meta_init; the loader refuses it otherwise):
+ *   - dstep records ONE learning step on io->batch on io->tape: the same update `step` makes,
+ *     but with every weight, activity and piece of recurrent state a tape tensor, so the
+ *     meta-gradient flows from the task loss back to the meta-parameters io->meta.
+ *   - It reads the current weights from io->w / io->b and writes the updated ones back into
+ *     them (new handles); it MUST NOT touch net->params: the network given is for shapes and
+ *     activations only (host->tape_net_forward runs its forward pass on the tape).
+ *   - State that must carry over to the next step AND be differentiated through (an LSTM's
+ *     h and c) goes in io->carry[0 .. io->n_carry), which the rule sets and the host keeps:
+ *     all RS_TV_NONE at the start of an episode (the rule substitutes zeros). At a truncation
+ *     boundary the host replaces w, b and carry by constants with the same values (a detach)
+ *     on a fresh tape, so a rule MUST NOT keep tape handles in its own state between calls.
+ *     Fixed per-episode quantities (random feedback matrices) live in the rule's state and are
+ *     entered with tape_const at each call.
+ *   - The meta-parameters io->meta[k] have the shapes meta_shapes declared, in that order.
+ *   - Randomness, if any, from the ctx stream; errors via host->fail (tape errors are read by
+ *     the host afterwards).
+ *   - When the meta-trainer creates the rule it sets the STR parameter "weights" (a rule with
+ *     dstep declares it: the file `step` loads its meta-parameters from) to "", which means
+ *     "do not load": the meta-parameters come through dstep. With weights = "" outside
+ *     meta-training the rule runs with meta_init's values (an untrained rule).
+ * The core (`ruleset meta-train`) meta-trains any rule that follows this. */
+typedef struct rs_dstep_io {
+    uint32_t struct_size;
+    rs_tape *tape;                 /* recording */
+    const rs_net *net;             /* shapes and activations; NOT the current weights */
+    const rs_batch *batch;         /* this step's examples */
+    const rs_tv *meta;             /* (n_meta) the meta-parameter tensors */
+    uint32_t n_meta;
+    uint32_t n_layers;             /* L = net->n_layers */
+    rs_tv w[RS_TAPE_MAX_LAYERS];   /* in/out: w[l - 1] = W_l (n_l, n_{l-1}), l = 1..L */
+    rs_tv b[RS_TAPE_MAX_LAYERS];   /* in/out: b_l (n_l, 1), or RS_TV_NONE without biases */
+    uint32_t n_carry;              /* in/out: how many carry slots are in use */
+    rs_tv carry[RS_TAPE_MAX_CARRY];
+    rs_step_stats *stats;          /* zeroed; the rule MAY report its training loss */
+} rs_dstep_io;
+
 typedef struct rs_rule_desc {
     rs_plugin_head head;
     /* Extra per-step metrics the rule reports (NULL-terminated, at most RS_MAX_METRICS), or
@@ -116,6 +158,23 @@ typedef struct rs_rule_desc {
      * host->net_forward. MUST NOT use any target. */
     rs_status (*predict)(void *state, rs_ctx *ctx, rs_net *net, const rs_real *x, uint32_t n,
                          rs_real *out);
+
+    /* optional (since 1.0): meta-training; see "THE dstep CONTRACT" above. */
+    /* The meta-parameter tensors for this state's network and parameters: fills up to cap
+     * entries of out, returns how many there are. */
+    uint32_t (*meta_shapes)(void *state, rs_meta_shape *out, uint32_t cap);
+    /* Initial meta-parameter values (the concatenation, tape.h), drawn from ctx's stream. */
+    void (*meta_init)(void *state, rs_ctx *ctx, double *values);
+    /* The differentiable step. */
+    rs_status (*dstep)(void *state, rs_ctx *ctx, rs_dstep_io *io);
+
+    /* optional (since 1.0): the rule read as a function of local signals (`ruleset explain`).
+     * For n independent synapses of weight layer `layer` (1..L), each given the signals
+     * signals[k * 4 + 0..3] = (pre, post, w, m) (m: the rule's modulatory signal at the post
+     * unit) held fixed for `steps` >= 1 steps from a fresh state, write the weight change of
+     * the last step into dw[k]. MUST NOT change the network. */
+    rs_status (*local_update)(void *state, rs_ctx *ctx, uint32_t layer, const double *signals,
+                              uint32_t n, uint32_t steps, double *dw);
 } rs_rule_desc;
 
 /* ---- activations ------------------------------------------------------------------------ */

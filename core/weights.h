@@ -1,0 +1,50 @@
+/* weights.h: the weights files of meta-trained rules (versioned JSON, written by
+ * `ruleset meta-train`, read by host->meta_load and `ruleset explain`).
+ *
+ *   {
+ *     "format": "ruleset-weights", "version": 1,
+ *     "rule": "lstm_synapse", "rule_version": "1.0.0",
+ *     "params": { every parameter of the rule but "weights": its value },
+ *     "tensors": [ { "name": "w_x", "rows": 40, "cols": 5, "values": [ row-major ] }, ... ],
+ *     "meta_training": { "spec": {...}, "iterations": N, "final_meta_loss": x, ... }
+ *   }
+ *
+ * Numbers are printed so that they read back bit for bit (cJSON prints 17 significant digits
+ * whenever 15 do not round-trip). */
+#ifndef RS_WEIGHTS_H
+#define RS_WEIGHTS_H
+
+#include <ruleset/plugin.h>
+
+struct cJSON;
+
+#define RS_WEIGHTS_FORMAT "ruleset-weights"
+#define RS_WEIGHTS_VERSION 1
+
+/* Find a weights file: as given (absolute, or relative to the working directory), else under
+ * the source tree, else under the installed data folder. 0 and the path in out when found;
+ * otherwise -1 and the places looked at in out. */
+int rs_weights_resolve(const char *path, char *out, size_t size);
+
+/* Read, parse and check the head (format, version, rule) of a weights file. NULL with one line
+ * in err ("FILE: what is wrong; what to do"). resolved (may be NULL) gets the path used. */
+struct cJSON *rs_weights_read(const char *path, char *resolved, size_t resolved_size, char *err,
+                              size_t err_size);
+
+/* The host->meta_load behind the host table (see host.h). */
+rs_status rs_weights_load(rs_ctx *ctx, const char *path, const rs_params *params,
+                          const rs_meta_shape *shapes, uint32_t n, double *values);
+
+/* The rule's parameters as a JSON object (all but "weights"). */
+struct cJSON *rs_weights_params_json(const rs_params *params);
+
+/* Write a weights file atomically (a temporary file renamed over path). meta (may be NULL) is
+ * the "meta_training" object and is consumed. 0 ok, else one line in err. */
+int rs_weights_write(const char *path, const rs_plugin_head *rule, const rs_params *params,
+                     const rs_meta_shape *shapes, uint32_t n, const double *values,
+                     struct cJSON *meta, char *err, size_t err_size);
+
+/* Write any JSON atomically (checkpoints too). */
+int rs_json_write_atomic(const char *path, const struct cJSON *root, char *err, size_t err_size);
+
+#endif
