@@ -112,6 +112,12 @@ static const char *missing_callback(const rs_plugin_head *h)
         if (!d->create) return "create";
         if (!d->step) return "step";
         if (!d->destroy) return "destroy";
+        /* meta-training needs all three */
+        if (RS_RULE_HAS(d, dstep) && (d->dstep || d->meta_shapes || d->meta_init)) {
+            if (!d->dstep) return "dstep (it has meta_shapes/meta_init)";
+            if (!d->meta_shapes) return "meta_shapes (it has dstep)";
+            if (!d->meta_init) return "meta_init (it has dstep)";
+        }
     } else if (h->kind == RS_KIND_ACTIVATION) {
         const rs_activation_desc *d = (const rs_activation_desc *)h;
         if (!d->forward) return "forward";

@@ -10,6 +10,8 @@ static const char help[] =
     "\n"
     "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset meta-train SPEC.json -o NAME.weights.json   meta-train a rule that has dstep\n"
+    "  ruleset explain WEIGHTS.json          a meta-trained rule read as a polynomial\n"
     "  ruleset list                          every plugin found, and every file refused\n"
     "  ruleset info NAME                     a plugin's parameters\n"
     "  ruleset check-plugin FILE.so          validate a plugin file\n"
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
         { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
+        { "meta-train", rs_cmd_meta_train }, { "explain", rs_cmd_explain },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(argv[1], cmds[i].name))

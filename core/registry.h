@@ -5,7 +5,15 @@
 #ifndef RS_REGISTRY_H
 #define RS_REGISTRY_H
 
+#include <stddef.h>
+
 #include <ruleset/plugin.h>
+
+/* Does rule descriptor d (const rs_rule_desc *) have `field`? Callbacks appended after 1.0
+ * exist only in descriptors compiled large enough (read them only through this). */
+#define RS_RULE_HAS(d, field) \
+    ((d)->head.struct_size >= offsetof(rs_rule_desc, field) + sizeof((d)->field))
+#define RS_RULE_FN(d, field) (RS_RULE_HAS(d, field) ? (d)->field : NULL)
 
 typedef struct rs_plugin_entry_rec {
     const rs_plugin_head *head;

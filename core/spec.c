@@ -532,7 +532,7 @@ void rs_spec_destroy(rs_spec *spec)
 
 static const char *const top_keys[] = { "name", "description", "comment", "seed", "replicates",
                                         "steps", "batch", "eval_every", "rules", "tasks",
-                                        "networks", "reproduces" };
+                                        "networks", "reproduces", "meta" };
 
 rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *reg, char *err,
                        size_t err_size)
@@ -576,7 +576,7 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
             const char *k[] = { kv->string };
             int o[] = { 0 };
             fail_at(&ps, locate(text, k, o, 1), kv->string, "unknown key; the spec takes name, "
-                    "seed, replicates, steps, batch, eval_every, rules, tasks, networks");
+                    "seed, replicates, steps, batch, eval_every, rules, tasks, networks, meta");
             goto fail;
         }
     }

@@ -1,0 +1,639 @@
+/* meta.c: see meta.h. */
+#include "meta.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "act.h"
+#include "ctx.h"
+#include "network.h"
+#include "tape.h"
+
+struct rs_meta_worker {
+    rs_meta *m;
+    rs_tape *tape;
+    rs_ctx *ctx;          /* the tape's allocation is counted here */
+    double *saved;        /* detach buffer: values of w, b and carry at a truncation */
+    size_t saved_cap;
+    /* the share of one rs_meta_run_episodes call */
+    const double *phi;
+    rs_episode *eps;
+    double *grads;
+    size_t first, n, stride;
+};
+
+/* ---- settings of an episode, with the runner's precedence (rule, then task, then spec) ---- */
+
+static long steps_of(const rs_spec *s, size_t task)
+{
+    if (s->rules[0].steps >= 0)
+        return s->rules[0].steps;
+    return s->tasks[task].steps >= 0 ? s->tasks[task].steps : s->steps;
+}
+
+static long batch_of(const rs_spec *s, size_t task, uint32_t n_full)
+{
+    long b = s->rules[0].batch;
+    if (b < 0)
+        b = s->tasks[task].batch;
+    if (b < 0)
+        b = s->batch;
+    return b == 0 ? (long)n_full : b;
+}
+
+uint64_t rs_meta_stream(long it, long e)
+{
+    return rs_hash_str(0, "meta-episode") + (uint64_t)it * 1000003u + (uint64_t)e * 7919u;
+}
+
+uint64_t rs_meta_validation_stream(size_t h, long k)
+{
+    return rs_hash_str(0, "meta-validation") + (uint64_t)h * 1000003u + (uint64_t)k * 7919u;
+}
+
+/* Classification accuracy as runner.c computes it (midpoint or argmax); NaN for regressions. */
+static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
+{
+    if (ti->n_full == 0)
+        return NAN;
+    uint32_t right = 0;
+    rs_real mid = (ti->lo + ti->hi) / 2;
+    for (uint32_t b = 0; b < n; b++) {
+        if (ti->n_out == 1) {
+            right += (pred[b] > mid) == (y[b] > mid);
+        } else {
+            uint32_t ap = 0, ay = 0;
+            for (uint32_t i = 1; i < ti->n_out; i++) {
+                if (pred[(size_t)i * n + b] > pred[(size_t)ap * n + b])
+                    ap = i;
+                if (y[(size_t)i * n + b] > y[(size_t)ay * n + b])
+                    ay = i;
+            }
+            right += ap == ay;
+        }
+    }
+    return (double)right / n;
+}
+
+/* ---- one episode ------------------------------------------------------------------------- */
+
+typedef struct episode_env {    /* everything an episode creates, for one cleanup */
+    rs_ctx *ctx;
+    const rs_task_desc *td;
+    void *task_state, *rule_state;
+    const rs_act *acts[RS_MAX_LAYERS + 1];
+    uint32_t n_layers;
+    rs_net *net;
+    rs_real *bx, *by, *pred;
+} episode_env;
+
+static void env_close(rs_meta *m, episode_env *env)
+{
+    if (env->rule_state)
+        m->rule->destroy(env->rule_state, env->ctx);
+    if (env->task_state)
+        env->td->destroy(env->task_state, env->ctx);
+    free(env->bx);
+    free(env->by);
+    free(env->pred);
+    rs_net_destroy(env->net);
+    for (uint32_t l = 0; l < env->n_layers; l++)
+        rs_act_destroy((rs_act *)env->acts[l]);
+    rs_ctx_destroy(env->ctx);
+}
+
+static int ep_fail(rs_episode *ep, const char *fmt, ...) RS_PRINTF(2, 3);
+static int ep_fail(rs_episode *ep, const char *fmt, ...)
+{
+    if (!ep->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ep->err, sizeof ep->err, fmt, ap);
+        va_end(ap);
+        ep->failed = 1;
+    }
+    return 1;
+}
+
+/* Start a tape segment: the meta-parameters as param leaves, and (after the first) the
+ * weights and the rule's carried state as constants with the values they had (a detach). */
+static int segment_start(rs_meta_worker *w, rs_dstep_io *io, rs_tv *meta, const double *phi,
+                         int first)
+{
+    rs_meta *m = w->m;
+    rs_tape *t = w->tape;
+    uint32_t rows[2 * RS_TAPE_MAX_LAYERS + RS_TAPE_MAX_CARRY];
+    uint32_t cols[2 * RS_TAPE_MAX_LAYERS + RS_TAPE_MAX_CARRY];
+    rs_tv *slot[2 * RS_TAPE_MAX_LAYERS + RS_TAPE_MAX_CARRY];
+    size_t n_slots = 0, total = 0;
+    if (!first) { /* save every carried tensor's values before the reset forgets them */
+        for (uint32_t l = 0; l < io->n_layers; l++) {
+            slot[n_slots++] = &io->w[l];
+            slot[n_slots++] = &io->b[l];
+        }
+        for (uint32_t k = 0; k < io->n_carry; k++)
+            slot[n_slots++] = &io->carry[k];
+        for (size_t k = 0; k < n_slots; k++) {
+            rs_tape_shape(t, *slot[k], &rows[k], &cols[k]);
+            total += (size_t)rows[k] * cols[k];
+        }
+        if (total > w->saved_cap) {
+            double *p = realloc(w->saved, total * sizeof *p);
+            if (!p)
+                return -1;
+            w->saved = p;
+            w->saved_cap = total;
+        }
+        size_t off = 0;
+        for (size_t k = 0; k < n_slots; k++) {
+            size_t len = (size_t)rows[k] * cols[k];
+            if (len)
+                memcpy(w->saved + off, rs_tape_value(t, *slot[k]), len * sizeof(double));
+            off += len;
+        }
+    }
+    rs_tape_reset(t);
+    size_t off = 0;
+    for (uint32_t k = 0; k < m->n_shapes; k++) {
+        meta[k] = rs_tape_param(t, m->shapes[k].rows, m->shapes[k].cols, phi + off);
+        off += (size_t)m->shapes[k].rows * m->shapes[k].cols;
+    }
+    off = 0;
+    for (size_t k = 0; k < n_slots; k++) {
+        size_t len = (size_t)rows[k] * cols[k];
+        *slot[k] = len ? rs_tape_const(t, rows[k], cols[k], w->saved + off) : RS_TV_NONE;
+        off += len;
+    }
+    return 0;
+}
+
+/* Backprop the segment's loss and add the meta-parameters' gradients into grad. */
+static int segment_end(rs_meta_worker *w, rs_tv seg_loss, const rs_tv *meta, double *grad,
+                       rs_episode *ep)
+{
+    rs_meta *m = w->m;
+    if (!grad || seg_loss == RS_TV_NONE)
+        return 0;
+    if (rs_tape_backward(w->tape, seg_loss) != RS_OK)
+        return ep_fail(ep, "backward: %s", rs_tape_error(w->tape));
+    size_t off = 0;
+    for (uint32_t k = 0; k < m->n_shapes; k++) {
+        const size_t len = (size_t)m->shapes[k].rows * m->shapes[k].cols;
+        const double *g = rs_tape_grad(w->tape, meta[k]);
+        for (size_t i = 0; g && i < len; i++)
+            grad[off + i] += g[i];
+        off += len;
+    }
+    return 0;
+}
+
+static int run_episode(rs_meta_worker *w, const double *phi, rs_episode *ep, double *grad)
+{
+    rs_meta *m = w->m;
+    const rs_spec *s = m->spec;
+    const rs_host *host = rs_host_get();
+    rs_tape *t = w->tape;
+    episode_env env = { 0 };
+    ep->failed = 0;
+    ep->err[0] = '\0';
+    ep->meta_loss = ep->final_loss = ep->final_acc = NAN;
+    ep->solved = 0;
+    if (grad)
+        memset(grad, 0, m->n_phi * sizeof *grad);
+    env.ctx = rs_ctx_create(s->seed, ep->stream);
+    if (!env.ctx)
+        return ep_fail(ep, "out of memory");
+    rs_ctx *ctx = env.ctx;
+    const size_t ti = ep->task >= 0 ? (size_t)ep->task
+                                     : m->train[rs_rng_u64(&ctx->rng) % m->n_train];
+    const rs_item *task = &s->tasks[ti];
+    const size_t first = task->net_count ? task->net_first : 0;
+    const size_t count = task->net_count ? task->net_count : s->n_global_nets;
+    const size_t ni = first + rs_rng_u64(&ctx->rng) % count;
+    const rs_netspec *ns = &s->nets[ni];
+    ep->task_used = ti;
+    ep->net_used = ni;
+
+    /* the task, the network with fresh weights, the rule (its own random draws) */
+    env.td = (const rs_task_desc *)task->head;
+    rs_task_info info = { .struct_size = sizeof info };
+    const rs_real *ex = NULL, *ey = NULL;
+    uint32_t n_eval = 0;
+    ctx->who = task->head->name;
+    if (env.td->create(host, ctx, task->params, &info, &env.task_state) != RS_OK
+        || env.td->eval_set(env.task_state, ctx, &ex, &ey, &n_eval) != RS_OK) {
+        ep_fail(ep, "task '%s': %s", task->label, ctx->err);
+        goto done;
+    }
+    const long K = steps_of(s, ti), batch = batch_of(s, ti, info.n_full);
+    ep->steps = K;
+    if (batch <= 0 || K <= 0) {
+        ep_fail(ep, "task '%s': needs a batch size and at least one step", task->label);
+        goto done;
+    }
+    uint32_t sizes[RS_MAX_LAYERS + 2];
+    env.n_layers = ns->n_hidden + 1;
+    sizes[0] = info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[env.n_layers] = info.n_out;
+    char msg[512];
+    for (uint32_t l = 1; l <= env.n_layers; l++)
+        if (!(env.acts[l - 1] = rs_act_create(m->reg, rs_netspec_act(ns, l, env.n_layers), msg,
+                                              sizeof msg))) {
+            ep_fail(ep, "network: %s", msg);
+            goto done;
+        }
+    uint32_t cap = (uint32_t)(batch > (long)n_eval ? batch : (long)n_eval);
+    env.net = rs_net_create(sizes, env.n_layers, env.acts, ns->bias, cap);
+    env.bx = malloc((size_t)info.n_in * (size_t)batch * sizeof(rs_real));
+    env.by = malloc((size_t)info.n_out * (size_t)batch * sizeof(rs_real));
+    env.pred = malloc((size_t)info.n_out * n_eval * sizeof(rs_real));
+    if (!env.net || !env.bx || !env.by || !env.pred) {
+        ep_fail(ep, "out of memory");
+        goto done;
+    }
+    rs_net_init(env.net, &ns->init, &ctx->rng);
+    ctx->who = m->rule->head.name;
+    if (m->rule->create(host, ctx, m->params, env.net, &info, &env.rule_state) != RS_OK) {
+        ep_fail(ep, "rule '%s': %s", m->rule->head.name, ctx->err);
+        goto done;
+    }
+    rs_meta_shape shapes[RS_META_MAX_SHAPES];
+    uint32_t n_shapes = m->rule->meta_shapes(env.rule_state, shapes, RS_META_MAX_SHAPES);
+    if (n_shapes != m->n_shapes || memcmp(shapes, m->shapes, n_shapes * sizeof *shapes) != 0) {
+        ep_fail(ep, "network %zu gives rule '%s' other meta-parameter shapes than the first "
+                "network; meta-train on networks of one depth (or per_layer=false)", ni,
+                m->rule->head.name);
+        goto done;
+    }
+
+    /* the unroll */
+    rs_dstep_io io = { .struct_size = sizeof io, .tape = t, .net = env.net,
+                       .n_meta = m->n_shapes, .n_layers = env.n_layers };
+    rs_tv meta[RS_META_MAX_SHAPES];
+    segment_start(w, &io, meta, phi, 1);
+    for (uint32_t l = 0; l < env.n_layers; l++) {
+        const rs_layer *ly = &env.net->layers[l];
+        io.w[l] = rs_tape_const_real(t, ly->n_out, ly->n_in, ly->w);
+        io.b[l] = ly->b ? rs_tape_const_real(t, ly->n_out, 1, ly->b) : RS_TV_NONE;
+    }
+    io.meta = meta;
+    /* loss before training: the normaliser */
+    rs_tv xe = rs_tape_const_real(t, info.n_in, n_eval, ex);
+    rs_tv ye = rs_tape_const_real(t, info.n_out, n_eval, ey);
+    rs_tv a[RS_MAX_LAYERS + 2];
+    rs_tape_net_forward(t, env.net, io.w, io.b, xe, a);
+    rs_tv l0 = rs_tape_loss(t, info.loss, a[env.n_layers], ye);
+    if (rs_tape_error(t)) {
+        ep_fail(ep, "%s", rs_tape_error(t));
+        goto done;
+    }
+    ep->loss0 = rs_tape_value(t, l0)[0];
+    const double norm = m->cfg.normalize ? fmax(ep->loss0, 1e-6) : 1.0;
+    const long T = m->cfg.truncation > 0 ? m->cfg.truncation : K;
+    rs_batch b = { .n = (uint32_t)batch, .n_in = info.n_in, .n_out = info.n_out,
+                   .loss = info.loss, .x = env.bx, .y = env.by };
+    rs_tv seg = RS_TV_NONE;
+    double total = 0;
+    for (long k = 0; k < K; k++) {
+        if (k > 0 && k % T == 0) { /* truncate: backprop this window, carry values on */
+            if (segment_end(w, seg, meta, grad, ep))
+                goto done;
+            if (segment_start(w, &io, meta, phi, 0)) {
+                ep_fail(ep, "out of memory detaching the state at inner step %ld", k + 1);
+                goto done;
+            }
+            seg = RS_TV_NONE;
+        }
+        ctx->who = task->head->name;
+        if (env.td->batch(env.task_state, ctx, (uint32_t)batch, env.bx, env.by) != RS_OK) {
+            ep_fail(ep, "task '%s': %s", task->label, ctx->err);
+            goto done;
+        }
+        rs_step_stats stats = { 0 };
+        io.batch = &b;
+        io.stats = &stats;
+        ctx->who = m->rule->head.name;
+        if (m->rule->dstep(env.rule_state, ctx, &io) != RS_OK || rs_tape_error(t)) {
+            ep_fail(ep, "rule '%s' dstep at inner step %ld: %s", m->rule->head.name, k + 1,
+                    ctx->err[0] ? ctx->err : rs_tape_error(t));
+            goto done;
+        }
+        xe = rs_tape_const_real(t, info.n_in, n_eval, ex);
+        ye = rs_tape_const_real(t, info.n_out, n_eval, ey);
+        rs_tape_net_forward(t, env.net, io.w, io.b, xe, a);
+        rs_tv loss = rs_tape_loss(t, info.loss, a[env.n_layers], ye);
+        if (rs_tape_error(t)) {
+            ep_fail(ep, "%s", rs_tape_error(t));
+            goto done;
+        }
+        const double lv = rs_tape_value(t, loss)[0];
+        if (!isfinite(lv)) {
+            ep_fail(ep, "diverged at inner step %ld of task '%s' (loss %g)", k + 1, task->label,
+                    lv);
+            goto done;
+        }
+        if (ep->curve)
+            ep->curve[k] = lv;
+        double wgt = 1.0 / ((double)K * norm) + (k == K - 1 ? m->cfg.final_weight / norm : 0);
+        total += wgt * lv;
+        rs_tv term = rs_tape_scale(t, loss, wgt);
+        seg = seg == RS_TV_NONE ? term : rs_tape_add(t, seg, term);
+        if (k == K - 1) {
+            const double *pv = rs_tape_value(t, a[env.n_layers]);
+            for (size_t i = 0; i < (size_t)info.n_out * n_eval; i++)
+                env.pred[i] = (rs_real)pv[i];
+            ep->final_loss = lv;
+            ep->final_acc = accuracy(&info, env.pred, ey, n_eval);
+            ep->solved = env.td->solved(env.task_state, env.pred, ey, n_eval, lv) != 0;
+        }
+    }
+    if (segment_end(w, seg, meta, grad, ep))
+        goto done;
+    ep->meta_loss = total;
+done:
+    env_close(m, &env);
+    if (ep->failed && grad)
+        memset(grad, 0, m->n_phi * sizeof *grad);
+    return ep->failed;
+}
+
+/* ---- threads --------------------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    rs_meta_worker *w = arg;
+    for (size_t i = w->first; i < w->n; i += w->stride)
+        run_episode(w, w->phi, &w->eps[i], w->grads ? w->grads + i * w->m->n_phi : NULL);
+    return NULL;
+}
+
+void rs_meta_run_episodes(rs_meta *m, const double *phi, rs_episode *eps, size_t n,
+                          double *grads)
+{
+    size_t nt = (size_t)m->threads < n ? (size_t)m->threads : n;
+    pthread_t tid[64];
+    int started[64] = { 0 };
+    for (size_t k = 0; k < nt; k++) {
+        rs_meta_worker *w = &m->workers[k];
+        w->phi = phi;
+        w->eps = eps;
+        w->grads = grads;
+        w->first = k;
+        w->n = n;
+        w->stride = nt;
+        if (k > 0)
+            started[k] = pthread_create(&tid[k], NULL, worker_main, w) == 0;
+    }
+    if (nt > 0)
+        worker_main(&m->workers[0]);
+    for (size_t k = 1; k < nt; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else /* could not start a thread: do its share here */
+            worker_main(&m->workers[k]);
+    }
+}
+
+int rs_meta_episode(rs_meta *m, const double *phi, rs_episode *ep, double *grad)
+{
+    return run_episode(&m->workers[0], phi, ep, grad);
+}
+
+/* ---- a meta-step ------------------------------------------------------------------------------ */
+
+void rs_meta_step(rs_meta *m, rs_meta_step_stats *out)
+{
+    const size_t E = (size_t)m->cfg.episodes, P = m->n_phi;
+    memset(out, 0, sizeof *out);
+    for (size_t e = 0; e < E; e++) {
+        m->eps[e] = (rs_episode){ .stream = rs_meta_stream(m->done, (long)e), .task = -1,
+                                  .curve = m->ep_curves + e * (size_t)m->max_steps };
+        for (long k = 0; k < m->max_steps; k++)
+            m->eps[e].curve[k] = NAN;
+    }
+    rs_meta_run_episodes(m, m->phi, m->eps, E, m->ep_grad);
+    /* sums in episode order: the thread count changes nothing */
+    double *g = m->adam_m + P; /* scratch after the moments (allocated 3P) */
+    memset(g, 0, P * sizeof *g);
+    for (size_t e = 0; e < E; e++) {
+        const rs_episode *ep = &m->eps[e];
+        if (ep->failed) {
+            out->failed++;
+            continue;
+        }
+        out->meta_loss += ep->meta_loss / E;
+        out->final_loss += ep->final_loss / E;
+        out->final_acc += ep->final_acc / E;
+        out->solved += (double)ep->solved / E;
+        for (size_t i = 0; i < P; i++)
+            g[i] += m->ep_grad[e * P + i] / (double)E;
+    }
+    for (long k = 0; k < m->max_steps; k++) {
+        double sum = 0;
+        long n = 0;
+        for (size_t e = 0; e < E; e++)
+            if (!m->eps[e].failed && isfinite(m->eps[e].curve[k])) {
+                sum += m->eps[e].curve[k];
+                n++;
+            }
+        m->curve[k] = n ? sum / n : NAN;
+    }
+    double nrm = 0;
+    for (size_t i = 0; i < P; i++)
+        nrm += g[i] * g[i];
+    nrm = sqrt(nrm);
+    out->grad_norm = nrm;
+    if (out->failed || !isfinite(nrm)) { /* ALGORITHMS.md 6.4: skip, and say so */
+        out->skipped = 1;
+        if (out->failed)
+            out->meta_loss = out->final_loss = out->final_acc = out->solved = NAN;
+        m->done++;
+        return;
+    }
+    if (m->cfg.clip > 0 && nrm > m->cfg.clip) {
+        for (size_t i = 0; i < P; i++)
+            g[i] *= m->cfg.clip / nrm;
+        out->clipped = 1;
+    }
+    /* Adam (Kingma & Ba 2015), torch.optim.Adam's order of operations, in double */
+    const double b1 = m->cfg.beta1, b2 = m->cfg.beta2;
+    m->adam_t++;
+    const double bc1 = 1 - pow(b1, (double)m->adam_t), bc2 = 1 - pow(b2, (double)m->adam_t);
+    double *mm = m->adam_m, *vv = m->adam_v;
+    for (size_t i = 0; i < P; i++) {
+        mm[i] = b1 * mm[i] + (1 - b1) * g[i];
+        vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
+        m->phi[i] -= m->cfg.lr / bc1 * mm[i] / (sqrt(vv[i]) / sqrt(bc2) + m->cfg.eps);
+    }
+    m->done++;
+}
+
+/* ---- open / close -------------------------------------------------------------------------- */
+
+void rs_meta_close(rs_meta *m)
+{
+    for (int k = 0; m->workers && k < m->threads; k++) {
+        rs_meta_worker *w = &m->workers[k];
+        rs_tape_destroy(w->ctx, w->tape);
+        rs_ctx_destroy(w->ctx);
+        free(w->saved);
+    }
+    free(m->workers);
+    rs_params_destroy(m->params);
+    free(m->train);
+    free(m->held);
+    free(m->phi);
+    free(m->adam_m);
+    free(m->adam_v);
+    free(m->curve);
+    free(m->ep_grad);
+    free(m->eps);
+    free(m->ep_curves);
+    memset(m, 0, sizeof *m);
+}
+
+int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const rs_meta_cfg *cfg,
+                 int threads, char *err, size_t err_size)
+{
+    memset(m, 0, sizeof *m);
+    m->spec = spec;
+    m->reg = reg;
+    m->cfg = *cfg;
+    m->threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+    if (spec->n_rules != 1) {
+        snprintf(err, err_size, "meta-training takes exactly one rule (no parameter sweeps); "
+                 "the spec has %zu", spec->n_rules);
+        return -1;
+    }
+    m->rule = (const rs_rule_desc *)spec->rules[0].head;
+    if (!RS_RULE_FN(m->rule, dstep)) {
+        snprintf(err, err_size, "rule '%s' has no dstep, so it cannot be meta-trained (the "
+                 "meta-trainable rules: lstm_synapse, meta_hebbian, or any rule with dstep)",
+                 m->rule->head.name);
+        return -1;
+    }
+    m->params = rs_params_clone(spec->rules[0].params);
+    int wi = m->params ? rs_params_index(m->params, "weights") : -1;
+    if (!m->params) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (wi >= 0) { /* the dstep contract: weights = "" means "do not load" */
+        free(m->params->str[wi]);
+        m->params->str[wi] = strdup("");
+    }
+    m->train = calloc(spec->n_tasks, sizeof *m->train);
+    m->held = calloc(spec->n_tasks, sizeof *m->held);
+    if (!m->train || !m->held) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    for (size_t t = 0; t < spec->n_tasks; t++) {
+        int held = 0;
+        for (size_t h = 0; h < cfg->n_held_out; h++)
+            held |= strstr(spec->tasks[t].label, cfg->held_out[h]) != NULL;
+        if (held)
+            m->held[m->n_held++] = t;
+        else
+            m->train[m->n_train++] = t;
+        long k = steps_of(spec, t);
+        if (k > m->max_steps)
+            m->max_steps = k;
+    }
+    if (m->n_train == 0) {
+        snprintf(err, err_size, "every task is held out: nothing left to meta-train on");
+        return -1;
+    }
+    if (m->max_steps <= 0) {
+        snprintf(err, err_size, "\"steps\" (the inner steps of an episode) must be >= 1");
+        return -1;
+    }
+    m->workers = calloc((size_t)m->threads, sizeof *m->workers);
+    if (!m->workers) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    for (int k = 0; k < m->threads; k++) {
+        m->workers[k].m = m;
+        m->workers[k].ctx = rs_ctx_create(spec->seed, 0);
+        m->workers[k].tape = m->workers[k].ctx ? rs_tape_create(m->workers[k].ctx, 1) : NULL;
+        if (!m->workers[k].tape) {
+            snprintf(err, err_size, "out of memory");
+            return -1;
+        }
+    }
+    /* The shapes and initial values: create the rule once on the first training task's
+     * first network (an episode whose stream is the init stream), then ask it. */
+    const rs_host *host = rs_host_get();
+    rs_ctx *ctx = rs_ctx_create(spec->seed, rs_hash_str(0, "meta-init"));
+    const rs_item *task = &spec->tasks[m->train[0]];
+    const rs_task_desc *td = (const rs_task_desc *)task->head;
+    const rs_netspec *ns = &spec->nets[task->net_count ? task->net_first : 0];
+    rs_task_info info = { .struct_size = sizeof info };
+    void *tstate = NULL, *rstate = NULL;
+    const rs_act *acts[RS_MAX_LAYERS + 1] = { 0 };
+    uint32_t L = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
+    rs_net *net = NULL;
+    int rc = -1;
+    char msg[512];
+    if (!ctx || td->create(host, ctx, task->params, &info, &tstate) != RS_OK) {
+        snprintf(err, err_size, "task '%s': %s", task->label, ctx ? ctx->err : "out of memory");
+        goto out;
+    }
+    sizes[0] = info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[L] = info.n_out;
+    for (uint32_t l = 1; l <= L; l++)
+        if (!(acts[l - 1] = rs_act_create(reg, rs_netspec_act(ns, l, L), msg, sizeof msg))) {
+            snprintf(err, err_size, "network: %s", msg);
+            goto out;
+        }
+    if (!(net = rs_net_create(sizes, L, acts, ns->bias, 1))) {
+        snprintf(err, err_size, "out of memory");
+        goto out;
+    }
+    if (m->rule->create(host, ctx, m->params, net, &info, &rstate) != RS_OK) {
+        snprintf(err, err_size, "rule '%s': %s", m->rule->head.name, ctx->err);
+        goto out;
+    }
+    m->n_shapes = m->rule->meta_shapes(rstate, m->shapes, RS_META_MAX_SHAPES);
+    if (m->n_shapes == 0 || m->n_shapes > RS_META_MAX_SHAPES) {
+        snprintf(err, err_size, "rule '%s' declares %u meta-parameter tensors (1..%d)",
+                 m->rule->head.name, m->n_shapes, RS_META_MAX_SHAPES);
+        goto out;
+    }
+    for (uint32_t k = 0; k < m->n_shapes; k++)
+        m->n_phi += (size_t)m->shapes[k].rows * m->shapes[k].cols;
+    const size_t E = (size_t)(cfg->episodes > 0 ? cfg->episodes : 1);
+    m->phi = calloc(m->n_phi, sizeof *m->phi);
+    m->adam_m = calloc(2 * m->n_phi, sizeof *m->adam_m); /* moments, then a gradient scratch */
+    m->adam_v = calloc(m->n_phi, sizeof *m->adam_v);
+    m->curve = calloc((size_t)m->max_steps, sizeof *m->curve);
+    m->ep_grad = calloc(E * m->n_phi, sizeof *m->ep_grad);
+    m->eps = calloc(E, sizeof *m->eps);
+    m->ep_curves = calloc(E * (size_t)m->max_steps, sizeof *m->ep_curves);
+    if (!m->phi || !m->adam_m || !m->adam_v || !m->curve || !m->ep_grad || !m->eps
+        || !m->ep_curves) {
+        snprintf(err, err_size, "out of memory for %zu meta-parameters", m->n_phi);
+        goto out;
+    }
+    m->rule->meta_init(rstate, ctx, m->phi);
+    rc = 0;
+out:
+    if (rstate)
+        m->rule->destroy(rstate, ctx);
+    if (tstate)
+        td->destroy(tstate, ctx);
+    rs_net_destroy(net);
+    for (uint32_t l = 0; l < L; l++)
+        rs_act_destroy((rs_act *)acts[l]);
+    rs_ctx_destroy(ctx);
+    return rc;
+}

@@ -1,0 +1,243 @@
+/* meta_hebbian.c: the generalised Hebbian "ABCD" rule with meta-learned coefficients
+ * (Najarro & Risi 2020, "Meta-Learning through Hebbian Plasticity in Random Networks",
+ * NeurIPS 33; the ABCD form goes back to Soltoggio et al. 2007):
+ *
+ *   Δw_ij = η (A_l pre_j post_i + B_l pre_j + C_l post_i + D_l)
+ *
+ * for synapse j -> i of weight layer l, with one coefficient set (A, B, C, D) per layer
+ * meta-learned by `ruleset meta-train` (the "coef" tensor, L x 4; its initial value is plain
+ * Hebb, A = 1, B = C = D = 0). Over a batch of n examples the terms are averaged (the batch
+ * mean of pre_j post_i, of pre_j, of post_i). A bias is the synapse from a unit clamped to 1.
+ *
+ * Supervision: with clamp=true (default) the output layer's post is the TARGET (ALGORITHMS.md
+ * 1.5, the supervised Hebbian rule's clamping), hidden layers use their own activity; so the
+ * rule is a meta-learned generalisation of supervised Hebb. With clamp=false it is purely
+ * unsupervised, as in the paper (which has a reward only through evolution).
+ * After the update every weight is clipped to [-clip, clip] (0 = no bound).
+ *
+ * Deviations from the paper: Najarro & Risi evolve one (η, A, B, C, D) per SYNAPSE with
+ * evolution strategies (population 200, σ 0.1 in their car-racing runs, as we recall them);
+ * here there are four numbers per LAYER, learned by gradient descent through the unrolled
+ * inner loop (few meta-parameters: the point is a baseline for lstm_synapse and a proof that
+ * meta-training is generic), and η is a fixed parameter (A..D absorb any scale). */
+#include "meta_rules.h"
+
+typedef struct mh_state {
+    const rs_host *host;
+    uint32_t n_layers, loss;
+    int clamp;
+    double lr, clip;
+    double *phi;        /* (L, 4) the coefficients `step` uses */
+    rs_tape *tape;      /* values-only, for step */
+} mh_state;
+
+static const rs_param_spec mh_params[] = {
+    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.05, .lo = 0, .hi = 100,
+      .help = "η, the rate the learned coefficients are multiplied by" },
+    { .name = "clamp", .type = RS_PARAM_BOOL, .def = 1,
+      .help = "output layer's post = the target (supervised); false = its own activity" },
+    { .name = "clip", .type = RS_PARAM_REAL, .def = 4, .lo = 0, .hi = 1e6,
+      .help = "clip every weight to [-c, c] after the update; 0 = none" },
+    MR_WEIGHTS_PARAM("rules/meta_hebbian.weights.json"),
+    { 0 }
+};
+
+static uint32_t mh_shapes(void *state, rs_meta_shape *out, uint32_t cap)
+{
+    const mh_state *s = state;
+    if (cap >= 1) {
+        memset(&out[0], 0, sizeof out[0]);
+        strcpy(out[0].name, "coef");
+        out[0].rows = s->n_layers;
+        out[0].cols = 4;
+    }
+    return 1;
+}
+
+static void mh_init(void *state, rs_ctx *ctx, double *values)
+{
+    (void)ctx;
+    const mh_state *s = state;
+    for (uint32_t l = 0; l < s->n_layers; l++) {
+        values[4 * l] = 1; /* plain Hebb */
+        values[4 * l + 1] = values[4 * l + 2] = values[4 * l + 3] = 0;
+    }
+}
+
+static void mh_destroy(void *state, rs_ctx *ctx)
+{
+    mh_state *s = state;
+    if (!s)
+        return;
+    s->host->tape_destroy(ctx, s->tape);
+    s->host->free(ctx, s->phi);
+    s->host->free(ctx, s);
+}
+
+/* The update of every layer from the batch x (n_0, n), y (n_L, n) as tape constants: w, b in,
+ * new w, b out. coef is the (L, 4) tensor. Returns the batch's training loss tensor. */
+static rs_tv mh_update(mh_state *s, rs_tape *t, const rs_net *net, rs_tv coef, rs_tv x, rs_tv y,
+                       rs_tv *w, rs_tv *b)
+{
+    const rs_host *h = s->host;
+    const uint32_t L = net->n_layers;
+    rs_tv a[RS_TAPE_MAX_LAYERS + 1];
+    h->tape_net_forward(t, net, w, b, x, a);
+    rs_tv loss = h->tape_loss(t, s->loss, a[L], y);
+    for (uint32_t l = 1; l <= L; l++) {
+        const rs_layer *ly = &net->layers[l - 1];
+        rs_tv pre = a[l - 1], post = l == L && s->clamp ? y : a[l];
+        rs_tv row = h->tape_slice(t, coef, 0, l - 1, 1); /* (1, 4): A B C D */
+        rs_tv A = h->tape_slice(t, row, 1, 0, 1), B = h->tape_slice(t, row, 1, 1, 1);
+        rs_tv C = h->tape_slice(t, row, 1, 2, 1), D = h->tape_slice(t, row, 1, 3, 1);
+        uint32_t r, n;
+        h->tape_shape(t, x, &r, &n);
+        /* batch means: <post pre^T> (n_out, n_in), <pre> as a row (1, n_in), <post> (n_out, 1) */
+        rs_tv pp = h->tape_scale(t, h->tape_matmul(t, post, 0, pre, 1), 1.0 / n);
+        rs_tv mpre = h->tape_reshape(t, h->tape_mean(t, pre, 1), 1, ly->n_in);
+        rs_tv mpost = h->tape_mean(t, post, 1);
+        rs_tv cd = h->tape_add(t, h->tape_mul(t, C, mpost), D);          /* (n_out, 1) */
+        rs_tv dw = h->tape_add(t, h->tape_add(t, h->tape_mul(t, A, pp), h->tape_mul(t, B, mpre)),
+                               cd);                                       /* broadcasts */
+        rs_tv nw = h->tape_add(t, w[l - 1], h->tape_scale(t, dw, s->lr));
+        w[l - 1] = s->clip > 0 ? h->tape_clip(t, nw, -s->clip, s->clip) : nw;
+        if (b[l - 1] != RS_TV_NONE) { /* pre = 1: A <post> + B + C <post> + D */
+            rs_tv db = h->tape_add(t, h->tape_add(t, h->tape_mul(t, A, mpost), B), cd);
+            rs_tv nb = h->tape_add(t, b[l - 1], h->tape_scale(t, db, s->lr));
+            b[l - 1] = s->clip > 0 ? h->tape_clip(t, nb, -s->clip, s->clip) : nb;
+        }
+    }
+    return loss;
+}
+
+static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch,
+                          int write, rs_step_stats *stats);
+
+static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                           const rs_net *net, const rs_task_info *task, void **state_out)
+{
+    *state_out = NULL;
+    if (net->kind != RS_NET_LAYERED || net->n_layers > RS_TAPE_MAX_LAYERS)
+        return host->fail(ctx, RS_ERR_UNSUPPORTED, "meta_hebbian runs on layered networks of "
+                          "at most %d layers", RS_TAPE_MAX_LAYERS);
+    mh_state *s = host->alloc(ctx, sizeof *s);
+    if (!s)
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian state");
+    s->host = host;
+    s->n_layers = net->n_layers;
+    s->loss = task->loss;
+    s->clamp = host->param_bool(p, "clamp");
+    s->lr = host->param_real(p, "lr");
+    s->clip = host->param_real(p, "clip");
+    s->phi = host->alloc(ctx, (size_t)net->n_layers * 4 * sizeof(double));
+    s->tape = host->tape_create(ctx, 0);
+    if (!s->phi || !s->tape) {
+        mh_destroy(s, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian buffers");
+    }
+    rs_meta_shape shape;
+    mh_shapes(s, &shape, 1);
+    rs_status st = mr_load(host, ctx, p, &shape, 1, s->phi, mh_init, s);
+    if (st == RS_OK) { /* size the values-only tape now: one dry step on zeros, not kept */
+        const uint32_t L = net->n_layers;
+        rs_real *zeros = host->alloc(ctx, ((size_t)net->sizes[0] + net->sizes[L])
+                                              * net->max_batch * sizeof(rs_real));
+        if (!zeros) {
+            st = host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian");
+        } else {
+            rs_batch dry = { .n = net->max_batch, .n_in = net->sizes[0], .n_out = net->sizes[L],
+                             .loss = task->loss, .x = zeros,
+                             .y = zeros + (size_t)net->sizes[0] * net->max_batch };
+            st = run_step(s, ctx, net, &dry, 0, NULL);
+            host->free(ctx, zeros);
+        }
+    }
+    if (st != RS_OK) {
+        mh_destroy(s, ctx);
+        return st;
+    }
+    *state_out = s;
+    return RS_OK;
+}
+
+/* step: the weights and the loaded coefficients as constants on the values-only tape, the
+ * update, the new weights copied back (unless write is 0: create's dry run). */
+static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch,
+                          int write, rs_step_stats *stats)
+{
+    const rs_host *h = s->host;
+    rs_tape *t = s->tape;
+    h->tape_reset(t);
+    rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS];
+    mr_enter_net(h, t, net, w, b);
+    rs_tv coef = h->tape_const(t, s->n_layers, 4, s->phi);
+    rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
+    rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
+    rs_tv loss = mh_update(s, t, net, coef, x, y, w, b);
+    rs_status st = mr_tape_status(h, ctx, t);
+    if (st != RS_OK || !write)
+        return st;
+    stats->loss = h->tape_value(t, loss)[0];
+    stats->has_loss = 1;
+    mr_write_net(h, t, (rs_net *)net, w, b);
+    return RS_OK;
+}
+
+static rs_status mh_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                         rs_step_stats *stats)
+{
+    return run_step(state, ctx, net, batch, 1, stats);
+}
+
+static rs_status mh_dstep(void *state, rs_ctx *ctx, rs_dstep_io *io)
+{
+    mh_state *s = state;
+    const rs_host *h = s->host;
+    rs_tape *t = io->tape;
+    const rs_batch *batch = io->batch;
+    rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
+    rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
+    rs_tv loss = mh_update(s, t, io->net, io->meta[0], x, y, io->w, io->b);
+    rs_status st = mr_tape_status(h, ctx, t);
+    if (st != RS_OK)
+        return st;
+    io->stats->loss = h->tape_value(t, loss)[0];
+    io->stats->has_loss = 1;
+    return RS_OK;
+}
+
+static rs_status mh_local(void *state, rs_ctx *ctx, uint32_t layer, const double *sig,
+                          uint32_t n, uint32_t steps, double *dw)
+{
+    (void)ctx, (void)steps; /* memoryless: every step gives the same change */
+    const mh_state *s = state;
+    const double *c = s->phi + 4 * (layer - 1);
+    for (uint32_t k = 0; k < n; k++) {
+        const double pre = sig[4 * k], post = sig[4 * k + 1];
+        dw[k] = s->lr * (c[0] * pre * post + c[1] * pre + c[2] * post + c[3]);
+    }
+    return RS_OK;
+}
+
+static const rs_rule_desc meta_hebbian = {
+    RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
+    .head.name = "meta_hebbian",
+    .head.version = "1.0.0",
+    .head.summary = "ABCD Hebbian rule with meta-learned coefficients per layer",
+    .head.citation = "Najarro & Risi (2020) NeurIPS 33 (Meta-learning through Hebbian "
+                     "plasticity in random networks)",
+    .head.params = mh_params,
+    .create = mh_create,
+    .step = mh_step,
+    .destroy = mh_destroy,
+    .meta_shapes = mh_shapes,
+    .meta_init = mh_init,
+    .dstep = mh_dstep,
+    .local_update = mh_local,
+};
+
+RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
+{
+    (void)host;
+    return index == 0 ? &meta_hebbian.head : NULL;
+}
