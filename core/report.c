@@ -18,8 +18,8 @@ void rs_wilson(size_t k, size_t n, double *lo, double *hi)
     double p = (double)k / n, z2n = z * z / n;
     double centre = (p + z2n / 2) / (1 + z2n);
     double half = z * sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
-    *lo = fmax(0, centre - half);
-    *hi = fmin(1, centre + half);
+    *lo = k == 0 ? 0 : fmax(0, centre - half); /* exact at the ends, where rounding would */
+    *hi = k == n ? 1 : fmin(1, centre + half); /* leave p = 0 or 1 outside by 1e-16 */
 }
 
 static int cmp_double(const void *a, const void *b)
