@@ -155,7 +155,7 @@ static void history_free(history *h)
     free(h->valid);
 }
 
-static cJSON *number_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+static cJSON *number_or_null(double v) { return rs_json_exact(v); }
 static double read_number(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : NAN; }
 
 static int write_checkpoint(const char *dir, const rs_meta *m, const history *h,
@@ -167,9 +167,9 @@ static int write_checkpoint(const char *dir, const rs_meta *m, const history *h,
     cJSON_AddStringToObject(root, "spec", spec_json);
     cJSON_AddNumberToObject(root, "done", (double)m->done);
     cJSON_AddNumberToObject(root, "adam_t", (double)m->adam_t);
-    cJSON_AddItemToObject(root, "phi", cJSON_CreateDoubleArray(m->phi, (int)m->n_phi));
-    cJSON_AddItemToObject(root, "adam_m", cJSON_CreateDoubleArray(m->adam_m, (int)m->n_phi));
-    cJSON_AddItemToObject(root, "adam_v", cJSON_CreateDoubleArray(m->adam_v, (int)m->n_phi));
+    cJSON_AddItemToObject(root, "phi", rs_json_exact_array(m->phi, m->n_phi));
+    cJSON_AddItemToObject(root, "adam_m", rs_json_exact_array(m->adam_m, m->n_phi));
+    cJSON_AddItemToObject(root, "adam_v", rs_json_exact_array(m->adam_v, m->n_phi));
     cJSON *steps = cJSON_AddArrayToObject(root, "history");
     for (size_t i = 0; i < h->n_steps; i++) {
         const rs_meta_step_stats *s = &h->steps[i];

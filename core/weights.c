@@ -208,6 +208,27 @@ out:
     return st;
 }
 
+cJSON *rs_json_exact(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return cJSON_CreateRaw(buf);
+}
+
+cJSON *rs_json_exact_array(const double *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, rs_json_exact(v[i]));
+    return a;
+}
+
 int rs_json_write_atomic(const char *path, const cJSON *root, char *err, size_t err_size)
 {
     char *text = cJSON_Print(root);
@@ -249,7 +270,7 @@ int rs_weights_write(const char *path, const rs_plugin_head *rule, const rs_para
         cJSON_AddStringToObject(t, "name", shapes[k].name);
         cJSON_AddNumberToObject(t, "rows", shapes[k].rows);
         cJSON_AddNumberToObject(t, "cols", shapes[k].cols);
-        cJSON_AddItemToObject(t, "values", cJSON_CreateDoubleArray(values + off, (int)count));
+        cJSON_AddItemToObject(t, "values", rs_json_exact_array(values + off, count));
         cJSON_AddItemToArray(tensors, t);
         off += count;
     }

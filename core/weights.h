@@ -9,8 +9,9 @@
  *     "meta_training": { "spec": {...}, "iterations": N, "final_meta_loss": x, ... }
  *   }
  *
- * Numbers are printed so that they read back bit for bit (cJSON prints 17 significant digits
- * whenever 15 do not round-trip). */
+ * Numbers are printed so that they read back bit for bit: the shortest of 15, 16, 17 significant
+ * digits that strtod turns back into the same double (cJSON's own printer accepts 15 digits
+ * when they come within an epsilon, which loses the last bits). */
 #ifndef RS_WEIGHTS_H
 #define RS_WEIGHTS_H
 
@@ -43,6 +44,10 @@ struct cJSON *rs_weights_params_json(const rs_params *params);
 int rs_weights_write(const char *path, const rs_plugin_head *rule, const rs_params *params,
                      const rs_meta_shape *shapes, uint32_t n, const double *values,
                      struct cJSON *meta, char *err, size_t err_size);
+
+/* A JSON number that reads back as exactly v (null for NaN and infinities); an array of n. */
+struct cJSON *rs_json_exact(double v);
+struct cJSON *rs_json_exact_array(const double *v, size_t n);
 
 /* Write any JSON atomically (checkpoints too). */
 int rs_json_write_atomic(const char *path, const struct cJSON *root, char *err, size_t err_size);

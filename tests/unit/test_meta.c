@@ -408,6 +408,12 @@ static void check_save_load(const char *rule, const char *params)
     ck_assert_msg(rs_weights_write(path, &a.rd->head, a.p, shapes, ns, phi, NULL, err,
                                    sizeof err) == 0, "%s", err);
     ck_assert_int_eq(rig_create(&b), RS_OK);
+    double *back = malloc(n_phi * sizeof *back); /* every double read back exactly */
+    rs_ctx *lctx = rs_ctx_create(1, 0);
+    ck_assert_int_eq(rs_weights_load(lctx, path, b.p, shapes, ns, back), RS_OK);
+    ck_assert_mem_eq(back, phi, n_phi * sizeof *phi);
+    rs_ctx_destroy(lctx);
+    free(back);
     rs_real pa_out[64], pb_out[64];
     rig_steps(&a, 5, pa_out);
     rig_steps(&b, 5, pb_out);
