@@ -41,6 +41,8 @@ struct rs_tape {
     rs_tv *list;           /* concat input lists */
     size_t n_list, cap_list;
     long n_alloc;          /* arena blocks allocated so far */
+    double *scratch;       /* a transposed matmul operand */
+    size_t cap_scratch;
     int backward_done;
     char err[256];
 };
@@ -74,6 +76,7 @@ void rs_tape_destroy(rs_ctx *ctx, rs_tape *t)
     free(t->chunks);
     free(t->nodes);
     free(t->list);
+    free(t->scratch);
     rs_free(ctx, t);
 }
 
@@ -272,30 +275,67 @@ rs_tv rs_tape_fill(rs_tape *t, uint32_t rows, uint32_t cols, double value)
 
 /* ---- matmul -------------------------------------------------------------------------------- */
 
-/* c[i ci + j cj] += sum_p a[i ai + p ap] b[p bp + j bj] for i < m, j < n, p < k. The sum
- * runs in p order whatever the strides, so results do not depend on the layout. */
-static void mm_acc(size_t m, size_t n, size_t k, const double *a, size_t ai, size_t ap,
-                   const double *b, size_t bp, size_t bj, double *c, size_t ci, size_t cj)
+/* c[i ci + j cj] += sum_p a[i ai + p ap] b[p bp + j bj] for i < m, j < n, p < k, every sum
+ * in p order. The loops are arranged so the innermost one runs along contiguous memory
+ * (gcc vectorises it; a dot product would not vectorise without reassociation): directly when
+ * b's and c's rows are contiguous, on the transposed product when a's and c's columns are,
+ * else after copying b into the tape's scratch in row-major order. */
+static void mm_acc(rs_tape *t, size_t m, size_t n, size_t k, const double *a, size_t ai,
+                   size_t ap, const double *b, size_t bp, size_t bj, double *c, size_t ci,
+                   size_t cj);
+
+static void mm_axpy(size_t m, size_t n, size_t k, const double *a, size_t ai, size_t ap,
+                    const double *b, size_t bp, double *c, size_t ci)
 {
-    if (bj == 1 && cj == 1) { /* rows of b and c contiguous: axpy form, vectorises */
-        for (size_t i = 0; i < m; i++) {
-            double *ci_row = c + i * ci;
-            for (size_t p = 0; p < k; p++) {
-                const double aip = a[i * ai + p * ap];
-                const double *bp_row = b + p * bp;
-                for (size_t j = 0; j < n; j++)
-                    ci_row[j] += aip * bp_row[j];
-            }
+    for (size_t i = 0; i < m; i++) { /* b's rows (stride bp) and c's rows are contiguous */
+        double *restrict crow = c + i * ci;
+        for (size_t p = 0; p < k; p++) {
+            const double aip = a[i * ai + p * ap];
+            const double *restrict brow = b + p * bp;
+            for (size_t j = 0; j < n; j++)
+                crow[j] += aip * brow[j];
         }
+    }
+}
+
+static void mm_acc(rs_tape *t, size_t m, size_t n, size_t k, const double *a, size_t ai,
+                   size_t ap, const double *b, size_t bp, size_t bj, double *c, size_t ci,
+                   size_t cj)
+{
+    if (bj == 1 && cj == 1) {
+        mm_axpy(m, n, k, a, ai, ap, b, bp, c, ci);
         return;
     }
-    for (size_t i = 0; i < m; i++) /* dot form */
+    if (ai == 1 && ci == 1) { /* c^T (n, m) += b^T a^T: a's and c's columns contiguous */
+        mm_axpy(n, m, k, b, bj, bp, a, ap, c, cj);
+        return;
+    }
+    if (cj == 1 && n * k <= t->cap_scratch) { /* b copied to row-major (k, n) */
+        for (size_t p = 0; p < k; p++)
+            for (size_t j = 0; j < n; j++)
+                t->scratch[p * n + j] = b[p * bp + j * bj];
+        mm_axpy(m, n, k, a, ai, ap, t->scratch, n, c, ci);
+        return;
+    }
+    for (size_t i = 0; i < m; i++) /* the general case: dot products */
         for (size_t j = 0; j < n; j++) {
             double s = 0;
             for (size_t p = 0; p < k; p++)
                 s += a[i * ai + p * ap] * b[p * bp + j * bj];
             c[i * ci + j * cj] += s;
         }
+}
+
+/* Room for a (k, n) copy in t->scratch; on no memory the general loop runs instead. */
+static void scratch_reserve(rs_tape *t, size_t count)
+{
+    if (count <= t->cap_scratch)
+        return;
+    double *p = realloc(t->scratch, count * sizeof *p);
+    if (p) {
+        t->scratch = p;
+        t->cap_scratch = count;
+    }
 }
 
 rs_tv rs_tape_matmul(rs_tape *t, rs_tv a, int trans_a, rs_tv b, int trans_b)
@@ -317,21 +357,22 @@ rs_tv rs_tape_matmul(rs_tape *t, rs_tv a, int trans_a, rs_tv b, int trans_b)
     o->ib = trans_b != 0;
     memset(o->val, 0, size_of(o) * sizeof(double));
     const size_t ca = na->cols, cb = nb->cols;
-    mm_acc(m, n, k, na->val, trans_a ? 1 : ca, trans_a ? ca : 1, nb->val, trans_b ? 1 : cb,
+    scratch_reserve(t, (size_t)k * n > (size_t)m * k ? (size_t)k * n : (size_t)m * k);
+    mm_acc(t, m, n, k, na->val, trans_a ? 1 : ca, trans_a ? ca : 1, nb->val, trans_b ? 1 : cb,
            trans_b ? cb : 1, o->val, n, 1);
     return v;
 }
 
-static void matmul_backward(tnode *o, tnode *na, tnode *nb)
+static void matmul_backward(rs_tape *t, tnode *o, tnode *na, tnode *nb)
 {
     const size_t m = o->rows, n = o->cols, k = o->ia ? na->rows : na->cols;
     const size_t ca = na->cols, cb = nb->cols;
     const size_t ai = o->ia ? 1 : ca, ap = o->ia ? ca : 1; /* op(a)(i, p) strides */
     const size_t bp = o->ib ? 1 : cb, bj = o->ib ? cb : 1; /* op(b)(p, j) strides */
     if (na->needs) /* d op(a) (m, k) += dC (m, n) op(b)^T, written where op(a)(i, p) lives */
-        mm_acc(m, k, n, o->grad, n, 1, nb->val, bj, bp, na->grad, ai, ap);
+        mm_acc(t, m, k, n, o->grad, n, 1, nb->val, bj, bp, na->grad, ai, ap);
     if (nb->needs) /* d op(b) (k, n) += op(a)^T (k, m) dC (m, n) */
-        mm_acc(k, n, m, na->val, ap, ai, o->grad, n, 1, nb->grad, bp, bj);
+        mm_acc(t, k, n, m, na->val, ap, ai, o->grad, n, 1, nb->grad, bp, bj);
 }
 
 /* ---- elementwise binary with broadcasting -------------------------------------------------- */
@@ -380,6 +421,19 @@ rs_tv rs_tape_mul(rs_tape *t, rs_tv a, rs_tv b) { return binary(t, OP_MUL, a, b,
 static void binary_backward(tnode *o, tnode *na, tnode *nb)
 {
     const uint32_t r = o->rows, c = o->cols;
+    if (na->rows == r && na->cols == c && nb->rows == r && nb->cols == c) { /* same shapes */
+        const size_t len = size_of(o);
+        const double *g = o->grad;
+        if (o->op == OP_MUL) {
+            if (na->needs) for (size_t i = 0; i < len; i++) na->grad[i] += g[i] * nb->val[i];
+            if (nb->needs) for (size_t i = 0; i < len; i++) nb->grad[i] += g[i] * na->val[i];
+        } else {
+            if (na->needs) for (size_t i = 0; i < len; i++) na->grad[i] += g[i];
+            if (nb->needs && o->op == OP_SUB) for (size_t i = 0; i < len; i++) nb->grad[i] -= g[i];
+            else if (nb->needs) for (size_t i = 0; i < len; i++) nb->grad[i] += g[i];
+        }
+        return;
+    }
     for (uint32_t i = 0; i < r; i++)
         for (uint32_t j = 0; j < c; j++) {
             const size_t ia = (size_t)(na->rows == 1 ? 0 : i) * na->cols + (na->cols == 1 ? 0 : j);
@@ -403,6 +457,20 @@ static double sigmoid(double x)
     return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
+/* tanh from one exp (glibc's tanh goes through expm1, twice the cost, and the LSTM calls it
+ * for every unit of every synapse): 1 - 2 / (e^{2|x|} + 1) with the sign restored, and the
+ * Taylor series below |x| = 0.01, where the subtraction would cancel. Relative error < 1e-13. */
+static double tanh_fast(double x)
+{
+    const double ax = fabs(x);
+    if (ax < 0.01) {
+        const double x2 = x * x;
+        return x * (1 - x2 * (1.0 / 3 - x2 * (2.0 / 15)));
+    }
+    const double r = 1 - 2 / (exp(2 * ax) + 1);
+    return x < 0 ? -r : r;
+}
+
 static rs_tv unary(rs_tape *t, int op, rs_tv a, double pa, double pb, const char *name)
 {
     tnode *na = get(t, a, name);
@@ -421,7 +489,7 @@ static rs_tv unary(rs_tape *t, int op, rs_tv a, double pa, double pb, const char
     switch (op) {
     case OP_SCALE: for (size_t i = 0; i < len; i++) y[i] = pa * x[i]; break;
     case OP_SIGMOID: for (size_t i = 0; i < len; i++) y[i] = sigmoid(x[i]); break;
-    case OP_TANH: for (size_t i = 0; i < len; i++) y[i] = tanh(x[i]); break;
+    case OP_TANH: for (size_t i = 0; i < len; i++) y[i] = tanh_fast(x[i]); break;
     case OP_RELU: for (size_t i = 0; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
     case OP_EXP: for (size_t i = 0; i < len; i++) y[i] = exp(x[i]); break;
     case OP_LOG: for (size_t i = 0; i < len; i++) y[i] = log(x[i]); break;
@@ -748,13 +816,13 @@ rs_tv rs_tape_lstm_cell(rs_tape *t, rs_tv z, rs_tv c_prev, rs_tv *c_out)
         double *gr = oc->aux + (size_t)r * 4 * hid;
         for (uint32_t k = 0; k < hid; k++) {
             const double ig = sigmoid(zr[k]), fg = sigmoid(zr[hid + k]);
-            const double gg = tanh(zr[2 * hid + k]), og = sigmoid(zr[3 * hid + k]);
+            const double gg = tanh_fast(zr[2 * hid + k]), og = sigmoid(zr[3 * hid + k]);
             gr[k] = ig;
             gr[hid + k] = fg;
             gr[2 * hid + k] = gg;
             gr[3 * hid + k] = og;
             const size_t at = (size_t)r * hid + k;
-            const double c = fg * cp[at] + ig * gg, tc = tanh(c);
+            const double c = fg * cp[at] + ig * gg, tc = tanh_fast(c);
             oc->val[at] = c;
             oh->aux[at] = tc;
             oh->val[at] = og * tc;
@@ -807,7 +875,7 @@ static void backward_node(rs_tape *t, tnode *o)
     tnode *nb = o->in[1] >= 0 ? &t->nodes[o->in[1]] : NULL;
     switch (o->op) {
     case OP_LEAF: case OP_RESHAPE: case OP_STOP: break;
-    case OP_MATMUL: matmul_backward(o, na, nb); break;
+    case OP_MATMUL: matmul_backward(t, o, na, nb); break;
     case OP_ADD: case OP_SUB: case OP_MUL: binary_backward(o, na, nb); break;
     case OP_LOGSOFTMAX: if (na->needs) log_softmax_backward(o, na); break;
     case OP_SUM: case OP_MEAN: if (na->needs) reduce_backward(o, na); break;
