@@ -4,9 +4,10 @@
  *
  *   Δw_ij = η (A_l pre_j post_i + B_l pre_j + C_l post_i + D_l)
  *
- * for synapse j -> i of weight layer l, with one coefficient set (A, B, C, D) per layer
- * meta-learned by `ruleset meta-train` (the "coef" tensor, L x 4; its initial value is plain
- * Hebb, A = 1, B = C = D = 0). Over a batch of n examples the terms are averaged (the batch
+ * for synapse j -> i of weight layer l, with one coefficient set (A, B, C, D) for the hidden
+ * layers and one for the output layer, meta-learned by `ruleset meta-train` (the "coef"
+ * tensor, 2 x 4: row 0 every layer but the last, row 1 the last; so one file serves networks of
+ * any depth; its initial value is plain Hebb, A = 1, B = C = D = 0). Over a batch of n examples the terms are averaged (the batch
  * mean of pre_j post_i, of pre_j, of post_i). A bias is the synapse from a unit clamped to 1.
  *
  * Supervision: with clamp=true (default) the output layer's post is the TARGET (ALGORITHMS.md
@@ -17,7 +18,8 @@
  *
  * Deviations from the paper: Najarro & Risi evolve one (η, A, B, C, D) per SYNAPSE with
  * evolution strategies (population 200, σ 0.1 in their car-racing runs, as we recall them);
- * here there are four numbers per LAYER, learned by gradient descent through the unrolled
+ * here there are four numbers per layer ROLE (hidden, output), learned by gradient descent
+ * through the unrolled
  * inner loop (few meta-parameters: the point is a baseline for lstm_synapse and a proof that
  * meta-training is generic), and η is a fixed parameter (A..D absorb any scale). */
 #include "meta_rules.h"
@@ -27,7 +29,7 @@ typedef struct mh_state {
     uint32_t n_layers, loss;
     int clamp;
     double lr, clip;
-    double *phi;        /* (L, 4) the coefficients `step` uses */
+    double *phi;        /* (2, 4) the coefficients `step` uses: hidden layers, output layer */
     rs_tape *tape;      /* values-only, for step */
 } mh_state;
 
@@ -44,11 +46,11 @@ static const rs_param_spec mh_params[] = {
 
 static uint32_t mh_shapes(void *state, rs_meta_shape *out, uint32_t cap)
 {
-    const mh_state *s = state;
+    (void)state; /* one shape whatever the network */
     if (cap >= 1) {
         memset(&out[0], 0, sizeof out[0]);
         strcpy(out[0].name, "coef");
-        out[0].rows = s->n_layers;
+        out[0].rows = 2;
         out[0].cols = 4;
     }
     return 1;
@@ -57,10 +59,10 @@ static uint32_t mh_shapes(void *state, rs_meta_shape *out, uint32_t cap)
 static void mh_init(void *state, rs_ctx *ctx, double *values)
 {
     (void)ctx;
-    const mh_state *s = state;
-    for (uint32_t l = 0; l < s->n_layers; l++) {
-        values[4 * l] = 1; /* plain Hebb */
-        values[4 * l + 1] = values[4 * l + 2] = values[4 * l + 3] = 0;
+    (void)state;
+    for (uint32_t r = 0; r < 2; r++) {
+        values[4 * r] = 1; /* plain Hebb */
+        values[4 * r + 1] = values[4 * r + 2] = values[4 * r + 3] = 0;
     }
 }
 
@@ -75,7 +77,7 @@ static void mh_destroy(void *state, rs_ctx *ctx)
 }
 
 /* The update of every layer from the batch x (n_0, n), y (n_L, n) as tape constants: w, b in,
- * new w, b out. coef is the (L, 4) tensor. Returns the batch's training loss tensor. */
+ * new w, b out. coef is the (2, 4) tensor. Returns the batch's training loss tensor. */
 static rs_tv mh_update(mh_state *s, rs_tape *t, const rs_net *net, rs_tv coef, rs_tv x, rs_tv y,
                        rs_tv *w, rs_tv *b)
 {
@@ -87,7 +89,7 @@ static rs_tv mh_update(mh_state *s, rs_tape *t, const rs_net *net, rs_tv coef, r
     for (uint32_t l = 1; l <= L; l++) {
         const rs_layer *ly = &net->layers[l - 1];
         rs_tv pre = a[l - 1], post = l == L && s->clamp ? y : a[l];
-        rs_tv row = h->tape_slice(t, coef, 0, l - 1, 1); /* (1, 4): A B C D */
+        rs_tv row = h->tape_slice(t, coef, 0, l == L ? 1 : 0, 1); /* (1, 4): A B C D */
         rs_tv A = h->tape_slice(t, row, 1, 0, 1), B = h->tape_slice(t, row, 1, 1, 1);
         rs_tv C = h->tape_slice(t, row, 1, 2, 1), D = h->tape_slice(t, row, 1, 3, 1);
         uint32_t r, n;
@@ -129,7 +131,7 @@ static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     s->clamp = host->param_bool(p, "clamp");
     s->lr = host->param_real(p, "lr");
     s->clip = host->param_real(p, "clip");
-    s->phi = host->alloc(ctx, (size_t)net->n_layers * 4 * sizeof(double));
+    s->phi = host->alloc(ctx, 2 * 4 * sizeof(double));
     s->tape = host->tape_create(ctx, 0);
     if (!s->phi || !s->tape) {
         mh_destroy(s, ctx);
@@ -170,7 +172,7 @@ static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_
     h->tape_reset(t);
     rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS];
     mr_enter_net(h, t, net, w, b);
-    rs_tv coef = h->tape_const(t, s->n_layers, 4, s->phi);
+    rs_tv coef = h->tape_const(t, 2, 4, s->phi);
     rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
     rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
     rs_tv loss = mh_update(s, t, net, coef, x, y, w, b);
@@ -211,7 +213,7 @@ static rs_status mh_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 {
     (void)ctx, (void)steps; /* memoryless: every step gives the same change */
     const mh_state *s = state;
-    const double *c = s->phi + 4 * (layer - 1);
+    const double *c = s->phi + 4 * (layer == s->n_layers ? 1 : 0);
     for (uint32_t k = 0; k < n; k++) {
         const double pre = sig[4 * k], post = sig[4 * k + 1];
         dw[k] = s->lr * (c[0] * pre * post + c[1] * pre + c[2] * post + c[3]);
@@ -223,7 +225,7 @@ static const rs_rule_desc meta_hebbian = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "meta_hebbian",
     .head.version = "1.0.0",
-    .head.summary = "ABCD Hebbian rule with meta-learned coefficients per layer",
+    .head.summary = "ABCD Hebbian rule with meta-learned coefficients (hidden, output layers)",
     .head.citation = "Najarro & Risi (2020) NeurIPS 33 (Meta-learning through Hebbian "
                      "plasticity in random networks)",
     .head.params = mh_params,
