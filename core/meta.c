@@ -324,6 +324,11 @@ static int run_episode(rs_meta_worker *w, const double *phi, rs_episode *ep, dou
                     ctx->err[0] ? ctx->err : rs_tape_error(t));
             goto done;
         }
+        if (io.n_carry > RS_TAPE_MAX_CARRY) {
+            ep_fail(ep, "rule '%s' uses %u carry slots; at most %d", m->rule->head.name,
+                    io.n_carry, RS_TAPE_MAX_CARRY);
+            goto done;
+        }
         xe = rs_tape_const_real(t, info.n_in, n_eval, ex);
         ye = rs_tape_const_real(t, info.n_out, n_eval, ey);
         rs_tape_net_forward(t, env.net, io.w, io.b, xe, a);
@@ -553,6 +558,20 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
     if (m->max_steps <= 0) {
         snprintf(err, err_size, "\"steps\" (the inner steps of an episode) must be >= 1");
         return -1;
+    }
+    for (size_t k = 0; k < spec->n_nets; k++) { /* every activation needs a tape form */
+        const rs_netspec *ns = &spec->nets[k];
+        for (uint32_t a = 0; a < ns->n_act; a++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s", ns->act[a]);
+            name[strcspn(name, ":")] = '\0';
+            if (!rs_tape_act_supported(name)) {
+                snprintf(err, err_size, "network %zu: activation '%s' has no tape form, so it "
+                         "cannot be meta-trained through; use identity, sigmoid, tanh, relu, "
+                         "leaky_relu or softplus", k + 1, name);
+                return -1;
+            }
+        }
     }
     m->workers = calloc((size_t)m->threads, sizeof *m->workers);
     if (!m->workers) {

@@ -58,6 +58,8 @@ rs_tv rs_tape_lstm_cell(rs_tape *t, rs_tv z, rs_tv c_prev, rs_tv *c_out);
 rs_status rs_tape_backward(rs_tape *t, rs_tv loss);
 
 /* tape_net.c: the network's forward pass and the task losses on the tape. */
+/* Does the activation plugin `name` have a tape form? */
+int rs_tape_act_supported(const char *name);
 rs_status rs_tape_net_forward(rs_tape *t, const rs_net *net, const rs_tv *w, const rs_tv *b,
                               rs_tv x, rs_tv *a_out);
 rs_tv rs_tape_loss(rs_tape *t, uint32_t kind, rs_tv pred, rs_tv y);

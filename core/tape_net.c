@@ -5,6 +5,17 @@
 #include "act.h"
 #include "tape.h"
 
+static const char *const tape_acts[] = { "identity", "sigmoid", "tanh", "relu", "leaky_relu",
+                                         "softplus" };
+
+int rs_tape_act_supported(const char *name)
+{
+    for (size_t i = 0; i < sizeof tape_acts / sizeof *tape_acts; i++)
+        if (!strcmp(name, tape_acts[i]))
+            return 1;
+    return 0;
+}
+
 /* f(z) on the tape for the activation's plugin, by name: the built-in standard.so set. */
 static rs_tv act_on_tape(rs_tape *t, const rs_act *act, rs_tv z, rs_status *st)
 {
