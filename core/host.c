@@ -8,6 +8,7 @@
 #include "network.h"
 #include "optim.h"
 #include "params.h"
+#include "relax.h"
 
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...) RS_PRINTF(3, 4);
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
@@ -80,6 +81,12 @@ static const rs_host host_table = {
     .optim_create = rs_optim_create,
     .optim_step = rs_optim_step,
     .optim_destroy = rs_optim_destroy,
+    .relax_create = rs_relax_create,
+    .relax_destroy = rs_relax_destroy,
+    .relax_init = rs_relax_init,
+    .relax_run = rs_relax_run,
+    .relax_energy = rs_relax_energy,
+    .relax_grad = rs_relax_grad,
 };
 
 const rs_host *rs_host_get(void) { return &host_table; }
