@@ -100,7 +100,13 @@ void rs_net_destroy(rs_net *net)
 
 void rs_net_init(rs_net *net, const rs_init *init, rs_rng *rng)
 {
+    rs_net_init_layers(net, init, 1, rng);
+}
+
+void rs_net_init_layers(rs_net *net, const rs_init *inits, uint32_t n_inits, rs_rng *rng)
+{
     for (uint32_t l = 0; l < net->n_layers; l++) {
+        const rs_init *init = &inits[n_inits == 1 ? 0 : l];
         rs_layer *ly = &net->layers[l];
         size_t nw = (size_t)ly->n_out * ly->n_in;
         double bound;

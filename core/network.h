@@ -25,6 +25,9 @@ rs_net *rs_net_create(const uint32_t *sizes, uint32_t n_layers, const rs_act *co
                       int bias, uint32_t max_batch);
 void rs_net_destroy(rs_net *net);
 void rs_net_init(rs_net *net, const rs_init *init, rs_rng *rng);
+/* Per-layer schemes: weight layer l (1..L) uses inits[l - 1]; n_inits must be 1 (every layer
+ * the same, as rs_net_init) or L. Layers draw in order from one stream. */
+void rs_net_init_layers(rs_net *net, const rs_init *inits, uint32_t n_inits, rs_rng *rng);
 /* "pytorch", "xavier", "normal:sigma=0.1", "constant:w=0,b=1". 0 ok, else message in err. */
 int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size);
 

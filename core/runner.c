@@ -266,7 +266,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
     }
     rs_rng init_rng;
     rs_rng_init(&init_rng, s->seed, init_stream);
-    rs_net_init(net, &ns->init, &init_rng);
+    rs_net_init_layers(net, ns->n_init > 1 ? ns->layer_init : &ns->init,
+                       ns->n_init > 1 ? ns->n_init : 1, &init_rng);
 
     rs_ctx_reset(ctx, s->seed, job_stream);
     ctx->who = rule->head->name;

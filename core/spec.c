@@ -442,11 +442,26 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
                 }
                 ns->bias = cJSON_IsTrue(kv);
             } else if (!strcmp(key, "init")) {
-                if (!cJSON_IsString(kv)) {
-                    fail_at(ps, line, path, "\"init\" must be a string such as \"pytorch\"");
+                /* one scheme, or a list of one per weight layer (input side first) */
+                int n_list = cJSON_IsArray(kv) ? cJSON_GetArraySize(kv) : 0;
+                if (!cJSON_IsString(kv) && !(n_list >= 1 && n_list <= RS_MAX_LAYERS + 1)) {
+                    fail_at(ps, line, path, "\"init\" must be a string such as \"pytorch\", or "
+                            "a list of one per weight layer");
                     return -1;
                 }
-                snprintf(ns->init_text, sizeof ns->init_text, "%s", kv->valuestring);
+                ns->n_init = 0;
+                for (const cJSON *it = n_list ? kv->child : kv; it; it = n_list ? it->next : NULL) {
+                    char msg[256];
+                    if (!cJSON_IsString(it)
+                        || rs_init_parse(it->valuestring, &ns->layer_init[ns->n_init], msg,
+                                         sizeof msg)) {
+                        fail_at(ps, line, path, "%s", cJSON_IsString(it) ? msg : "\"init\" "
+                                "entries must be strings such as \"xavier\"");
+                        return -1;
+                    }
+                    if (ns->n_init++ == 0)
+                        snprintf(ns->init_text, sizeof ns->init_text, "%s", it->valuestring);
+                }
             } else if (!strcmp(key, "label")) {
                 if (!cJSON_IsString(kv)) {
                     fail_at(ps, line, path, "\"label\" must be a string");
@@ -467,6 +482,11 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
     char msg[256];
     if (rs_init_parse(ns->init_text, &ns->init, msg, sizeof msg)) {
         fail_at(ps, line, path, "%s", msg);
+        return -1;
+    }
+    if (ns->n_init > 1 && ns->n_init != ns->n_hidden + 1) {
+        fail_at(ps, line, path, "%u inits for %u weight layers; give one, or one per layer",
+                ns->n_init, ns->n_hidden + 1);
         return -1;
     }
     if (ns->n_act > 2 && ns->n_act != ns->n_hidden + 1) {

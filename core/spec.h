@@ -28,8 +28,10 @@ typedef struct rs_netspec {
     uint32_t n_act;                 /* 1 = all layers; 2 with more layers = hidden, output */
     char act[RS_MAX_LAYERS][64];
     int bias;
-    char init_text[64];
+    char init_text[64];             /* the first layer's init when given per layer */
     rs_init init;
+    uint32_t n_init;                /* 1, or one per weight layer: layer_init[l - 1] */
+    rs_init layer_init[RS_MAX_LAYERS + 1];
     char label[128];                /* explicit label, or "" for the sizes */
 } rs_netspec;
 

@@ -26,7 +26,7 @@
     { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,                    \
       .help = "learning rate of every layer (plain SGD)" },                                   \
     { .name = "lr_layers", .type = RS_PARAM_STR, .def_str = "",                               \
-      .help = "per-layer rates 'a,b,c', first weight layer to output; overrides lr" }
+      .help = "per-layer rates 'a b c', first weight layer to output; overrides lr" }
 #define ER_FREE_PARAMS                                                                        \
     { .name = "method", .type = RS_PARAM_CHOICE, .def_str = "fixed_point",                    \
       .choices = "fixed_point|gradient",                                                      \
@@ -103,7 +103,8 @@ static inline void er_states_copy(const rs_net *net, uint32_t n, const er_states
     }
 }
 
-/* Parse "a,b,c" into exactly `count` positive values out[1..count]. 0 ok; else fails ctx. */
+/* Parse "a b c" (separated by spaces, commas or semicolons: a comma would split an inline
+ * "--rule name:k=v,k=v" item) into exactly `count` values out[1..count]. */
 static inline rs_status er_parse_list(const rs_host *h, rs_ctx *ctx, const char *name,
                                       const char *text, uint32_t count, int allow_zero,
                                       rs_real *out)
@@ -113,17 +114,18 @@ static inline rs_status er_parse_list(const rs_host *h, rs_ctx *ctx, const char 
         char *end;
         double v = strtod(p, &end);
         if (end == p || !isfinite(v) || v < 0 || (!allow_zero && v == 0))
-            return h->fail(ctx, RS_ERR_PARAM, "%s='%s': expected %u comma-separated %s numbers, "
-                           "one per weight layer from the input side", name, text, count,
+            return h->fail(ctx, RS_ERR_PARAM, "%s='%s': expected %u %s numbers, one per "
+                           "weight layer from the input side, separated by spaces, commas or "
+                           "semicolons", name, text, count,
                            allow_zero ? "non-negative" : "positive");
         out[l] = (rs_real)v;
         p = end;
-        if (l < count) {
-            if (*p != ',')
-                return h->fail(ctx, RS_ERR_PARAM, "%s='%s' has fewer than %u values: the network "
-                               "has %u weight layers", name, text, count, count);
+        const char *sep = p;
+        while (*p == ' ' || *p == ',' || *p == ';')
             p++;
-        }
+        if (l < count && (p == sep || !*p))
+            return h->fail(ctx, RS_ERR_PARAM, "%s='%s' has fewer than %u values: the network "
+                           "has %u weight layers", name, text, count, count);
     }
     if (*p)
         return h->fail(ctx, RS_ERR_PARAM, "%s='%s' has more than %u values: the network has %u "

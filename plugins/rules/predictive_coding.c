@@ -49,7 +49,7 @@ static const rs_param_spec pc_params[] = {
     { .name = "tol", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1,
       .help = "stop inference when no node moved more than this in one step (0 = never)" },
     { .name = "variances", .type = RS_PARAM_STR, .def_str = "",
-      .help = "per-layer variances 'a,b', first layer to output ('' = all 1)" },
+      .help = "per-layer variances 'a b', first layer to output ('' = all 1)" },
     { 0 }
 };
 
