@@ -34,7 +34,8 @@ typedef struct pc_state {
     double scale;               /* 1, or 1/beta for the nudged output */
 } pc_state;
 
-static const char *const pc_metrics[] = { "energy", "iters", "change", NULL };
+static const char *const pc_metrics[] = { "pc_energy", "inference_iters", "inference_change",
+                                          NULL };
 
 static const rs_param_spec pc_params[] = {
     ER_LR_PARAMS,
