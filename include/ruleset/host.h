@@ -73,8 +73,14 @@ typedef struct rs_optim_config {
  * states, the free fixed point for a nudged phase) is the caller's copy. */
 typedef struct rs_relax rs_relax; /* scratch for one network size (opaque) */
 
-typedef enum rs_relax_energy_kind { RS_RELAX_HOPFIELD = 0, RS_RELAX_PREDICTIVE = 1 } rs_relax_energy_kind;
-typedef enum rs_relax_method_kind { RS_RELAX_FIXED_POINT = 0, RS_RELAX_GRADIENT = 1 } rs_relax_method_kind;
+typedef enum rs_relax_energy_kind {
+    RS_RELAX_HOPFIELD = 0,
+    RS_RELAX_PREDICTIVE = 1
+} rs_relax_energy_kind;
+typedef enum rs_relax_method_kind {
+    RS_RELAX_FIXED_POINT = 0, /* Gauss-Seidel sweeps, Hopfield only */
+    RS_RELAX_GRADIENT = 1     /* synchronous Euler steps */
+} rs_relax_method_kind;
 typedef enum rs_relax_output_kind {
     RS_RELAX_FREE = 0,    /* no target anywhere: the phase a prediction is read from */
     RS_RELAX_NUDGED = 1,  /* + beta |s_L - y|^2 / 2 */

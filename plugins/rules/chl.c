@@ -33,7 +33,7 @@ static const char *const chl_metrics[] = { "energy", "free_iters", "clamped_iter
                                            "free_change", NULL };
 
 static const rs_param_spec chl_params[] = {
-    ER_LR_PARAMS,
+    ER_LR_PARAMS(0.5), /* what works on XOR (docs/readme/issue4.md) */
     ER_FREE_PARAMS,
     { .name = "clamped_iters", .type = RS_PARAM_INT, .def = 50, .lo = 1, .hi = 100000,
       .help = "clamped-phase iterations at most" },

@@ -22,8 +22,8 @@
 #define ER_MAX_LAYERS 18
 
 /* The parameters of every rule with a Hopfield relaxation (chl, eqprop, first_step). */
-#define ER_LR_PARAMS                                                                          \
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,                    \
+#define ER_LR_PARAMS(lr_default)                                                              \
+    { .name = "lr", .type = RS_PARAM_REAL, .def = (lr_default), .lo = 0, .hi = 100,           \
       .help = "learning rate of every layer (plain SGD)" },                                   \
     { .name = "lr_layers", .type = RS_PARAM_STR, .def_str = "",                               \
       .help = "per-layer rates 'a b c', first weight layer to output; overrides lr" }
@@ -145,7 +145,7 @@ static inline void er_common_destroy(er_common *c, rs_ctx *ctx)
     h->free(ctx, c->keep.s);
 }
 
-/* Fill c from the common parameters (those of ER_LR_PARAMS, and ER_FREE_PARAMS when
+/* Fill c from the common parameters (those of ER_LR_PARAMS(), and ER_FREE_PARAMS when
  * `hopfield`), allocate every buffer. On failure c holds what was allocated (destroy it). */
 static inline rs_status er_common_create(er_common *c, const rs_host *h, rs_ctx *ctx,
                                          const rs_params *p, const rs_net *net,

@@ -38,7 +38,7 @@ static const char *const ep_metrics[] = { "energy", "free_iters", "nudged_iters"
                                           NULL };
 
 static const rs_param_spec ep_params[] = {
-    ER_LR_PARAMS,
+    ER_LR_PARAMS(1), /* what works on XOR (docs/readme/issue4.md) */
     ER_FREE_PARAMS,
     { .name = "beta", .type = RS_PARAM_REAL, .def = 0.5, .lo = 1e-6, .hi = 100,
       .help = "nudging strength (its size; the sign comes from nudge)" },

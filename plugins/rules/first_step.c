@@ -32,10 +32,10 @@ typedef struct fs_state {
 static const char *const fs_metrics[] = { "energy", "free_iters", "free_change", NULL };
 
 static const rs_param_spec fs_params[] = {
-    ER_LR_PARAMS,
+    ER_LR_PARAMS(1), /* what works on XOR (docs/readme/issue4.md) */
     ER_FREE_PARAMS,
-    { .name = "beta", .type = RS_PARAM_REAL, .def = 0.1, .lo = 1e-6, .hi = 100,
-      .help = "strength of the one nudged output step" },
+    { .name = "beta", .type = RS_PARAM_REAL, .def = 0.5, .lo = 1e-6, .hi = 100,
+      .help = "strength of the one nudged output step (002: 0.1)" },
     { .name = "hidden", .type = RS_PARAM_CHOICE, .def_str = "none", .choices = "none|identity",
       .help = "hidden layers: not trained, or 002's output delta through an identity map" },
     { 0 }

@@ -38,7 +38,7 @@ static const char *const pc_metrics[] = { "pc_energy", "inference_iters", "infer
                                           NULL };
 
 static const rs_param_spec pc_params[] = {
-    ER_LR_PARAMS,
+    ER_LR_PARAMS(0.5), /* what works on XOR (docs/readme/issue4.md) */
     { .name = "clamp", .type = RS_PARAM_CHOICE, .def_str = "hard", .choices = "hard|nudge",
       .help = "output held at the target (hard), or pulled toward it with strength beta" },
     { .name = "beta", .type = RS_PARAM_REAL, .def = 0.1, .lo = 1e-6, .hi = 100,
