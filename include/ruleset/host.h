@@ -179,9 +179,10 @@ typedef struct rs_host {
                        const rs_real *x, uint32_t n, rs_real *const *u, rs_real *const *s);
     /* Relax the states in place from where they are. y (n_L, n) is the target: required for
      * NUDGED and CLAMPED (CLAMPED first copies it into s_L), and MUST be NULL for FREE, so a
-     * free phase cannot see a target. stats may be NULL. Fails (RS_ERR_PARAM, with a message)
-     * on a bad config: unknown energy/method/output, FIXED_POINT with PREDICTIVE, step <= 0
-     * with GRADIENT, feedback <= 0, n > max_n, a missing or a forbidden y. */
+     * free phase cannot see a target. stats may be NULL. Fails with a message: RS_ERR_PARAM
+     * on a bad config (unknown energy/method/output, FIXED_POINT with PREDICTIVE, step <= 0
+     * with GRADIENT, feedback <= 0, a variance <= 0, a missing or a forbidden y),
+     * RS_ERR_SHAPE when n > max_n. PREDICTIVE never reads or writes u (it may hold NULLs). */
     rs_status (*relax_run)(rs_relax *r, rs_ctx *ctx, const rs_net *net,
                            const rs_relax_config *cfg, const rs_real *x, const rs_real *y,
                            uint32_t n, rs_real *const *u, rs_real *const *s,
