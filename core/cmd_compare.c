@@ -371,16 +371,21 @@ ready:
         goto out;
     }
     size_t n_sums = rs_summarise(&run, &sums);
-    size_t done = 0, failed = 0;
+    size_t done = 0, failed = 0, printed = 0, of_kind[RS_JOB_TIMEOUT + 1] = { 0 };
     for (size_t j = 0; j < run.n_jobs; j++) {
-        done += run.results[j].status != RS_JOB_PENDING;
-        if (run.results[j].status >= RS_JOB_FAILED && failed++ < 5) {
+        int st = run.results[j].status;
+        done += st != RS_JOB_PENDING;
+        if (st < RS_JOB_FAILED || st > RS_JOB_TIMEOUT)
+            continue;
+        failed++;
+        if (of_kind[st]++ < 3) { /* the first of each kind: failed, crashed, timed out */
             char key[512];
             rs_job_key(&run, j, key, sizeof key);
             fprintf(stderr, "ruleset: job %s: %s\n", key, run.results[j].message);
+            printed++;
         }
     }
-    if (failed > 5)
+    if (failed > printed)
         fprintf(stderr, "ruleset: ... %zu failed, crashed or timed-out jobs in all (journal.tsv "
                         "has every message)\n",
                 failed);

@@ -10,6 +10,8 @@ static const char help[] =
     "\n"
     "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
+    "  ruleset new rule NAME                 write NAME.c, a working rule to start from\n"
     "  ruleset list                          every plugin found, and every file refused\n"
     "  ruleset info NAME                     a plugin's parameters\n"
     "  ruleset check-plugin FILE.so          validate a plugin file\n"
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
         { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
+        { "merge", rs_cmd_merge }, { "new", rs_cmd_new },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(argv[1], cmds[i].name))

@@ -1,0 +1,43 @@
+/* segv_rule.c: isolation fixture: a rule that writes through a NULL pointer at its third step
+ * (SIGSEGV). Run isolated, it costs its own jobs and nothing else (tests/cli/isolate.sh). */
+#include "fixture.h"
+
+typedef struct segv_state {
+    fx_state fx;
+    int *nowhere; /* NULL: zeroed by host->alloc, so the compiler cannot see the crash coming */
+} segv_state;
+
+static rs_status segv_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                             const rs_net *net, const rs_task_info *task, void **state_out)
+{
+    (void)p;
+    (void)net;
+    (void)task;
+    *state_out = host->alloc(ctx, sizeof(segv_state));
+    if (!*state_out)
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory");
+    ((segv_state *)*state_out)->fx.host = host;
+    return RS_OK;
+}
+
+static rs_status segv_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                           rs_step_stats *stats)
+{
+    (void)ctx;
+    (void)net;
+    (void)batch;
+    (void)stats;
+    segv_state *s = state;
+    if (++s->fx.steps == 3)
+        *(volatile int *)s->nowhere = 1;
+    return RS_OK;
+}
+
+static const rs_rule_desc desc = {
+    FX_RULE_FIELDS("segv_rule"),
+    .head.summary = "test fixture: SIGSEGV at step 3",
+    .create = segv_create,
+    .step = segv_step,
+};
+
+FX_ENTRY(desc)
