@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "isolate.h"
 #include "mpi_run.h"
+#include "paths.h"
 #include "report.h"
 #include "runner.h"
 #include "runopts.h"
@@ -253,6 +254,9 @@ int rs_cmd_compare(int argc, char **argv)
         snprintf(path, sizeof path, "%s/spec.json", o.out_dir);
         o.spec_file = path;
     }
+    static char found[4200]; /* a ready-made spec by name: `ruleset compare xor-mlp` */
+    if (o.spec_file && rs_find_spec(o.spec_file, found, sizeof found) == 0)
+        o.spec_file = found;
     const char *file = NULL;
     if (!(text = spec_text(&o, &file)))
         goto out;

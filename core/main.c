@@ -4,11 +4,16 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "paths.h"
 
 static const char help[] =
     "ruleset " RS_VERSION ": compare learning rules on small networks\n"
     "\n"
-    "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
+    "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default;\n"
+    "                                        a name alone: a ready-made spec, e.g. xor-mlp)\n"
+    "      --shard I/N  run every N-th job from the I-th (merge the folders after);\n"
+    "      mpirun -np N ruleset compare ...  split the jobs across MPI ranks, one folder;\n"
+    "      --job-timeout S, --isolate, --no-isolate  worker processes (docs/PLUGINS.md)\n"
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
     "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
     "  ruleset new rule NAME                 write NAME.c, a working rule to start from\n"
@@ -30,6 +35,12 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version")) {
         printf("ruleset %s (plugin ABI %d.%d)\n", RS_VERSION, RS_ABI_MAJOR, RS_ABI_MINOR);
+        char dir[4200]; /* where this binary finds its own files (paths.h) */
+        printf("plugins: %s\n", rs_builtin_plugin_dir(dir, sizeof dir) == 0 ? dir : "(none)");
+        printf("specs:   %s\n", rs_data_dir("rules", NULL, "RULESET_RULES_DIR", dir, sizeof dir)
+                                     ? dir : "(none)");
+        printf("scripts: %s\n", rs_data_dir("scripts", NULL, "RULESET_SCRIPTS_DIR", dir,
+                                             sizeof dir) ? dir : "(none)");
         return RS_EXIT_OK;
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {

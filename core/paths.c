@@ -36,6 +36,14 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* buf made canonical in place (no "bin/.." in messages); unchanged when that fails. */
+static void canonical(char *buf, size_t size)
+{
+    char real[PATH_MAX];
+    if (realpath(buf, real) && strlen(real) < size)
+        memcpy(buf, real, strlen(real) + 1);
+}
+
 static int is_file(const char *p)
 {
     struct stat st;
@@ -57,8 +65,10 @@ int rs_builtin_plugin_dir(char *buf, size_t size)
     const char *const rel[] = { "plugins", RS_REL_PLUGIN_DIR, "../lib/ruleset/plugins" };
     for (size_t i = 0; dir[0] && i < sizeof rel / sizeof *rel; i++) {
         snprintf(buf, size, "%s/%s", dir, rel[i]);
-        if (is_dir(buf))
+        if (is_dir(buf)) {
+            canonical(buf, size);
             return 0;
+        }
     }
     snprintf(buf, size, "%s", RS_INSTALL_PLUGIN_DIR);
     return is_dir(buf) ? 0 : -1;
@@ -92,12 +102,27 @@ const char *rs_data_dir(const char *sub, const char *probe, const char *env_var,
     }
     if (dir[0]) {
         snprintf(buf, size, "%s/%s/%s", dir, RS_REL_DATA_DIR, sub);
-        if (holds(buf, probe))
+        if (holds(buf, probe)) {
+            canonical(buf, size);
             return buf;
+        }
     }
     snprintf(buf, size, "%s/%s", RS_INSTALL_DATA_DIR, sub);
     if (holds(buf, probe))
         return buf;
     snprintf(buf, size, "%s/%s", RS_SOURCE_DIR, sub); /* a binary copied out of its build tree */
     return holds(buf, probe) ? buf : NULL;
+}
+
+int rs_find_spec(const char *name, char *buf, size_t size)
+{
+    char dir[PATH_MAX];
+    if (strchr(name, '/') || is_file(name)
+        || !rs_data_dir("rules", NULL, "RULESET_RULES_DIR", dir, sizeof dir))
+        return -1;
+    snprintf(buf, size, "%s/%s", dir, name);
+    if (is_file(buf))
+        return 0;
+    snprintf(buf, size, "%s/%s.json", dir, name);
+    return is_file(buf) ? 0 : -1;
 }

@@ -27,4 +27,9 @@ int rs_builtin_plugin_dir(char *buf, size_t size);
 const char *rs_data_dir(const char *sub, const char *probe, const char *env_var, char *buf,
                         size_t size);
 
+/* A spec named on the command line that is not a file here: NAME or NAME.json among the
+ * ready-made specs (rs_data_dir "rules", $RULESET_RULES_DIR first), so an installed ruleset runs
+ * `ruleset compare xor-mlp` from anywhere. 0 with the path in buf; -1 when not found. */
+int rs_find_spec(const char *name, char *buf, size_t size);
+
 #endif
