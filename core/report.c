@@ -175,9 +175,7 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
 int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *err,
                     size_t err_size)
 {
-    if (write_curves(run, err, err_size))
-        return 1;
-    char path[4200];
+    char path[4200]; /* the small summaries first: on a full disk they are what matters */
     FILE *f = open_out(run, "summary.tsv", path, sizeof path, err, err_size);
     if (!f)
         return 1;
@@ -233,7 +231,9 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
     fputs(text ? text : "{}", f);
     fputc('\n', f);
     free(text);
-    return close_out(f, path, err, err_size);
+    if (close_out(f, path, err, err_size))
+        return 1;
+    return write_curves(run, err, err_size);
 }
 
 void rs_report_table(FILE *out, const rs_summary *sums, size_t n)
