@@ -41,9 +41,10 @@ int main(int argc, char **argv)
         printf("ruleset %s (plugin ABI %d.%d)\n", RS_VERSION, RS_ABI_MAJOR, RS_ABI_MINOR);
         char dir[4200]; /* where this binary finds its own files (paths.h) */
         printf("plugins: %s\n", rs_builtin_plugin_dir(dir, sizeof dir) == 0 ? dir : "(none)");
-        printf("specs:   %s\n", rs_data_dir("rules", NULL, "RULESET_RULES_DIR", dir, sizeof dir)
+        printf("specs:   %s\n", rs_data_dir("rules", "default.json", "RULESET_RULES_DIR", dir,
+                                                 sizeof dir)
                                      ? dir : "(none)");
-        printf("scripts: %s\n", rs_data_dir("scripts", NULL, "RULESET_SCRIPTS_DIR", dir,
+        printf("scripts: %s\n", rs_data_dir("scripts", "curves.gp", "RULESET_SCRIPTS_DIR", dir,
                                              sizeof dir) ? dir : "(none)");
         return RS_EXIT_OK;
     }

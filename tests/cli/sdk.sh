@@ -58,6 +58,10 @@ grep -q "backprop .* $PLUGDIR/backprop.so" list.txt || { cat list.txt; fail "lis
 awk -F'\t' '$1 ~ /^my_sign_sgd/ { ok = ($4 == 6 && $7 == 0 && $8 == 0 && $5 >= 1) } END { exit !ok }' run/summary.tsv \
     || { cat run/summary.tsv; fail "my_sign_sgd row"; }
 grep -q '^backprop' run/summary.tsv || fail "no backprop row beside it"
+if command -v gnuplot >/dev/null; then # the installed scripts draw the installed run's plots
+    "$P/bin/ruleset" plot run --term svg >/dev/null 2>plot.err || { cat plot.err; fail "plot"; }
+    ls run/*.svg >/dev/null 2>&1 || fail "plot wrote no svg"
+fi
 "$P/bin/ruleset" compare xor-mlp --replicates 1 --steps 5 --no-plot --quiet -o named >/dev/null 2>&1 \
     || fail "installed ready-made spec by name"
 
