@@ -44,6 +44,11 @@ int main(int argc, char **argv)
         printf("specs:   %s\n", rs_data_dir("rules", "default.json", "RULESET_RULES_DIR", dir,
                                                  sizeof dir)
                                      ? dir : "(none)");
+#ifdef RS_HAVE_MPI
+        printf("mpi:     on (mpirun -np N ruleset compare ... splits a run across N ranks)\n");
+#else
+        printf("mpi:     off (built without RULESET_MPI)\n");
+#endif
         printf("scripts: %s\n", rs_data_dir("scripts", "curves.gp", "RULESET_SCRIPTS_DIR", dir,
                                              sizeof dir) ? dir : "(none)");
         return RS_EXIT_OK;
