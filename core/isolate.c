@@ -320,17 +320,17 @@ static const char *signal_text(int sig, char *buf, size_t size)
     return buf;
 }
 
-/* The plugin the worker was in: its note, else the job's rule. */
-static const char *culprit(const rs_worker *w, sig_atomic_t seq0, const rs_run *run, size_t j,
-                           char *buf, size_t size)
+/* The plugin the worker was in, into buf: its note, else the job's rule. */
+static void culprit(const rs_worker *w, sig_atomic_t seq0, const rs_run *run, size_t j,
+                    char *buf, size_t size)
 {
     if (w->note->seq != seq0 && w->note->who[0]) {
         snprintf(buf, size, "%.63s", w->note->who);
-        return buf;
+        return;
     }
     size_t r, t, k, rep;
     rs_job_coords(run, j, &r, &t, &k, &rep);
-    return run->spec->rules[r].head->name;
+    snprintf(buf, size, "%s", run->spec->rules[r].head->name);
 }
 
 static void mark_dead(rs_worker *w, sig_atomic_t seq0, const rs_run *run, size_t j,
@@ -343,14 +343,14 @@ static void mark_dead(rs_worker *w, sig_atomic_t seq0, const rs_run *run, size_t
     }
     size_t r, t, k, rep;
     rs_job_coords(run, j, &r, &t, &k, &rep);
-    char who[64], how[96], sb[32];
+    char who[64], how[160], sb[32];
     culprit(w, seq0, run, j, who, sizeof who);
     if (WIFSIGNALED(w->wstatus))
         snprintf(how, sizeof how, "crashed with %s",
                  signal_text(WTERMSIG(w->wstatus), sb, sizeof sb));
     else if (WIFEXITED(w->wstatus))
-        snprintf(how, sizeof how, "ended its process with exit status %d (a plugin must not "
-                 "call exit)", WEXITSTATUS(w->wstatus));
+        snprintf(how, sizeof how, "ended its worker process with exit status %d (a plugin "
+                 "must not call exit; a sanitizer report is above?)", WEXITSTATUS(w->wstatus));
     else
         snprintf(how, sizeof how, "lost its worker process");
     res->status = RS_JOB_CRASHED;
