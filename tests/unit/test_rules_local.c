@@ -513,6 +513,54 @@ START_TEST(test_oja_single)
 }
 END_TEST
 
+/* Sanger's and the subspace form on every layer (readout=none), identity units with biases,
+ * batch of 2: Δw_ij = (lr/n) sum_b y_i (x_j - sum_{k in K(i)} y_k w_kj), K(i) = {k <= i} (Sanger)
+ * or every k (subspace); the bias likewise with x_j = 1. */
+START_TEST(test_oja_sanger_subspace_bias)
+{
+    for (int form = 0; form < 2; form++) {
+        const double *w[] = { W1, W2 }, *b[] = { B1, B2 };
+        hand h;
+        hand_net(&h, S221, 2, "ii", 1, w, b);
+        dnet want, ref;
+        dnet_from(&want, h.net, "ii", 1);
+        ref = want;
+        hand_rule(&h, "oja", form ? "lr=0.1,form=subspace,readout=none"
+                                  : "lr=0.1,form=sanger,readout=none");
+        const rs_real x[] = { 1, 0.5, -1, 2 }, t[] = { 1, -1 };
+        hand_step(&h, x, t, 2);
+        double dw[2][4] = { { 0 } }, db[2][2] = { { 0 } };
+        for (int e = 0; e < 2; e++) {
+            dforward(&ref, (const double[]){ x[e], x[2 + e] }, NULL);
+            for (uint32_t l = 1; l <= 2; l++) {
+                const uint32_t m = ref.sizes[l], nin = ref.sizes[l - 1];
+                for (uint32_t i = 0; i < m; i++) {
+                    const uint32_t top = form ? m : i + 1;
+                    for (uint32_t j = 0; j < nin; j++) {
+                        double rec = 0;
+                        for (uint32_t k = 0; k < top; k++)
+                            rec += ref.a[l][k] * ref.w[l - 1][k * nin + j];
+                        dw[l - 1][i * nin + j] += 0.1 / 2 * ref.a[l][i] * (ref.a[l - 1][j] - rec);
+                    }
+                    double recb = 0;
+                    for (uint32_t k = 0; k < top; k++)
+                        recb += ref.a[l][k] * ref.b[l - 1][k];
+                    db[l - 1][i] += 0.1 / 2 * ref.a[l][i] * (1 - recb);
+                }
+            }
+        }
+        for (int l = 0; l < 2; l++) {
+            for (int k = 0; k < 4; k++)
+                want.w[l][k] += dw[l][k];
+            for (int i = 0; i < 2; i++)
+                want.b[l][i] += db[l][i];
+        }
+        check_net(h.net, &want, form ? "oja subspace with bias" : "oja sanger with bias");
+        hand_close(&h);
+    }
+}
+END_TEST
+
 /* Subspace Oja on the hidden layer (ΔW = lr (y x^T - y y^T W)) under the delta readout
  * (W_2 -= readout_lr * 2 (ŷ - t) f'(z_2) h^T, MSE). */
 START_TEST(test_oja_subspace_delta_readout)
@@ -1133,6 +1181,7 @@ static Suite *rules_local_suite(void)
     tcase_add_test(hand_tc, test_hebbian_modulated_reward_noise);
     tcase_add_test(hand_tc, test_oja_single);
     tcase_add_test(hand_tc, test_oja_subspace_delta_readout);
+    tcase_add_test(hand_tc, test_oja_sanger_subspace_bias);
     tcase_add_test(hand_tc, test_bcm_two_steps);
     tcase_add_test(hand_tc, test_feedback_alignment_step);
     tcase_add_test(hand_tc, test_direct_feedback_alignment_step);
