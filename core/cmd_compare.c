@@ -315,6 +315,9 @@ int rs_cmd_compare(int argc, char **argv)
         time_t now = time(NULL);
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
         snprintf(run.dir, sizeof run.dir, "runs/%s-%s", spec->name, stamp);
+        if (ro.n_shards > 1) /* shards of an array job start in the same second */
+            snprintf(run.dir + strlen(run.dir), sizeof run.dir - strlen(run.dir),
+                     "-shard%zu-of-%zu", ro.shard, ro.n_shards);
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/journal.tsv", run.dir);
