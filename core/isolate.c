@@ -293,9 +293,10 @@ static int recv_all(rs_worker *w, const rs_run *run, void *buf, size_t n, double
             return STOPPED;
         if (deadline > 0 && now_s() > deadline)
             return TIMED_OUT;
-        if (!w->reaped && waitpid(w->pid, &w->wstatus, WNOHANG) == w->pid) {
+        if (!w->reaped && waitpid(w->pid, &w->wstatus, WNOHANG) == w->pid)
             w->reaped = 1;
-            /* what it sent before dying is still in the socket: drain it first */
+        if (w->reaped) {
+            /* dead: what it sent before dying is still in the socket, read that first */
             pfd.revents = 0;
             if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
                 return DEAD;
