@@ -5,17 +5,18 @@
 # tab-separated table; every figure is the best of REPEAT runs (others share the machine).
 #
 #   bash bench/scaling.sh [RULESET_BIN] [SPEC]     (build first: cmake --build build)
-#   env: REPLICATES (200: 1200 jobs of the default spec), STEPS (the spec's), REPEAT (3),
+#   env: REPLICATES (1000: 6000 jobs of the default spec), STEPS (the spec's), REPEAT (3),
 #        MAX (cores to scale to: nproc), TINY_STEPS (100: the tiny jobs of the isolation row)
 #
 # The wall time includes start-up (plugin loading; MPI_Init under mpirun) and the report, as a
-# user sees it. Jobs of the default spec are 2-2-1 and 2-8-1 networks on a truth table, 2000
-# steps each: about a millisecond of work, so start-up shows at high worker counts.
+# user sees it; the start-up of a one-job run is printed too (mpirun's is some 0.4 s here).
+# Jobs of the default spec are 2-2-1 and 2-8-1 networks on a truth table, 2000 steps each: about
+# a millisecond of work each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/ruleset}
 spec=${2:-rules/default.json}
-reps=${REPLICATES:-200}
+reps=${REPLICATES:-1000}
 repeat=${REPEAT:-3}
 max=${MAX:-$(nproc)}
 tiny=${TINY_STEPS:-100}
@@ -72,6 +73,12 @@ for n in "${counts[@]}"; do
     row threads "$n" "$(best_time "" --threads "$n")"
 done
 if command -v mpirun >/dev/null && "$bin" --version | grep -q '^mpi: *on'; then
+    reps_saved=$reps steps_saved=("${steps[@]}")
+    reps=1 steps=(--steps 1)
+    s1=$(best_time "" --threads 1)
+    s2=$(best_time "mpirun -np 2 --oversubscribe" --threads 1)
+    reps=$reps_saved steps=("${steps_saved[@]}")
+    echo "# start-up (a run of 6 one-step jobs): ${s1} s plain, ${s2} s under mpirun -np 2"
     for n in "${counts[@]}"; do
         [ "$n" -lt 2 ] && continue
         row mpi_ranks "$n" "$(best_time "mpirun -np $n --oversubscribe" --threads 1)"
@@ -81,13 +88,11 @@ else
 fi
 
 # worker processes: the same tiny jobs in threads and in workers, one thread
-reps_saved=$reps
-reps=$((reps * 5))
+reps=1000
 steps=(--steps "$tiny")
 ti=$(best_time "" --threads 1 --isolate)
 tn=$(best_time "" --threads 1 --no-isolate)
-reps=$reps_saved
-njobs=$((jobs * 5))
+njobs=$((jobs / ${REPLICATES:-1000} * 1000))
 awk -v i="$ti" -v n="$tn" -v j="$njobs" -v st="$tiny" 'BEGIN {
     printf "# isolation, %d jobs of %d steps on 1 thread: %.3f s in threads, %.3f s in worker " \
            "processes: %.1f us per job more (%.0f%% of a %d-step job)\n",

@@ -48,7 +48,9 @@ diff <(grep -v -e '^segv_rule' -e '^abort_rule' -e '^hang_rule' bad/curves.tsv) 
 "$BIN" compare "${PL[@]}" --rule segv_rule "${COMMON[@]}" --quiet --no-isolate -o none \
     >/dev/null 2>&1
 rc=$?
-[ $rc -ge 128 ] || fail "--no-isolate: exit code $rc, want death by signal"
+# (death by signal; under ASan its SEGV report ends the process with exit code 1 instead)
+[ $rc -ge 128 ] || { [ $rc != 0 ] && [ ! -e none/summary.tsv ]; } \
+    || fail "--no-isolate: exit code $rc, want the process taken down"
 # built-in rules can be isolated on request, with the same numbers
 "$BIN" compare "${PL[@]}" --rule good_rule --rule backprop "${COMMON[@]}" --quiet --isolate \
     -o iso >/dev/null 2>&1 || fail "--isolate run of good rules failed"

@@ -1,10 +1,13 @@
-/* segv_rule.c: isolation fixture: a rule that writes through a NULL pointer at its third step
- * (SIGSEGV). Run isolated, it costs its own jobs and nothing else (tests/cli/isolate.sh). */
+/* segv_rule.c: isolation fixture: a rule that writes into the unmapped first page at its third
+ * step (SIGSEGV). Run isolated, it costs its own jobs and nothing else (tests/cli/isolate.sh).
+ * Not NULL itself: UBSan would report a null store and end the worker before the fault. */
+#include <stdint.h>
+
 #include "fixture.h"
 
 typedef struct segv_state {
     fx_state fx;
-    int *nowhere; /* NULL: zeroed by host->alloc, so the compiler cannot see the crash coming */
+    int *nowhere; /* set in create, so the compiler cannot see the crash coming */
 } segv_state;
 
 static rs_status segv_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
@@ -17,6 +20,7 @@ static rs_status segv_create(const rs_host *host, rs_ctx *ctx, const rs_params *
     if (!*state_out)
         return host->fail(ctx, RS_ERR_NOMEM, "no memory");
     ((segv_state *)*state_out)->fx.host = host;
+    ((segv_state *)*state_out)->nowhere = (int *)(uintptr_t)64;
     return RS_OK;
 }
 
