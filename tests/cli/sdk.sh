@@ -4,10 +4,11 @@
 # tree's), also after the prefix is moved; `ruleset new rule my_sign_sgd` writes a rule and
 # prints its one-line build command, which builds it against the installed headers with
 # `cc -shared -fPIC $(pkg-config --cflags ruleset)` (-Wall -Wextra -Werror -pedantic clean too)
-# into ./rules/; `ruleset compare` then runs it beside the built-in rules, and it learns XOR.
+# into ./rules/ (and through the stand-alone CMake project tests/sdk); `ruleset compare` then
+# runs it beside the built-in rules, and it learns XOR.
 # usage: sdk.sh RULESET_BIN SOURCE_DIR FIXTURE_DIR
 set -uo pipefail
-BIN=$1
+BIN=$1 SRC=$2
 BUILD=$(cd "$(dirname "$BIN")" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -47,6 +48,12 @@ cc -fsyntax-only -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags 
 bash cmd.txt || fail "the printed build command failed"
 [ -f rules/my_sign_sgd.so ] || fail "no rules/my_sign_sgd.so"
 "$P/bin/ruleset" check-plugin rules/my_sign_sgd.so >/dev/null || fail "check-plugin refuses it"
+# the same file through a CMake project of its own (tests/sdk, the recipe of docs/PLUGINS.md)
+cmake -S "$SRC/tests/sdk" -B cmk -DRULE_SOURCE="$PWD/my_sign_sgd.c" >cmk.log 2>&1 \
+    && cmake --build cmk >>cmk.log 2>&1 || { cat cmk.log; fail "tests/sdk CMake project"; }
+# (from inside cmk/: in here, ./rules/ already holds a plugin of that name)
+(cd cmk && "$P/bin/ruleset" check-plugin my_sign_sgd.so >/dev/null) \
+    || fail "check-plugin refuses the CMake build"
 
 "$P/bin/ruleset" list >list.txt || fail "list"
 grep -q "my_sign_sgd .* rules/my_sign_sgd.so" list.txt || { cat list.txt; fail "list: no my_sign_sgd from rules/"; }
