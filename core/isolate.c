@@ -387,14 +387,16 @@ void rs_isolate_job(rs_worker **wp, rs_run *run, size_t j, rs_job_result *res)
     res->final_loss = res->final_acc = NAN;
     char err[256];
     uint64_t jj = j;
+    sig_atomic_t seq0 = 0;
     /* A worker that died between jobs shows up as a failed send: start another, once. */
     for (int attempt = 0;; attempt++) {
         if (!*wp && !(*wp = spawn(run, err, sizeof err))) {
             res->status = RS_JOB_FAILED;
             snprintf(res->message, sizeof res->message, "cannot start a worker process to run "
-                     "the job in (%s); try --isolate none", err);
+                     "the job in (%s); try --no-isolate", err);
             return;
         }
+        seq0 = (*wp)->note->seq; /* before the job starts: a quick crash must count */
         if (send_all((*wp)->sock, &jj, sizeof jj) == 0)
             break;
         worker_destroy(*wp);
@@ -407,7 +409,6 @@ void rs_isolate_job(rs_worker **wp, rs_run *run, size_t j, rs_job_result *res)
         }
     }
     rs_worker *w = *wp;
-    sig_atomic_t seq0 = w->note->seq;
     double deadline = run->job_timeout > 0 ? now_s() + run->job_timeout : 0;
     rs_job_result got;
     int rc = recv_all(w, run, &got, sizeof got, deadline);
