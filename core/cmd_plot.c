@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cmds.h" /* rs_cmd_plot, RS_EXIT_* */
+#include "paths.h" /* rs_data_dir */
 
 #define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet]"
 
@@ -635,7 +636,8 @@ static int has_script(const char *dir)
     return ok;
 }
 
-/* $RULESET_SCRIPTS_DIR, else the source tree's scripts/, else the installed ones. */
+/* $RULESET_SCRIPTS_DIR, else the scripts of this binary (paths.h): the source tree's for a
+ * build-tree binary, the installed ones (found beside the executable) for an installed one. */
 static const char *find_scripts(int *rc)
 {
     const char *env = getenv("RULESET_SCRIPTS_DIR");
@@ -647,22 +649,12 @@ static const char *find_scripts(int *rc)
         *rc = RS_EXIT_INPUT;
         return NULL;
     }
-#ifdef RS_SOURCE_DIR
-    if (has_script(RS_SOURCE_DIR "/scripts"))
-        return RS_SOURCE_DIR "/scripts";
-#endif
-#ifdef RS_INSTALL_DATA_DIR
-    if (has_script(RS_INSTALL_DATA_DIR "/scripts"))
-        return RS_INSTALL_DATA_DIR "/scripts";
-#endif
-    fprintf(stderr, "ruleset: cannot find the gnuplot scripts (curves.gp)"
-#ifdef RS_SOURCE_DIR
-            " in " RS_SOURCE_DIR "/scripts"
-#endif
-#ifdef RS_INSTALL_DATA_DIR
-            " or " RS_INSTALL_DATA_DIR "/scripts"
-#endif
-            "; set RULESET_SCRIPTS_DIR to the folder holding them\n");
+    static char dir[4200];
+    if (rs_data_dir("scripts", "curves.gp", NULL, dir, sizeof dir))
+        return dir;
+    fprintf(stderr, "ruleset: cannot find the gnuplot scripts (curves.gp) beside this ruleset, "
+            "in " RS_SOURCE_DIR "/scripts or " RS_INSTALL_DATA_DIR "/scripts; set "
+            "RULESET_SCRIPTS_DIR to the folder holding them\n");
     *rc = RS_EXIT_INTERNAL;
     return NULL;
 }

@@ -14,6 +14,8 @@ int rs_cmd_list(int argc, char **argv);
 int rs_cmd_info(int argc, char **argv);
 int rs_cmd_check_plugin(int argc, char **argv);
 int rs_cmd_plot(int argc, char **argv);
+int rs_cmd_merge(int argc, char **argv);
+int rs_cmd_new(int argc, char **argv);
 
 /* Plugin discovery flags shared by every command: --plugin FILE, --plugin-dir DIR. Consumes
  * them from argv (compacting it); returns the registry or NULL (message printed). */

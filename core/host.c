@@ -1,6 +1,7 @@
 /* host.c: the one rs_host table handed to every plugin: thin wrappers over the core. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "act.h"
 #include "ctx.h"
@@ -16,13 +17,24 @@ static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
     if (ctx && level > ctx->log_level)
         return;
     static const char *const names[] = { "error", "warning", "info", "debug" };
-    fprintf(stderr, "ruleset: %s%s%s: ", ctx && ctx->who ? ctx->who : "",
-            ctx && ctx->who ? ": " : "", names[level < 0 ? 0 : level > 3 ? 3 : level]);
+    /* One write(2) per line, no stdio: lines of parallel jobs do not interleave, and a job in
+     * an isolated worker process (forked from a threaded parent, see isolate.c) never waits on
+     * a stdio lock another thread held at fork time. */
+    char line[1024];
+    int n = snprintf(line, sizeof line, "ruleset: %s%s%s: ", ctx && ctx->who ? ctx->who : "",
+                     ctx && ctx->who ? ": " : "", names[level < 0 ? 0 : level > 3 ? 3 : level]);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line - 1)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    (void)w; /* nowhere to report a failed log write */
 }
 
 static uint64_t host_rng_u64(rs_ctx *ctx) { return rs_rng_u64(&ctx->rng); }

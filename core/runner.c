@@ -14,6 +14,7 @@
 
 #include "act.h"
 #include "ctx.h"
+#include "isolate.h"
 #include "kernels.h"
 
 #define N_EVALS_DEFAULT 50 /* evaluation points per run when eval_every is not given */
@@ -188,7 +189,7 @@ static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_rea
     return (double)right / n;
 }
 
-static void run_job(rs_run *run, size_t j, rs_job_result *res)
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
 {
     const rs_spec *s = run->spec;
     const rs_host *host = rs_host_get();
@@ -423,6 +424,22 @@ static void journal_record(const rs_run *run, size_t j, const rs_job_result *res
     sb_printf(b, "E\t%zu\n", j);
 }
 
+int rs_journal_write_all(const rs_run *run, FILE *f)
+{
+    sbuf b = { 0 };
+    int rc = 0;
+    for (size_t j = 0; j < run->n_jobs && rc == 0; j++) {
+        if (run->results[j].status == RS_JOB_PENDING)
+            continue;
+        b.n = 0;
+        journal_record(run, j, &run->results[j], &b);
+        if (!b.p || fwrite(b.p, 1, b.n, f) != b.n)
+            rc = -1;
+    }
+    free(b.p);
+    return rc;
+}
+
 size_t rs_run_resume(rs_run *run)
 {
     char path[4200];
@@ -505,11 +522,12 @@ static void *worker(void *arg)
     pool *p = arg;
     rs_run *run = p->run;
     sbuf b = { 0 };
+    rs_worker *iso = NULL; /* this thread's worker process, started on first use */
     for (;;) {
         size_t j = atomic_fetch_add(&p->next, 1);
         if (j >= run->n_jobs)
             break;
-        if (run->results[j].status != RS_JOB_PENDING)
+        if (run->results[j].status != RS_JOB_PENDING || !rs_job_in_shard(run, j))
             continue;
         pthread_mutex_lock(&p->lock);
         int stop = p->stop || *run->interrupted;
@@ -517,7 +535,10 @@ static void *worker(void *arg)
         if (stop)
             break;
         rs_job_result res = { 0 };
-        run_job(run, j, &res);
+        if (run->isolate_group && run->isolate_group[j / run->n_reps])
+            rs_isolate_job(&iso, run, j, &res);
+        else
+            rs_run_job(run, j, &res);
         if (res.status == RS_JOB_PENDING) /* interrupted mid-job: not journalled */
             break;
         b.n = 0;
@@ -537,6 +558,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
     }
     free(b.p);
+    rs_worker_close(iso);
     pthread_mutex_lock(&p->lock);
     p->running--;
     pthread_cond_signal(&p->changed);
@@ -578,7 +600,7 @@ int rs_run_execute(rs_run *run)
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.changed, NULL);
     for (size_t j = 0; j < run->n_jobs; j++)
-        p.total += run->results[j].status == RS_JOB_PENDING;
+        p.total += run->results[j].status == RS_JOB_PENDING && rs_job_in_shard(run, j);
     int n_threads = run->threads > 0 ? run->threads : 1;
     if ((size_t)n_threads > p.total)
         n_threads = p.total ? (int)p.total : 1;
@@ -625,6 +647,8 @@ void rs_run_free_results(rs_run *run)
     free(run->results);
     free(run->tasks);
     free(run->groups);
+    free(run->isolate_group);
+    run->isolate_group = NULL;
     run->results = NULL;
     run->tasks = NULL;
     run->groups = NULL;

@@ -6,6 +6,7 @@
 #define RS_RUNNER_H
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "spec.h"
 
@@ -19,7 +20,9 @@ typedef enum rs_job_status {
     RS_JOB_PENDING = 0,
     RS_JOB_OK = 1,
     RS_JOB_DIVERGED = 2, /* NaN or Inf: counted unsolved, the run goes on */
-    RS_JOB_FAILED = 3    /* the plugin returned an error */
+    RS_JOB_FAILED = 3,   /* the plugin returned an error */
+    RS_JOB_CRASHED = 4,  /* the job's worker process died (SIGSEGV, abort, ...): see isolate.h */
+    RS_JOB_TIMEOUT = 5   /* the job ran past --job-timeout and its worker was killed */
 } rs_job_status;
 
 typedef struct rs_job_result {
@@ -53,7 +56,19 @@ typedef struct rs_run {
     volatile sig_atomic_t *interrupted;
     char io_error[1024];           /* the first journal write failure */
     size_t n_resumed;
+    /* Which jobs this process runs: job j when j % n_shards == shard (n_shards 0 or 1 = all).
+     * `--shard i/n` and MPI ranks set it (shard.h, mpi_run.h). */
+    size_t shard, n_shards;
+    /* (n_groups) or NULL: non-zero when the group's jobs run in a worker process (isolate.h) */
+    unsigned char *isolate_group;
+    double job_timeout;            /* seconds, isolated jobs only; 0 = none */
 } rs_run;
+
+/* Whether this process runs job j (its shard). */
+static inline int rs_job_in_shard(const rs_run *run, size_t j)
+{
+    return run->n_shards <= 1 || j % run->n_shards == run->shard;
+}
 
 /* Fill run->tasks by creating every task once; check networks and batches against them.
  * Non-zero with one line in err on a problem (exit code 2). */
@@ -69,6 +84,11 @@ size_t rs_run_resume(rs_run *run);
  * journal could not be written (io_error says why) or the run was interrupted. */
 int rs_run_execute(rs_run *run);
 void rs_run_free_results(rs_run *run);
+/* Run job j in this thread (the pool calls it; so does an isolated worker process). */
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res);
+/* Append the journal record of every finished job, in job order, to f (`ruleset merge`).
+ * 0 ok, -1 on a write error (errno says why). */
+int rs_journal_write_all(const rs_run *run, FILE *f);
 /* Metric names of a rule (NULL-terminated) or NULL. */
 const char *const *rs_rule_metric_names(const rs_item *rule);
 
