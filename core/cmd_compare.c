@@ -25,7 +25,8 @@ static void on_sigint(int sig)
 static const char usage[] =
     "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
     "[--act A,B] [--replicates N] [--steps N] [--batch N|full] [--eval-every N] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--plugin FILE] [--plugin-dir DIR]\n";
+    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
+    "[--plugin FILE] [--plugin-dir DIR]\n";
 
 static int mkdir_p(const char *path)
 {
@@ -59,6 +60,7 @@ typedef struct opts {
     const char *spec_file, *out_dir;
     long replicates, steps, seed, threads, eval_every, batch; /* -1 = not given */
     int resume, quiet, no_plot;
+    int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
     const char *act;
 } opts;
@@ -170,7 +172,7 @@ int rs_cmd_compare(int argc, char **argv)
     if (!reg)
         return RS_EXIT_INTERNAL;
     opts o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1, .eval_every = -1,
-               .batch = -1 };
+               .batch = -1, .save_nets = -1 };
     int rc = RS_EXIT_INPUT;
     char *text = NULL, *resolved = NULL;
     rs_spec *spec = NULL;
@@ -187,6 +189,9 @@ int rs_cmd_compare(int argc, char **argv)
             takes = 0;
         } else if (!strcmp(a, "--no-plot")) {
             o.no_plot = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--save-nets") || !strcmp(a, "--no-save-nets")) {
+            o.save_nets = a[2] == 's';
             takes = 0;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
@@ -266,6 +271,7 @@ int rs_cmd_compare(int argc, char **argv)
     run.progress = !o.quiet && isatty(STDERR_FILENO);
     run.threads = o.threads > 0 ? (int)o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     run.interrupted = &interrupted;
+    run.save_nets = o.save_nets >= 0 ? o.save_nets : spec->save_nets;
     if (rs_run_plan(&run, err, sizeof err)) {
         fprintf(stderr, "ruleset: %s: %s\n", file, err);
         goto out;
@@ -287,6 +293,13 @@ int rs_cmd_compare(int argc, char **argv)
     }
     if (mkdir_p(run.dir) != 0) {
         fprintf(stderr, "ruleset: cannot create %s (%s)\n", run.dir, strerror(errno));
+        rc = RS_EXIT_INTERNAL;
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/nets", run.dir);
+    if (run.save_nets && mkdir_p(path) != 0) {
+        fprintf(stderr, "ruleset: cannot create %s (%s); add --no-save-nets to run without "
+                        "keeping the trained networks\n", path, strerror(errno));
         rc = RS_EXIT_INTERNAL;
         goto out;
     }
@@ -328,6 +341,14 @@ int rs_cmd_compare(int argc, char **argv)
     int write_failed = rs_report_write(&run, sums, n_sums, err, sizeof err);
     rs_report_table(stdout, sums, n_sums);
     fflush(stdout);
+    if (run.nets_error[0])
+        fprintf(stderr, "ruleset: warning: %s; some trained networks are not kept in %s/nets "
+                        "(inspect and the network plots need them)\n", run.nets_error, run.dir);
+    if (spec->truth_table && run.save_nets && !interrupted) { /* as inspect --truth prints it */
+        fflush(stdout);
+        rs_inspect_truth(reg, run.dir, stdout);
+        fflush(stdout);
+    }
     if (write_failed)
         fprintf(stderr, "ruleset: %s; every finished job is kept in %s/journal.tsv: free some "
                         "space and run 'ruleset compare -o %s --resume'\n", err, run.dir, run.dir);

@@ -10,6 +10,8 @@ static const char help[] =
     "\n"
     "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset inspect RUNDIR|SPEC|NET.json [--rule R --task T --net N --replicate K]\n"
+    "                  [--diff X:Y] [--truth] [--tsv]   activations, differences, weights\n"
     "  ruleset list                          every plugin found, and every file refused\n"
     "  ruleset info NAME                     a plugin's parameters\n"
     "  ruleset check-plugin FILE.so          validate a plugin file\n"
@@ -31,7 +33,8 @@ int main(int argc, char **argv)
         return RS_EXIT_OK;
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
+        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "inspect", rs_cmd_inspect },
+        { "list", rs_cmd_list },
         { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)

@@ -15,6 +15,8 @@
 #include "act.h"
 #include "ctx.h"
 #include "kernels.h"
+#include "netio.h"
+#include "recurrent.h"
 
 #define N_EVALS_DEFAULT 50 /* evaluation points per run when eval_every is not given */
 
@@ -138,6 +140,18 @@ int rs_run_plan(rs_run *run, char *err, size_t err_size)
             return 1;
         }
         rs_ctx_destroy(ctx);
+        const rs_item *ti = &s->tasks[t];
+        size_t first = ti->net_count ? ti->net_first : 0;
+        size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+        for (size_t k = first; k < first + count; k++) {
+            char msg[512], nl[128];
+            if (s->nets[k].kind != RS_NET_RECURRENT
+                || !rs_recspec_check(&s->nets[k].rec, info->n_in, info->n_out, msg, sizeof msg))
+                continue;
+            rs_netspec_label(&s->nets[k], info->n_in, info->n_out, nl, sizeof nl);
+            snprintf(err, err_size, "network '%s' on task '%s': %s", nl, ti->label, msg);
+            return 1;
+        }
         for (size_t r = 0; r < s->n_rules; r++)
             if (job_batch(run, r, t) <= 0) {
                 snprintf(err, err_size, "task '%s' draws fresh examples (no finite set), so rule "
@@ -188,7 +202,19 @@ static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_rea
     return (double)right / n;
 }
 
-static void run_job(rs_run *run, size_t j, rs_job_result *res)
+uint64_t rs_job_task_stream(const rs_run *run, size_t i)
+{
+    size_t r, t, k, rep;
+    rs_job_coords(run, i, &r, &t, &k, &rep);
+    return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
+}
+
+void rs_job_net_path(const rs_run *run, size_t i, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/nets/%zu-%zu.json", run->dir, i / run->n_reps, i % run->n_reps);
+}
+
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
 {
     const rs_spec *s = run->spec;
     const rs_host *host = rs_host_get();
@@ -206,7 +232,7 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
     /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
      * network and the replicate only, so every rule meets the same data and the same starting
      * network in replicate k (paired comparisons). Training draws from the job's own stream. */
-    uint64_t task_stream = rs_hash_str(rs_hash_str(0, task->label), "|task") + rep * 7919u;
+    uint64_t task_stream = rs_job_task_stream(run, j);
     uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, task->label), nl), "|init")
                          + rep * 104729u;
     uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, rule->label),
@@ -246,8 +272,12 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
         sizes[h + 1] = ns->hidden[h];
     sizes[n_layers] = info.n_out;
     char msg[512];
+    int rec = ns->kind == RS_NET_RECURRENT;
+    if (rec)
+        n_layers = 1; /* one activation, every node's */
     for (uint32_t l = 1; l <= n_layers; l++) {
-        acts[l - 1] = rs_act_create(run->reg, rs_netspec_act(ns, l, n_layers), msg, sizeof msg);
+        acts[l - 1] = rs_act_create(run->reg, rec ? ns->act[0] : rs_netspec_act(ns, l, n_layers),
+                                    msg, sizeof msg);
         if (!acts[l - 1]) {
             res->status = RS_JOB_FAILED;
             snprintf(res->message, sizeof res->message, "network %s: %s", nl, msg);
@@ -255,7 +285,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
         }
     }
     uint32_t cap = (uint32_t)(batch > (long)n_eval ? batch : (long)n_eval);
-    net = rs_net_create(sizes, n_layers, acts, ns->bias, cap);
+    net = rec ? rs_rnet_create(&ns->rec, info.n_in, info.n_out, acts[0], cap)
+              : rs_net_create(sizes, n_layers, acts, ns->bias, cap);
     bufs.x = rs_alloc(ctx, (size_t)info.n_in * (size_t)batch * sizeof(rs_real));
     bufs.y = rs_alloc(ctx, (size_t)info.n_out * (size_t)batch * sizeof(rs_real));
     bufs.pred = rs_alloc(ctx, (size_t)info.n_out * n_eval * sizeof(rs_real));
@@ -286,7 +317,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
                     goto plugin_failed;
             } else {
                 rs_net_forward(net, ex, n_eval);
-                memcpy(bufs.pred, net->a[n_layers], (size_t)info.n_out * n_eval * sizeof(rs_real));
+                memcpy(bufs.pred, net->a[net->n_layers],
+                       (size_t)info.n_out * n_eval * sizeof(rs_real));
             }
             double loss = rs_loss(info.loss, bufs.pred, ey, info.n_out, n_eval, NULL);
             double acc = accuracy(&info, bufs.pred, ey, n_eval);
@@ -323,6 +355,7 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
             memset(&stats, 0, sizeof stats);
             if ((st = rd->step(rule_state, ctx, net, &b, &stats)) != RS_OK)
                 goto plugin_failed;
+            rs_net_post_update(net);
             if (stats.has_loss && !isfinite(stats.loss)) {
                 res->status = RS_JOB_DIVERGED;
                 snprintf(res->message, sizeof res->message, "diverged at step %ld: training "
@@ -340,6 +373,21 @@ timed:
         res->status = RS_JOB_OK;
     if (res->status == RS_JOB_DIVERGED)
         res->solved = 0;
+    if (run->save_nets) { /* once per job, at the end: the cost of a tiny job's file */
+        rs_netmeta meta = { .replicate = (long)rep, .steps = steps, .solved = res->solved,
+                            .final_loss = res->final_loss };
+        snprintf(meta.rule, sizeof meta.rule, "%s", rule->label);
+        snprintf(meta.task, sizeof meta.task, "%s", task->label);
+        snprintf(meta.net, sizeof meta.net, "%s", nl);
+        rs_job_key(run, j, meta.key, sizeof meta.key);
+        snprintf(meta.status, sizeof meta.status, "%s",
+                 res->status == RS_JOB_OK ? "ok" : "diverged");
+        char plab[400];
+        rs_params_label(task->params, plab, sizeof plab);
+        snprintf(meta.task_text, sizeof meta.task_text, "%s%s%s", task->head->name,
+                 plab[0] ? ":" : "", plab);
+        res->net_json = rs_netio_dump(net, &meta);
+    }
     goto done;
 
 plugin_failed:
@@ -499,6 +547,22 @@ typedef struct pool {
     int stop;
 } pool;
 
+/* nets/<group>-<replicate>.json, via a temporary file and a rename so that a kill never
+ * leaves half a network. Non-zero with a message in err on failure. */
+static int write_net(const rs_run *run, size_t j, const char *json, char *err, size_t err_size)
+{
+    char path[4400], tmp[4420];
+    rs_job_net_path(run, j, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f || fputs(json, f) < 0;
+    bad |= f && fclose(f) != 0;
+    bad = bad || rename(tmp, path) != 0;
+    if (bad)
+        snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
+    return bad;
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -516,12 +580,20 @@ static void *worker(void *arg)
         if (stop)
             break;
         rs_job_result res = { 0 };
-        run_job(run, j, &res);
+        rs_run_job(run, j, &res);
         if (res.status == RS_JOB_PENDING) /* interrupted mid-job: not journalled */
             break;
+        char net_err[1024] = "";
+        if (res.net_json) { /* before the journal: a journalled job has its network */
+            write_net(run, j, res.net_json, net_err, sizeof net_err);
+            free(res.net_json);
+            res.net_json = NULL;
+        }
         b.n = 0;
         journal_record(run, j, &res, &b);
         pthread_mutex_lock(&p->lock);
+        if (net_err[0] && !run->nets_error[0]) /* a warning: the run goes on */
+            snprintf(run->nets_error, sizeof run->nets_error, "%s", net_err);
         if (!p->stop && b.p) {
             errno = 0;
             if (fwrite(b.p, 1, b.n, p->journal) != b.n || fflush(p->journal) != 0) {
@@ -611,8 +683,10 @@ int rs_run_execute(rs_run *run)
 
 void rs_run_free_results(rs_run *run)
 {
-    for (size_t j = 0; run->results && j < run->n_jobs; j++)
+    for (size_t j = 0; run->results && j < run->n_jobs; j++) {
         free(run->results[j].points);
+        free(run->results[j].net_json);
+    }
     free(run->results);
     free(run->tasks);
     free(run->groups);
