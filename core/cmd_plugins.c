@@ -1,5 +1,6 @@
 /* cmd_plugins.c: `ruleset list`, `ruleset info NAME`, `ruleset check-plugin FILE.so`, and the
  * discovery flags every command shares. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ int rs_cmd_list(int argc, char **argv)
                        h->version, wf, reg->plugins[i].file, h->summary);
         }
     if (reg->n_refused) {
-        printf("\nrefused %zu file%s:\n", reg->n_refused, reg->n_refused == 1 ? "" : "s");
+        printf("\nrefused (%zu):\n", reg->n_refused);
         for (size_t i = 0; i < reg->n_refused; i++)
             printf("  %s\n", reg->refused[i]);
     }
@@ -152,22 +153,48 @@ int rs_cmd_info(int argc, char **argv)
 
 int rs_cmd_check_plugin(int argc, char **argv)
 {
+    rs_registry *others = rs_cli_registry(&argc, argv); /* the plugins a run would also see */
+    if (!others)
+        return RS_EXIT_INTERNAL;
     if (argc != 2) {
         fprintf(stderr, "ruleset: check-plugin: usage: ruleset check-plugin FILE.so\n");
+        rs_registry_destroy(others);
         return RS_EXIT_INPUT;
     }
     rs_registry *reg = rs_registry_create();
-    if (!reg)
+    if (!reg) {
+        rs_registry_destroy(others);
         return RS_EXIT_INTERNAL;
+    }
     rs_registry_add_file(reg, argv[1]);
+    char real[4096], other_real[4096];
+    int clashes = 0;
     for (size_t i = 0; i < reg->n_plugins; i++) {
         const rs_plugin_head *h = reg->plugins[i].head;
+        /* a name that another plugin on the search path already has would be refused there */
+        const char *clash = NULL;
+        for (size_t k = 0; k < others->n_plugins && !clash; k++) {
+            const rs_plugin_rec *o = &others->plugins[k];
+            if (o->head->kind == h->kind && strcmp(o->head->name, h->name) == 0
+                && (!realpath(argv[1], real) || !realpath(o->file, other_real)
+                    || strcmp(real, other_real) != 0))
+                clash = o->file;
+        }
+        if (clash) {
+            fprintf(stderr, "ruleset: %s (plugin '%s'): a %s named '%s' is already provided by "
+                            "%s; rename it\n", argv[1], h->name, rs_kind_name(h->kind), h->name,
+                    clash);
+            clashes++;
+            continue;
+        }
         printf("%s: ok: %s '%s' %s (ABI %u.%u)\n", argv[1], rs_kind_name(h->kind), h->name,
                h->version, h->abi_major, h->abi_minor);
     }
     for (size_t i = 0; i < reg->n_refused; i++)
         fprintf(stderr, "ruleset: %s\n", reg->refused[i]);
-    int rc = reg->n_refused == 0 && reg->n_plugins > 0 ? RS_EXIT_OK : RS_EXIT_INPUT;
+    int rc = reg->n_refused == 0 && clashes == 0 && reg->n_plugins > 0 ? RS_EXIT_OK
+                                                                        : RS_EXIT_INPUT;
     rs_registry_destroy(reg);
+    rs_registry_destroy(others);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* main.c: the ruleset command line: argument dispatch only. */
 #include <cblas.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ int main(int argc, char **argv)
     /* Parallelism is across jobs; a threaded BLAS inside a job would only fight for cores
      * (and sums split differently by thread count would break determinism). */
     openblas_set_num_threads(1);
+    /* Past a file-size limit a write should fail with EFBIG, which we report like a full disk,
+     * rather than kill the process and lose the table. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? RS_EXIT_INPUT : RS_EXIT_OK;

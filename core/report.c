@@ -18,8 +18,8 @@ void rs_wilson(size_t k, size_t n, double *lo, double *hi)
     double p = (double)k / n, z2n = z * z / n;
     double centre = (p + z2n / 2) / (1 + z2n);
     double half = z * sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
-    *lo = fmax(0, centre - half);
-    *hi = fmin(1, centre + half);
+    *lo = k == 0 ? 0 : fmax(0, centre - half); /* exact at the ends, where rounding would */
+    *hi = k == n ? 1 : fmin(1, centre + half); /* leave p = 0 or 1 outside by 1e-16 */
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -173,9 +173,7 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
 int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *err,
                     size_t err_size)
 {
-    if (write_curves(run, err, err_size))
-        return 1;
-    char path[4200];
+    char path[4200]; /* the small summaries first: on a full disk they are what matters */
     FILE *f = open_out(run, "summary.tsv", path, sizeof path, err, err_size);
     if (!f)
         return 1;
@@ -229,7 +227,9 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
     fputs(text ? text : "{}", f);
     fputc('\n', f);
     free(text);
-    return close_out(f, path, err, err_size);
+    if (close_out(f, path, err, err_size))
+        return 1;
+    return write_curves(run, err, err_size);
 }
 
 void rs_report_table(FILE *out, const rs_summary *sums, size_t n)

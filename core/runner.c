@@ -632,11 +632,19 @@ int rs_run_execute(rs_run *run)
     char path[4200];
     snprintf(path, sizeof path, "%s/journal.tsv", run->dir);
     pool p = { .run = run };
-    p.journal = fopen(path, "a");
+    p.journal = fopen(path, "a+");
     if (!p.journal) {
         snprintf(run->io_error, sizeof run->io_error, "%s: cannot open for writing (%s)", path,
                  strerror(errno));
         return 1;
+    }
+    /* A kill may have cut the last record mid-line: end that line, so the records appended now
+     * start on lines of their own (resume drops the cut record and its job runs again). */
+    if (fseek(p.journal, -1, SEEK_END) == 0) {
+        int last = fgetc(p.journal);
+        fseek(p.journal, 0, SEEK_END);
+        if (last != '\n' && last != EOF)
+            fputc('\n', p.journal);
     }
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.changed, NULL);

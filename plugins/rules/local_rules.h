@@ -166,4 +166,46 @@ static inline void lr_output_delta(const rs_host *host, const rs_net *net, const
         d[k] *= d_pred[k];
 }
 
+/* ---- the readout of the unsupervised rules --------------------------------------------- */
+
+enum { LR_READOUT_DELTA, LR_READOUT_HEBBIAN, LR_READOUT_NONE };
+
+static inline int lr_readout_kind(const rs_host *host, const rs_params *p)
+{
+    const char *r = host->param_str(p, "readout");
+    return r[0] == 'd' ? LR_READOUT_DELTA : r[0] == 'h' ? LR_READOUT_HEBBIAN : LR_READOUT_NONE;
+}
+
+/* Teach the output layer W_L after a forward pass of the batch (net->z, net->a):
+ *   delta    W_L -= lr delta_L a_{L-1}^T, b_L -= lr sum_b delta_L, with delta_L the task loss's
+ *            dLoss/dz_L (plain SGD on the last layer: the delta rule / LMS, Widrow & Hoff 1960)
+ *   hebbian  W_L += (lr / n) t a_{L-1}^T, b_L += (lr / n) sum_b t: the output clamped to the
+ *            target (ALGORITHMS.md 1.5), then clipped to [-clip, clip] when clip > 0
+ * d_pred, delta: (n_L, n) scratch. The change is staged in the layer's gradient slots. */
+static inline void lr_readout(const rs_host *h, rs_net *net, const rs_batch *batch, int kind,
+                              rs_real lr, rs_real clip, rs_real *d_pred, rs_real *delta)
+{
+    const uint32_t L = net->n_layers, n = batch->n;
+    rs_layer *ly = &net->layers[L - 1];
+    const size_t nw = (size_t)ly->n_out * ly->n_in;
+    if (kind == LR_READOUT_DELTA) {
+        h->loss(batch->loss, net->a[L], batch->y, batch->n_out, n, d_pred);
+        lr_output_delta(h, net, net->z[L], net->a[L], d_pred, n, delta);
+        lr_outer(h, 1, delta, net->a[L - 1], ly->n_out, ly->n_in, n, ly->dw);
+        h->axpy(nw, -lr, ly->dw, ly->w);
+        if (ly->b) {
+            lr_rowsum(1, delta, ly->n_out, n, ly->db);
+            h->axpy(ly->n_out, -lr, ly->db, ly->b);
+        }
+    } else if (kind == LR_READOUT_HEBBIAN) {
+        const rs_real alpha = lr / (rs_real)n;
+        lr_outer(h, alpha, batch->y, net->a[L - 1], ly->n_out, ly->n_in, n, ly->dw);
+        lr_apply(ly->w, ly->dw, nw, clip, 0);
+        if (ly->b) {
+            lr_rowsum(alpha, batch->y, ly->n_out, n, ly->db);
+            lr_apply(ly->b, ly->db, ly->n_out, clip, 0);
+        }
+    }
+}
+
 #endif
