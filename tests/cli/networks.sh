@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tests/cli/inspect.sh BINARY SOURCE_DIR FIXTURE_DIR: end-to-end tests of recurrent networks,
-# saved networks and `ruleset inspect`.
+# tests/cli/networks.sh BINARY SOURCE_DIR FIXTURE_DIR: end-to-end tests of recurrent networks,
+# saved networks, `ruleset inspect` and the network figures of `ruleset plot`.
 #
 # Checks: (1) inspect on notebook 003's hand-set XOR network (tests/data/xor_003.json, its
 # printed parameters) reproduces every activation and difference the notebook prints; (2)
@@ -8,15 +8,16 @@
 # seeds in both notebook versions, keeps one network file per job, prints the truth tables;
 # (3) inspect of the run and of the spec (trained on the spot) give the same numbers; (4) the
 # local rules that cannot run a recurrent net fail their jobs with a clear message (exit 1);
-# (5) bad input exits 2 with one line. Exits non-zero on any failure, naming each check.
+# (5) bad input exits 2 with one line; (6) plot draws the adjacency heatmaps and graphs of the
+# recurrent run and the graph of a layered one (needs gnuplot). Exits non-zero on any failure, naming each check.
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
-bin=${1:?usage: inspect.sh BINARY SOURCE_DIR FIXTURE_DIR}
-src=${2:?usage: inspect.sh BINARY SOURCE_DIR FIXTURE_DIR}
+bin=${1:?usage: networks.sh BINARY SOURCE_DIR FIXTURE_DIR}
+src=${2:?usage: networks.sh BINARY SOURCE_DIR FIXTURE_DIR}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 
 tmp=$(mktemp -d)
-if [ -n "${INSPECT_TEST_KEEP:-}" ]; then echo "keeping $tmp"; else trap 'rm -rf "$tmp"' EXIT; fi
+if [ -n "${NETWORKS_TEST_KEEP:-}" ]; then echo "keeping $tmp"; else trap 'rm -rf "$tmp"' EXIT; fi
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
@@ -162,5 +163,35 @@ printf '{ "tasks": ["gates"], "rules": ["backprop"], "networks": [{"kind": "recu
 expect_rc 2 "too few nodes for the task" "$bin" compare "$tmp/small.json" -o "$tmp/small"
 has "$tmp/err" "cannot hold the task's 2 inputs and 1 outputs" "names the problem"
 
-[ "$failures" -eq 0 ] && echo "all inspect checks passed" || echo "$failures check(s) failed"
+# ---- (6) the network figures ---------------------------------------------------------------
+export RULESET_SCRIPTS_DIR=$src/scripts
+if command -v gnuplot >/dev/null; then
+    if expect_rc 0 "plot the recurrent run" "$bin" plot "$run" --replicate 2; then
+        for f in adjacency-1 netgraph-1 adjacency-2 netgraph-2; do
+            [ -s "$run/$f.png" ] && pass "$f.png" || fail "no $run/$f.png"
+        done
+        has "$tmp/out" "adjacency-2.png (backprop[lr=0.01,loss=mse,optimizer=adam], gradnet-v2)" \
+            "plot names each network figure"
+        # panel 3 (xor) of adjacency-1.tsv: replicate 2's A, as inspect prints it
+        awk 'BEGIN { RS = ""; FS = "\n" } NR == 3' "$run/adjacency-1.tsv" \
+            | awk -F'\t' '{ print "weight\t\t1\t" $1 "\t" $2 "\t" $3 }' >"$tmp/adj.tsv"
+        "$bin" inspect "$run" --task xor --net v1 --replicate 2 --tsv | grep '^weight' \
+            >"$tmp/adj_inspect.tsv"
+        cmp -s "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" && pass "the heatmap's numbers are the network's A" \
+            || fail "adjacency-1.tsv differs from inspect: $(diff "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" | head -4)"
+    fi
+    expect_rc 2 "plot --replicate out of range" "$bin" plot "$run" --replicate 20
+    lay=$tmp/layered
+    if expect_rc 0 "a layered run" "$bin" compare --task gates:gate=xor --net 2-3-1 \
+        --act relu,sigmoid --rule backprop:lr=0.5,loss=bce --replicates 2 --steps 300 -o "$lay"; then
+        [ -s "$lay/netgraph-1.png" ] && pass "compare draws the layered network's graph" \
+            || fail "no $lay/netgraph-1.png"
+        [ ! -e "$lay/adjacency-1.png" ] && pass "no heatmap for a layered network" \
+            || fail "a heatmap for a layered network"
+    fi
+else
+    fail "gnuplot is not installed (Debian: apt-get install gnuplot-nox); cannot test the figures"
+fi
+
+[ "$failures" -eq 0 ] && echo "all network checks passed" || echo "$failures check(s) failed"
 exit $((failures > 0))
