@@ -296,13 +296,6 @@ int rs_cmd_compare(int argc, char **argv)
         rc = RS_EXIT_INTERNAL;
         goto out;
     }
-    snprintf(path, sizeof path, "%s/nets", run.dir);
-    if (run.save_nets && mkdir_p(path) != 0) {
-        fprintf(stderr, "ruleset: cannot create %s (%s); add --no-save-nets to run without "
-                        "keeping the trained networks\n", path, strerror(errno));
-        rc = RS_EXIT_INTERNAL;
-        goto out;
-    }
     snprintf(path, sizeof path, "%s/spec.json", run.dir);
     if (write_text(path, spec->json) != 0) {
         fprintf(stderr, "ruleset: %s: cannot write (%s); free some space or choose another "
@@ -342,8 +335,8 @@ int rs_cmd_compare(int argc, char **argv)
     rs_report_table(stdout, sums, n_sums);
     fflush(stdout);
     if (run.nets_error[0])
-        fprintf(stderr, "ruleset: warning: %s; some trained networks are not kept in %s/nets "
-                        "(inspect and the network plots need them)\n", run.nets_error, run.dir);
+        fprintf(stderr, "ruleset: warning: %s; some trained networks are not kept (inspect and "
+                        "the network figures need them)\n", run.nets_error);
     if (spec->truth_table && run.save_nets && !interrupted) { /* as inspect --truth prints it */
         fflush(stdout);
         rs_inspect_truth(reg, run.dir, stdout);

@@ -2,7 +2,7 @@
  * [--replicate K] [--diff X:Y]... [--truth] [--tsv]`: look inside a trained network, as
  * notebook 003 does with forward hooks.
  *
- *   RUNDIR     a finished run: the network of one job is read from RUNDIR/nets/
+ *   RUNDIR     a finished run: the network of one job is read from RUNDIR/nets.jsonl
  *   SPEC.json  a spec: the chosen job is trained first, exactly as compare would train it
  *   NET.json   one saved (or hand-written) network; its task from the file or --task
  *
@@ -476,7 +476,8 @@ static void tally_print(const tally *t, const rs_evalset *es, const char *rule, 
         }
 }
 
-/* --truth: every chosen group, every replicate (read from nets/, or trained when `train`). */
+/* --truth: every chosen group, every replicate (read from nets.jsonl, or trained when
+ * `train`). */
 static int truth_run(rs_runview *v, const size_t *groups, size_t ng, const iopts *o, int train,
                      FILE *out)
 {
@@ -540,8 +541,8 @@ static int truth_run(rs_runview *v, const size_t *groups, size_t ng, const iopts
         if (have && t.nets)
             tally_print(&t, &es0, rl, tl, nl, k1 - k0, out, o->tsv);
         else if (rc == RS_EXIT_OK)
-            fprintf(stderr, "ruleset: inspect: %s on %s, %s: no saved network in %s/nets "
-                    "(compare --no-save-nets?)\n", tl, nl, rl, v->run.dir);
+            fprintf(stderr, "ruleset: inspect: %s on %s, %s: no saved network in "
+                    "%s/nets.jsonl (compare --no-save-nets?)\n", tl, nl, rl, v->run.dir);
         if (have)
             rs_evalset_close(&es0);
         tally_free(&t);
@@ -609,9 +610,10 @@ static int inspect_run(const rs_registry *reg, const iopts *o, const char *spec_
         rs_evalset_close(&es);
         goto done;
     }
-    char from[4400];
+    char from[4400], path[4200];
+    rs_run_nets_path(&v.run, path, sizeof path);
     if (*dir)
-        rs_job_net_path(&v.run, j, from, sizeof from);
+        snprintf(from, sizeof from, "%s, job %zu", path, j);
     else
         snprintf(from, sizeof from, "%s, trained now", spec_path);
     rc = inspect_one(&ln, &es, o, from, out);
@@ -739,7 +741,13 @@ int rs_cmd_inspect(int argc, char **argv)
         fprintf(stderr, "ruleset: inspect: %s\n", err);
         goto out;
     }
-    if (strstr(text, "\"" RS_NETIO_FORMAT "\"")) { /* a network file */
+    const char *first = strstr(text, "\"" RS_NETIO_FORMAT "\"");
+    if (first && strstr(first + 1, "\"" RS_NETIO_FORMAT "\"")) {
+        fprintf(stderr, "ruleset: inspect: %s holds several networks; give its run folder, and "
+                "choose one with --rule, --task, --net and --replicate\n", o.target);
+        goto out;
+    }
+    if (first) { /* one network */
         if (o.truth || o.rule || o.net || o.replicate >= 0) {
             fprintf(stderr, "ruleset: inspect: %s is one network: --rule, --net, --replicate and "
                     "--truth are for runs and specs\n", o.target);

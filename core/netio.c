@@ -78,14 +78,14 @@ static void jb_vec(jbuf *b, const rs_real *v, size_t n)
     jb_printf(b, "]");
 }
 
-static void jb_mat(jbuf *b, const rs_real *m, size_t rows, size_t cols, const char *indent)
+static void jb_mat(jbuf *b, const rs_real *m, size_t rows, size_t cols)
 {
     jb_printf(b, "[");
     for (size_t i = 0; i < rows; i++) {
-        jb_printf(b, "%s\n%s  ", i ? "," : "", indent);
+        jb_printf(b, i ? ", " : "");
         jb_vec(b, m + i * cols, cols);
     }
-    jb_printf(b, "\n%s]", indent);
+    jb_printf(b, "]");
 }
 
 static void jb_uvec(jbuf *b, const uint32_t *v, size_t n)
@@ -99,25 +99,25 @@ static void jb_uvec(jbuf *b, const uint32_t *v, size_t n)
 static void dump_layered(jbuf *b, const rs_net *net)
 {
     uint32_t L = net->n_layers;
-    jb_printf(b, "  \"kind\": \"layered\",\n  \"sizes\": ");
+    jb_printf(b, ", \"kind\": \"layered\", \"sizes\": ");
     jb_uvec(b, net->sizes, L + 1);
-    jb_printf(b, ",\n  \"act\": [");
+    jb_printf(b, ", \"act\": [");
     for (uint32_t l = 0; l < L; l++) {
         jb_printf(b, l ? ", " : "");
         jb_str(b, rs_act_name(net->layers[l].act));
     }
-    jb_printf(b, "],\n  \"bias\": %s,\n  \"layers\": [", net->layers[0].b ? "true" : "false");
+    jb_printf(b, "], \"bias\": %s, \"layers\": [", net->layers[0].b ? "true" : "false");
     for (uint32_t l = 0; l < L; l++) {
         const rs_layer *ly = &net->layers[l];
-        jb_printf(b, "%s\n    {\"w\": ", l ? "," : "");
-        jb_mat(b, ly->w, ly->n_out, ly->n_in, "     ");
+        jb_printf(b, "%s{\"w\": ", l ? ", " : "");
+        jb_mat(b, ly->w, ly->n_out, ly->n_in);
         if (ly->b) {
-            jb_printf(b, ",\n     \"b\": ");
+            jb_printf(b, ", \"b\": ");
             jb_vec(b, ly->b, ly->n_out);
         }
         jb_printf(b, "}");
     }
-    jb_printf(b, "\n  ]");
+    jb_printf(b, "]");
 }
 
 static void dump_recurrent(jbuf *b, rs_net *net)
@@ -125,70 +125,69 @@ static void dump_recurrent(jbuf *b, rs_net *net)
     const rs_recspec *rs = rs_rnet_spec(net);
     static const char *const signs[] = { "free", "nonnegative", "nonpositive" };
     uint32_t N = net->n_nodes;
-    jb_printf(b, "  \"kind\": \"recurrent\",\n  \"nodes\": %u,\n  \"rounds\": %u,\n  \"act\": ",
+    jb_printf(b, ", \"kind\": \"recurrent\", \"nodes\": %u, \"rounds\": %u, \"act\": ",
               rs->nodes, rs->rounds);
     jb_str(b, rs_act_name(net->node_act));
-    jb_printf(b, ",\n  \"bias_node\": %s,\n  \"inputs\": ", rs->bias_node ? "true" : "false");
+    jb_printf(b, ", \"bias_node\": %s, \"inputs\": ", rs->bias_node ? "true" : "false");
     jb_uvec(b, net->in_nodes, net->sizes[0]);
-    jb_printf(b, ",\n  \"outputs\": ");
+    jb_printf(b, ", \"outputs\": ");
     jb_uvec(b, net->out_nodes, net->sizes[1]);
-    jb_printf(b, ",\n  \"labels\": [");
+    jb_printf(b, ", \"labels\": [");
     for (uint32_t i = 0; i < N; i++) {
         char lab[32];
         rs_rnet_label(net, i, lab, sizeof lab);
         jb_printf(b, i ? ", " : "");
         jb_str(b, lab);
     }
-    jb_printf(b, "],\n  \"directed\": %s,\n  \"self_loops\": %s,\n  \"sign\": \"%s\",\n"
-                 "  \"budget\": ", rs->directed ? "true" : "false",
-              rs->self_loops ? "true" : "false", signs[rs->sign]);
+    jb_printf(b, "], \"directed\": %s, \"self_loops\": %s, \"sign\": \"%s\", \"budget\": ",
+              rs->directed ? "true" : "false", rs->self_loops ? "true" : "false",
+              signs[rs->sign]);
     if (rs->has_budget)
         jb_num(b, rs->budget);
     else
         jb_printf(b, "null");
-    jb_printf(b, ",\n  \"strict\": %s,\n  \"penalty\": ", rs->strict ? "true" : "false");
+    jb_printf(b, ", \"strict\": %s, \"penalty\": ", rs->strict ? "true" : "false");
     jb_num(b, rs->penalty);
-    jb_printf(b, ",\n  \"norm\": ");
+    jb_printf(b, ", \"norm\": ");
     jb_num(b, rs->norm_p);
-    jb_printf(b, ",\n  \"noise\": ");
+    jb_printf(b, ", \"noise\": ");
     jb_num(b, rs->noise);
-    jb_printf(b, ",\n  \"noise_mode\": \"%s\",\n  \"raw\": ",
+    jb_printf(b, ", \"noise_mode\": \"%s\", \"raw\": ",
               rs->noise_mult ? "multiplicative" : "additive");
-    jb_mat(b, net->params, N, N, "  ");
+    jb_mat(b, net->params, N, N);
     rs_rnet_refresh_adj(net); /* A without the training noise */
-    jb_printf(b, ",\n  \"adjacency\": ");
-    jb_mat(b, net->adj, N, N, "  ");
+    jb_printf(b, ", \"adjacency\": ");
+    jb_mat(b, net->adj, N, N);
 }
 
 char *rs_netio_dump(const rs_net *net, const rs_netmeta *meta)
 {
     jbuf b = { 0 };
-    jb_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", RS_NETIO_FORMAT,
-              RS_NETIO_VERSION);
-    if (net->kind == RS_NET_RECURRENT)
-        dump_recurrent(&b, (rs_net *)net); /* refreshes adj, a derived buffer */
-    else
-        dump_layered(&b, net);
-    if (meta) {
-        if (meta->task_text[0]) {
-            jb_printf(&b, ",\n  \"task\": ");
-            jb_str(&b, meta->task_text);
-        }
-        jb_printf(&b, ",\n  \"job\": {\"rule\": ");
+    jb_printf(&b, "{\"format\": \"%s\", \"version\": %d", RS_NETIO_FORMAT, RS_NETIO_VERSION);
+    if (meta) { /* first, so a reader finds a job's line without parsing the others */
+        jb_printf(&b, ", \"job\": {\"index\": %ld, \"key\": ", meta->index);
+        jb_str(&b, meta->key);
+        jb_printf(&b, ", \"rule\": ");
         jb_str(&b, meta->rule);
         jb_printf(&b, ", \"task\": ");
         jb_str(&b, meta->task);
         jb_printf(&b, ", \"net\": ");
         jb_str(&b, meta->net);
-        jb_printf(&b, ", \"replicate\": %ld, \"key\": ", meta->replicate);
-        jb_str(&b, meta->key);
-        jb_printf(&b, ", \"status\": ");
+        jb_printf(&b, ", \"replicate\": %ld, \"status\": ", meta->replicate);
         jb_str(&b, meta->status);
         jb_printf(&b, ", \"solved\": %s, \"final_loss\": ", meta->solved ? "true" : "false");
         jb_num(&b, meta->final_loss);
         jb_printf(&b, ", \"steps\": %ld}", meta->steps);
+        if (meta->task_text[0]) {
+            jb_printf(&b, ", \"task\": ");
+            jb_str(&b, meta->task_text);
+        }
     }
-    jb_printf(&b, "\n}\n");
+    if (net->kind == RS_NET_RECURRENT)
+        dump_recurrent(&b, (rs_net *)net); /* refreshes adj, a derived buffer */
+    else
+        dump_layered(&b, net);
+    jb_printf(&b, "}\n");
     if (b.oom) {
         free(b.p);
         return NULL;
@@ -233,7 +232,7 @@ static int read_vec(const cJSON *v, size_t n, rs_real *dst)
 static void read_meta(const cJSON *root, rs_netmeta *m)
 {
     memset(m, 0, sizeof *m);
-    m->replicate = m->steps = -1;
+    m->index = m->replicate = m->steps = -1;
     m->final_loss = NAN;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "task");
     if (cJSON_IsString(t))
@@ -251,6 +250,8 @@ static void read_meta(const cJSON *root, rs_netmeta *m)
             snprintf(strs[i].dst, strs[i].size, "%s", v->valuestring);
     }
     const cJSON *v;
+    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "index")))
+        m->index = (long)v->valuedouble;
     if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "replicate")))
         m->replicate = (long)v->valuedouble;
     if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "steps")))
@@ -396,8 +397,8 @@ int rs_netio_load(const char *text, const char *name, const rs_registry *reg, ui
     char msg[768] = "";
     int bad = 1;
     if (!root || !cJSON_IsObject(root)) {
-        snprintf(msg, sizeof msg, "not a JSON object; is it a network file from a run's nets/ "
-                 "folder?");
+        snprintf(msg, sizeof msg, "not a JSON object; is it a network (a line of a run's "
+                 "nets.jsonl, or a file of the same form)?");
         goto done;
     }
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");

@@ -1,18 +1,19 @@
-/* netio.h: trained networks as JSON files ("ruleset-net", version 1; docs/RULES.md, "Saved
- * networks"), written by the runner into RUNDIR/nets/<group>-<replicate>.json and read back by
- * `ruleset inspect` and `ruleset plot`. Numbers are written with 9 significant digits, which
- * gives every float back exactly.
+/* netio.h: trained networks as JSON ("ruleset-net", version 1; docs/RULES.md, "Saved
+ * networks"). The runner appends one per finished job, on one line, to RUNDIR/nets.jsonl;
+ * `ruleset inspect` and `ruleset plot` read them back. Numbers are written with 9 significant
+ * digits, which gives every float back exactly.
  *
- *   {"format": "ruleset-net", "version": 1, "kind": "layered",
- *    "sizes": [2, 2, 1], "act": ["relu", "sigmoid"], "bias": true,
- *    "layers": [{"w": [[...], [...]], "b": [...]}, {"w": [[...]], "b": [...]}],
- *    "task": "gates:gate=xor", "job": {"rule": ..., "task": ..., "net": ..., "replicate": 0,
- *    "key": ..., "status": "ok", "solved": true, "final_loss": ..., "steps": ...}}
+ *   {"format": "ruleset-net", "version": 1,
+ *    "job": {"index": 4, "key": ..., "rule": ..., "task": ..., "net": ..., "replicate": 0,
+ *            "status": "ok", "solved": true, "final_loss": ..., "steps": ...},
+ *    "task": "gates:gate=xor",
+ *    "kind": "layered", "sizes": [2, 2, 1], "act": ["relu", "sigmoid"], "bias": true,
+ *    "layers": [{"w": [[...], [...]], "b": [...]}, {"w": [[...]], "b": [...]}]}
  *
  * A recurrent net has "kind": "recurrent", the keys of its spec form (nodes, rounds, act,
  * inputs, outputs, labels, sign, budget, ...), "raw": P and "adjacency": A (N rows of N). A
- * file written by hand may give only "adjacency": A is then used as it is (free sign, no
- * budget). "task" and "job" are optional. */
+ * file written by hand may spread over lines, leave out "job" and "task", and give only
+ * "adjacency": A is then used as it is (free sign, no budget). */
 #ifndef RS_NETIO_H
 #define RS_NETIO_H
 
@@ -28,7 +29,7 @@ typedef struct rs_netmeta {
     char rule[256], task[256], net[128], key[1024];
     char task_text[512]; /* "plugin:k=v,..." the task to rebuild the evaluation set from */
     char status[16];     /* ok, diverged */
-    long replicate, steps;
+    long index, replicate, steps;   /* index: the job's number in its run */
     int solved;
     double final_loss;
 } rs_netmeta;

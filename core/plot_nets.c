@@ -1,5 +1,5 @@
 /* plot_nets.c: the network figures of `ruleset plot RUNDIR` (see plot_nets.h), drawn from the
- * trained networks in RUNDIR/nets/. One figure per (rule, network) pair, one panel per task,
+ * trained networks in RUNDIR/nets.jsonl. One figure per (rule, network) pair, one panel per task,
  * the replicate chosen with --replicate:
  *
  *   adjacency-<k>.png  recurrent: A as a heatmap (scripts/adjacency.gp)
@@ -159,7 +159,7 @@ static void write_layered_graph(FILE *f, const rs_net *net)
 
 /* ---- one figure ---------------------------------------------------------------------------- */
 
-static int draw_figure(const rs_runview *v, const figure *fg, size_t k, const rs_plot_nets_opts *o)
+static int draw_figure(rs_runview *v, const figure *fg, size_t k, const rs_plot_nets_opts *o)
 {
     const rs_spec *s = v->spec;
     size_t n_reps = v->run.n_reps, rep = (size_t)(o->replicate >= 0 ? o->replicate : 0);
@@ -343,8 +343,8 @@ int rs_plot_nets(const rs_plot_nets_opts *o)
 {
     char path[4200], err[4096];
     struct stat st;
-    snprintf(path, sizeof path, "%s/nets", o->rundir);
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    snprintf(path, sizeof path, "%s/nets.jsonl", o->rundir);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return 0; /* a run that kept no networks: nothing to draw */
     rs_registry *reg = rs_registry_create();
     if (!reg)

@@ -1,6 +1,6 @@
 /* plot_nets.h: the network figures of `ruleset plot RUNDIR` (plot_nets.c): the learned
  * adjacency of recurrent networks as heatmaps and directed graphs, layered networks as graphs
- * coloured by activation, from the trained networks in RUNDIR/nets/. */
+ * coloured by activation, from the trained networks in RUNDIR/nets.jsonl. */
 #ifndef RS_PLOT_NETS_H
 #define RS_PLOT_NETS_H
 

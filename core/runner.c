@@ -209,9 +209,9 @@ uint64_t rs_job_task_stream(const rs_run *run, size_t i)
     return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
 }
 
-void rs_job_net_path(const rs_run *run, size_t i, char *buf, size_t size)
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/nets/%zu-%zu.json", run->dir, i / run->n_reps, i % run->n_reps);
+    snprintf(buf, size, "%s/nets.jsonl", run->dir);
 }
 
 void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
@@ -373,9 +373,9 @@ timed:
         res->status = RS_JOB_OK;
     if (res->status == RS_JOB_DIVERGED)
         res->solved = 0;
-    if (run->save_nets) { /* once per job, at the end: the cost of a tiny job's file */
-        rs_netmeta meta = { .replicate = (long)rep, .steps = steps, .solved = res->solved,
-                            .final_loss = res->final_loss };
+    if (run->save_nets) { /* once per job, at the end: one line of nets.jsonl */
+        rs_netmeta meta = { .index = (long)j, .replicate = (long)rep, .steps = steps,
+                            .solved = res->solved, .final_loss = res->final_loss };
         snprintf(meta.rule, sizeof meta.rule, "%s", rule->label);
         snprintf(meta.task, sizeof meta.task, "%s", task->label);
         snprintf(meta.net, sizeof meta.net, "%s", nl);
@@ -540,28 +540,13 @@ size_t rs_run_resume(rs_run *run)
 typedef struct pool {
     rs_run *run;
     FILE *journal;
+    FILE *nets;        /* nets.jsonl when run->save_nets */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     atomic_size_t next;
     size_t done, total, running;
     int stop;
 } pool;
-
-/* nets/<group>-<replicate>.json, via a temporary file and a rename so that a kill never
- * leaves half a network. Non-zero with a message in err on failure. */
-static int write_net(const rs_run *run, size_t j, const char *json, char *err, size_t err_size)
-{
-    char path[4400], tmp[4420];
-    rs_job_net_path(run, j, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int bad = !f || fputs(json, f) < 0;
-    bad |= f && fclose(f) != 0;
-    bad = bad || rename(tmp, path) != 0;
-    if (bad)
-        snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
-    return bad;
-}
 
 static void *worker(void *arg)
 {
@@ -583,17 +568,19 @@ static void *worker(void *arg)
         rs_run_job(run, j, &res);
         if (res.status == RS_JOB_PENDING) /* interrupted mid-job: not journalled */
             break;
-        char net_err[1024] = "";
-        if (res.net_json) { /* before the journal: a journalled job has its network */
-            write_net(run, j, res.net_json, net_err, sizeof net_err);
-            free(res.net_json);
-            res.net_json = NULL;
-        }
         b.n = 0;
         journal_record(run, j, &res, &b);
         pthread_mutex_lock(&p->lock);
-        if (net_err[0] && !run->nets_error[0]) /* a warning: the run goes on */
-            snprintf(run->nets_error, sizeof run->nets_error, "%s", net_err);
+        if (res.net_json && p->nets && !run->nets_error[0]) {
+            /* before the journal record, so a journalled job has its network; a failure is a
+             * warning (the results do not need it) */
+            errno = 0;
+            if (fputs(res.net_json, p->nets) < 0 || fflush(p->nets) != 0)
+                snprintf(run->nets_error, sizeof run->nets_error, "%s/nets.jsonl: cannot "
+                         "write (%s)", run->dir, strerror(errno ? errno : EIO));
+        }
+        free(res.net_json);
+        res.net_json = NULL;
         if (!p->stop && b.p) {
             errno = 0;
             if (fwrite(b.p, 1, b.n, p->journal) != b.n || fflush(p->journal) != 0) {
@@ -646,6 +633,19 @@ int rs_run_execute(rs_run *run)
         if (last != '\n' && last != EOF)
             fputc('\n', p.journal);
     }
+    if (run->save_nets) { /* the trained networks, one line each, cut lines ended the same way */
+        char npath[4200];
+        rs_run_nets_path(run, npath, sizeof npath);
+        if (!(p.nets = fopen(npath, "a+")))
+            snprintf(run->nets_error, sizeof run->nets_error, "%s: cannot open for writing (%s)",
+                     npath, strerror(errno));
+        else if (fseek(p.nets, -1, SEEK_END) == 0) {
+            int last = fgetc(p.nets);
+            fseek(p.nets, 0, SEEK_END);
+            if (last != '\n' && last != EOF)
+                fputc('\n', p.nets);
+        }
+    }
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.changed, NULL);
     for (size_t j = 0; j < run->n_jobs; j++)
@@ -679,6 +679,9 @@ int rs_run_execute(rs_run *run)
         fprintf(stderr, "\n");
     free(tids);
     int bad = 0;
+    if (p.nets && fclose(p.nets) != 0 && !run->nets_error[0])
+        snprintf(run->nets_error, sizeof run->nets_error, "%s/nets.jsonl: cannot write (%s)",
+                 run->dir, strerror(errno));
     if (fclose(p.journal) != 0 && !run->io_error[0]) {
         snprintf(run->io_error, sizeof run->io_error, "%s: cannot write (%s)", path,
                  strerror(errno));

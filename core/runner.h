@@ -55,8 +55,8 @@ typedef struct rs_run {
     char io_error[1024];           /* the first journal write failure */
     size_t n_resumed;
     int save_nets;                 /* keep each trained network (res->net_json) and, with a
-                                    * run folder, write it to nets/<group>-<replicate>.json */
-    char nets_error[1024];         /* the first nets/ write failure (a warning) */
+                                    * run folder, append it to nets.jsonl */
+    char nets_error[1024];         /* the first nets.jsonl write failure (a warning) */
 } rs_run;
 
 /* Fill run->tasks by creating every task once; check networks and batches against them.
@@ -74,8 +74,8 @@ size_t rs_run_resume(rs_run *run);
 void rs_run_job(rs_run *run, size_t i, rs_job_result *res);
 /* The stream job i's task is created with (its evaluation set): rs_ctx_create(seed, this). */
 uint64_t rs_job_task_stream(const rs_run *run, size_t i);
-/* RUNDIR/nets/<group>-<replicate>.json of job i (size >= 4200). */
-void rs_job_net_path(const rs_run *run, size_t i, char *buf, size_t size);
+/* RUNDIR/nets.jsonl: one trained network per line (netio.h), the last line of a job wins. */
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
 /* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the
  * journal could not be written (io_error says why) or the run was interrupted. */
 int rs_run_execute(rs_run *run);

@@ -36,6 +36,7 @@ int rs_runview_open(rs_runview *v, const rs_registry *reg, const char *spec_path
 
 void rs_runview_close(rs_runview *v)
 {
+    free(v->net_line);
     rs_run_free_results(&v->run);
     rs_spec_destroy(v->spec);
     memset(v, 0, sizeof *v);
@@ -113,27 +114,79 @@ int rs_runview_select(const rs_runview *v, const char *rule, const char *task, c
     return 0;
 }
 
-int rs_runview_load(const rs_runview *v, size_t j, uint32_t max_batch, rs_loaded_net *ln,
+/* One pass over nets.jsonl: where each job's last line starts. */
+static int index_nets(rs_runview *v, char *err, size_t err_size)
+{
+    char path[4200];
+    rs_run_nets_path(&v->run, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        v->nets_state = -1;
+        snprintf(err, err_size, "%s: %s; the run kept no networks (compare --no-save-nets?)",
+                 path, strerror(errno));
+        return errno == ENOENT ? 1 : 2;
+    }
+    v->net_line = malloc((v->run.n_jobs ? v->run.n_jobs : 1) * sizeof *v->net_line);
+    if (!v->net_line) {
+        fclose(f);
+        snprintf(err, err_size, "out of memory");
+        return 2;
+    }
+    for (size_t j = 0; j < v->run.n_jobs; j++)
+        v->net_line[j] = -1;
+    char *line = NULL;
+    size_t cap = 0;
+    long at = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        const char *ix = strstr(line, "\"index\": "); /* the job's, before any other */
+        char *end;
+        long j = ix ? strtol(ix + 9, &end, 10) : -1;
+        if (ix && line[n - 1] == '\n' && j >= 0 && (size_t)j < v->run.n_jobs)
+            v->net_line[j] = at;
+        at += (long)n;
+    }
+    free(line);
+    fclose(f);
+    v->nets_state = 1;
+    return 0;
+}
+
+int rs_runview_load(rs_runview *v, size_t j, uint32_t max_batch, rs_loaded_net *ln,
                     char *err, size_t err_size)
 {
-    char path[4400], msg[1024];
-    rs_job_net_path(&v->run, j, path, sizeof path);
-    char *text = rs_read_file(path, msg, sizeof msg);
-    if (!text) {
-        int missing = errno == ENOENT;
-        snprintf(err, err_size, "%s%s", msg, missing ? "; the run kept no network for this job "
-                 "(did compare run with --no-save-nets, or not finish?)" : "");
-        return missing ? 1 : 2;
+    char path[4200], key[1024];
+    rs_run_nets_path(&v->run, path, sizeof path);
+    rs_job_key(&v->run, j, key, sizeof key);
+    int rc = v->nets_state == 0 ? index_nets(v, err, err_size) : 0;
+    if (rc)
+        return rc;
+    if (v->nets_state < 0 || v->net_line[j] < 0) {
+        snprintf(err, err_size, "%s holds no network of job '%s' (did the job fail, or not "
+                 "run yet?)", path, key);
+        return 1;
     }
-    int bad = rs_netio_load(text, path, v->run.reg, max_batch, ln, err, err_size);
-    free(text);
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    if (!f || fseek(f, v->net_line[j], SEEK_SET) != 0 || getline(&line, &cap, f) <= 0) {
+        snprintf(err, err_size, "%s: cannot read (%s)", path, strerror(errno));
+        if (f)
+            fclose(f);
+        free(line);
+        return 2;
+    }
+    fclose(f);
+    char name[4300];
+    snprintf(name, sizeof name, "%s (job %zu)", path, j);
+    int bad = rs_netio_load(line, name, v->run.reg, max_batch, ln, err, err_size);
+    free(line);
     if (bad)
         return 2;
-    char key[1024];
-    rs_job_key(&v->run, j, key, sizeof key);
     if (strcmp(key, ln->meta.key) != 0) {
-        snprintf(err, err_size, "%s belongs to job '%s', not '%s': the run's spec changed after "
-                 "it was written; run the comparison again", path, ln->meta.key, key);
+        snprintf(err, err_size, "%s: the network of job %zu is of '%s', not '%s': the run's spec "
+                 "changed after it was written; run the comparison again", path, j,
+                 ln->meta.key, key);
         rs_netio_free(ln);
         return 2;
     }

@@ -1,5 +1,5 @@
 /* runview.h: a run read back for `inspect` and `plot`: its spec (RUNDIR/spec.json) planned
- * again, groups chosen by label, the trained networks of nets/, and the evaluation set of a
+ * again, groups chosen by label, the trained networks of nets.jsonl, and the evaluation set of a
  * job's task rebuilt from the same random stream the job used. */
 #ifndef RS_RUNVIEW_H
 #define RS_RUNVIEW_H
@@ -11,6 +11,9 @@ typedef struct rs_runview {
     rs_spec *spec;
     rs_run run;
     volatile sig_atomic_t never; /* run.interrupted points here */
+    long *net_line;              /* (n_jobs) offset of each job's last line in nets.jsonl, or
+                                  * -1; built on the first load */
+    int nets_state;              /* 0 not read yet, 1 indexed, -1 no nets.jsonl */
 } rs_runview;
 
 /* Parse and plan SPEC (a file: RUNDIR/spec.json or a spec to train). dir is the run folder
@@ -27,9 +30,10 @@ int rs_runview_select(const rs_runview *v, const char *rule, const char *task, c
 /* "--rule 'R' --task 'T' --net 'N'" of a group, for messages. */
 void rs_runview_group_flags(const rs_runview *v, size_t g, char *buf, size_t size);
 
-/* Job j's network from RUNDIR/nets/, checked against the job's key (a stale file is
- * refused). 0; 1 when the file does not exist (message in err); 2 on any other problem. */
-int rs_runview_load(const rs_runview *v, size_t j, uint32_t max_batch, rs_loaded_net *ln,
+/* Job j's network from RUNDIR/nets.jsonl (its last line for the job), checked against the
+ * job's key (a line from another spec is refused). 0; 1 when the run kept no network for the
+ * job (message in err); 2 on any other problem. */
+int rs_runview_load(rs_runview *v, size_t j, uint32_t max_batch, rs_loaded_net *ln,
                     char *err, size_t err_size);
 /* Train job j now (as compare would) and load its network. 0, or a message. */
 int rs_runview_train(rs_runview *v, size_t j, uint32_t max_batch, rs_loaded_net *ln,

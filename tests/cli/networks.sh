@@ -96,8 +96,9 @@ if expect_rc 0 "compare rules/gradnet-gates.json, 20 replicates" "$bin" compare 
     rows=$(awk -F'\t' -v c="$col" 'NR > 1 && $c >= 18' "$run/summary.tsv" | wc -l)
     [ "$rows" -eq 6 ] && pass "AND, OR, XOR x 2 versions: each solved in >= 18 of 20" \
         || fail "only $rows of 6 rows solved >= 18 of 20: $(cat "$run/summary.tsv")"
-    n=$(find "$run/nets" -name '*.json' | wc -l)
-    [ "$n" -eq 120 ] && pass "nets/ holds 120 networks" || fail "nets/ holds $n networks, want 120"
+    n=$(grep -c '"format": "ruleset-net"' "$run/nets.jsonl")
+    [ "$n" -eq 120 ] && pass "nets.jsonl holds 120 networks" \
+        || fail "nets.jsonl holds $n networks, want 120"
     has "$tmp/out" "gates:gate=xor on gradnet-v1" "the truth tables are printed (truth_table)"
     has "$tmp/out" "solved 20 of 20" "truth table header with the solved count"
 fi
@@ -124,12 +125,21 @@ fi
 expect_rc 2 "--replicate out of range" "$bin" inspect "$run" --task xor --net v1 --replicate 20
 expect_rc 2 "no match" "$bin" inspect "$run" --task nand
 has "$tmp/err" "--task 'gates:gate=xor'" "no match lists what the run has"
-cp "$run/nets/4-0.json" "$tmp/keep.json"
-cp "$run/nets/5-0.json" "$run/nets/4-0.json"
-expect_rc 2 "a network file of another job is refused" "$bin" inspect "$run" --task xor \
-    --net v1
-has "$tmp/err" "belongs to job" "the stale file is named"
-cp "$tmp/keep.json" "$run/nets/4-0.json"
+# a line claiming job 80 (xor, gradnet-v1, replicate 0) but holding job 100's network, as a
+# run folder whose spec changed would; the last line of a job wins
+cp "$run/nets.jsonl" "$tmp/keep.jsonl"
+grep '"index": 100,' "$run/nets.jsonl" | sed 's/"index": 100,/"index": 80,/' >>"$run/nets.jsonl"
+expect_rc 2 "a network of another job is refused" "$bin" inspect "$run" --task xor --net v1
+has "$tmp/err" "the run's spec changed" "says why"
+cp "$tmp/keep.jsonl" "$run/nets.jsonl"
+grep '"index": 80,' "$run/nets.jsonl" >"$tmp/one.json"
+"$bin" inspect "$run" --task xor --net v1 --tsv >"$tmp/job80.tsv" 2>/dev/null
+if expect_rc 0 "inspect one line of nets.jsonl" "$bin" inspect "$tmp/one.json" --tsv; then
+    cmp -s "$tmp/out" "$tmp/job80.tsv" && pass "... the same numbers as from the run folder" \
+        || fail "one line differs from the run folder's job 80"
+fi
+expect_rc 2 "inspect nets.jsonl itself" "$bin" inspect "$run/nets.jsonl"
+has "$tmp/err" "holds several networks" "points to the run folder"
 
 # ---- (4) local rules on a recurrent network ---------------------------------------------------
 cat >"$tmp/local.json" <<'EOF'
@@ -140,9 +150,9 @@ EOF
 if expect_rc 1 "a layered-only rule on a recurrent net fails its jobs" "$bin" compare \
     "$tmp/local.json" -o "$tmp/local" --no-plot; then
     has "$tmp/err" "feedback_alignment runs on layered networks only" "its message says why"
-    n=$(find "$tmp/local/nets" -name '*.json' | wc -l)
+    n=$(grep -c '"format": "ruleset-net"' "$tmp/local/nets.jsonl")
     [ "$n" -eq 2 ] && pass "weight_perturbation's jobs ran and kept their networks" \
-        || fail "$n network files, want 2 (weight_perturbation's)"
+        || fail "$n networks kept, want 2 (weight_perturbation's)"
 fi
 
 # ---- (5) bad input -----------------------------------------------------------------------------
