@@ -36,9 +36,12 @@ do for [p = 1:npanels] {
     set xtics add (sprintf("%s\n%s", value(sprintf('task%d', p)), value(sprintf('net%d', p))) p)
 }
 set xtics noenhanced
-if (npanels > 6) { set xtics rotate by -30 left }
+# Long task labels collide side by side: slant them once they would not fit their slot.
+maxlen = 0
+do for [p=1:npanels] { l = strlen(value(sprintf("task%d", p))); if (l > maxlen) { maxlen = l } }
+if (npanels > 6 || maxlen * npanels > 60) { set xtics rotate by -25 left font ",8" }
 set key below center horizontal noenhanced
-set bmargin (npanels > 6 ? 11 : 6)
+set bmargin ((npanels > 6 || maxlen * npanels > 60) ? 11 : 6)
 
 TL(p) = value(sprintf('task%d', p))
 NL(p) = value(sprintf('net%d', p))

@@ -22,7 +22,8 @@ typedef struct oja_state {
     const rs_host *host;
     int form, readout;
     rs_real lr, readout_lr, clip;
-    rs_real *c;        /* (max width, max width) the masked Y Y^T */
+    rs_real *c;        /* single: (n_l) diag Y Y^T; sanger: (n_l, n_l) lower triangle of Y Y^T;
+                        * subspace: (n, n_{l-1} + 1) Y^T [W b] */
     rs_real *d_pred;   /* (n_L, max_batch) */
     rs_real *delta;    /* (n_L, max_batch) */
 } oja_state;
@@ -67,8 +68,10 @@ static rs_status oja_create(const rs_host *host, rs_ctx *ctx, const rs_params *p
     s->lr = (rs_real)host->param_real(p, "lr");
     s->readout_lr = (rs_real)host->param_real(p, "readout_lr");
     s->clip = (rs_real)host->param_real(p, "clip");
-    const size_t w = lr_max_width(net), out = (size_t)net->sizes[net->n_layers] * net->max_batch;
-    s->c = host->alloc(ctx, w * w * sizeof(rs_real));
+    const size_t w = lr_max_width(net), nb = net->max_batch;
+    const size_t out = (size_t)net->sizes[net->n_layers] * nb;
+    const size_t nc = w * w > nb * (w + 1) ? w * w : nb * (w + 1);
+    s->c = host->alloc(ctx, nc * sizeof(rs_real));
     s->d_pred = host->alloc(ctx, out * sizeof(rs_real));
     s->delta = host->alloc(ctx, out * sizeof(rs_real));
     if (!s->c || !s->d_pred || !s->delta) {
@@ -85,19 +88,49 @@ static void oja_layer(oja_state *s, rs_layer *ly, const rs_real *y, const rs_rea
     const rs_host *h = s->host;
     const uint32_t m = ly->n_out;
     const rs_real alpha = s->lr / (rs_real)n;
-    h->gemm(0, 1, m, m, n, 1, y, n, y, n, 0, s->c, m); /* C = Y Y^T */
-    for (uint32_t i = 0; i < m; i++)
-        for (uint32_t k = 0; k < m; k++)
-            if ((s->form == FORM_SINGLE && k != i) || (s->form == FORM_SANGER && k > i))
+    if (s->form == FORM_SINGLE) { /* C is diagonal: sum_b y_i^2, no m x m product needed */
+        for (uint32_t i = 0; i < m; i++) {
+            rs_real yy = 0;
+            for (uint32_t b = 0; b < n; b++)
+                yy += y[(size_t)i * n + b] * y[(size_t)i * n + b];
+            s->c[i] = yy;
+        }
+    } else if (s->form == FORM_SANGER) {
+        h->gemm(0, 1, m, m, n, 1, y, n, y, n, 0, s->c, m); /* C = Y Y^T, lower triangle */
+        for (uint32_t i = 0; i < m; i++)
+            for (uint32_t k = i + 1; k < m; k++)
                 s->c[(size_t)i * m + k] = 0;
-    lr_outer(h, alpha, y, x, m, ly->n_in, n, ly->dw);                       /* (η/n) Y X^T */
-    h->gemm(0, 0, m, ly->n_in, m, -alpha, s->c, m, ly->w, ly->n_in, 1, ly->dw, ly->n_in); /* - C W */
+    } else { /* subspace: C W = Y (Y^T W), never the m x m product; c holds Y^T [W b] */
+        h->gemm(1, 0, n, ly->n_in, m, 1, y, n, ly->w, ly->n_in, 0, s->c, ly->n_in);
+        for (uint32_t b = 0; ly->b && b < n; b++) {
+            rs_real t = 0;
+            for (uint32_t k = 0; k < m; k++)
+                t += y[(size_t)k * n + b] * ly->b[k];
+            s->c[(size_t)n * ly->n_in + b] = t;
+        }
+    }
+    lr_outer(h, alpha, y, x, m, ly->n_in, n, ly->dw); /* (η/n) Y X^T */
+    if (s->form == FORM_SINGLE) {
+        for (uint32_t i = 0; i < m; i++)
+            for (uint32_t j = 0; j < ly->n_in; j++)
+                ly->dw[(size_t)i * ly->n_in + j] -= alpha * s->c[i] * ly->w[(size_t)i * ly->n_in + j];
+    } else if (s->form == FORM_SANGER) { /* - (η/n) C W */
+        h->gemm(0, 0, m, ly->n_in, m, -alpha, s->c, m, ly->w, ly->n_in, 1, ly->dw, ly->n_in);
+    } else { /* - (η/n) Y (Y^T W) */
+        h->gemm(0, 0, m, ly->n_in, n, -alpha, y, n, s->c, ly->n_in, 1, ly->dw, ly->n_in);
+    }
     if (ly->b) {
         lr_rowsum(alpha, y, m, n, ly->db);
         for (uint32_t i = 0; i < m; i++) {
             rs_real cb = 0;
-            for (uint32_t k = 0; k < m; k++)
-                cb += s->c[(size_t)i * m + k] * ly->b[k];
+            if (s->form == FORM_SINGLE)
+                cb = s->c[i] * ly->b[i];
+            else if (s->form == FORM_SANGER)
+                for (uint32_t k = 0; k < m; k++)
+                    cb += s->c[(size_t)i * m + k] * ly->b[k];
+            else
+                for (uint32_t b = 0; b < n; b++)
+                    cb += y[(size_t)i * n + b] * s->c[(size_t)n * ly->n_in + b];
             ly->db[i] -= alpha * cb;
         }
     }
@@ -123,7 +156,7 @@ static rs_status oja_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
     if (s->readout != LR_READOUT_NONE)
         lr_readout(h, net, batch, s->readout, s->readout_lr, s->clip, s->d_pred, s->delta);
     const uint32_t top = s->readout == LR_READOUT_NONE ? L : L - 1;
-    for (uint32_t l = 1; l <= top; l++)
+    for (uint32_t l = 1; s->lr > 0 && l <= top; l++) /* lr 0: the frozen-features control */
         oja_layer(s, &net->layers[l - 1], net->a[l], net->a[l - 1], n);
     return RS_OK;
 }
