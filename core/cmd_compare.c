@@ -364,7 +364,8 @@ int rs_cmd_compare(int argc, char **argv)
     if (!o.no_plot && n_sums > 0) {
         char *pargv[] = { "plot", run.dir, "--quiet", NULL };
         if (rs_cmd_plot(3, pargv) == RS_EXIT_OK && !o.quiet)
-            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png)\n", run.dir);
+            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png%s)\n", run.dir,
+                    run.save_nets ? ", netgraph-*.png and adjacency-*.png of the networks" : "");
     }
     rc = failed ? RS_EXIT_JOBS : RS_EXIT_OK;
 out:
