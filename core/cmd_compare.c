@@ -341,6 +341,9 @@ int rs_cmd_compare(int argc, char **argv)
         fflush(stdout);
         rs_inspect_truth(reg, run.dir, stdout);
         fflush(stdout);
+    } else if (spec->truth_table && !interrupted) {
+        fprintf(stderr, "ruleset: no truth tables: the trained networks were not kept "
+                        "(--no-save-nets)\n");
     }
     if (write_failed)
         fprintf(stderr, "ruleset: %s; every finished job is kept in %s/journal.tsv: free some "
