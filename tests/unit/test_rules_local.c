@@ -1000,7 +1000,8 @@ static const rs_summary *find_sum(const runh *h, const char *rule, const char *n
 
 /* XOR with 8 hidden units: {-1,+1} coding, ReLU hidden, tanh output, biases, PyTorch init, the
  * whole truth table each step, 1000 steps, MSE. The measured rates come from this spec with
- * seed 1 and 1000 replicates; the test runs seed 2 with 200. */
+ * seed 1 and 1000 replicates; the test runs seed 2 with 200. Learning rates as tuned for
+ * rules/local-rules.json, except backprop, feedback alignment and node perturbation at 0.1. */
 static const char xor8_spec[] =
     "{ \"name\": \"xor8\", \"seed\": 2, \"replicates\": 200, \"steps\": 1000, \"batch\": \"full\","
     "  \"eval_every\": 50,"
@@ -1020,23 +1021,26 @@ static const char xor8_spec[] =
     "    { \"plugin\": \"hebbian\", \"label\": \"hebb_004\", \"params\": { \"mode\": \"supervised\","
     "      \"down\": \"notebook\" } } ] }";
 
-/* Each rule's rate on XOR 2-8-1, against the rate measured with seed 1 and 1000 replicates:
+/* Each rule's rate on XOR 2-8-1, against the rate measured with this very spec at seed 1 and
+ * 1000 replicates (`"seed": 1, "replicates": 1000`, the labels unchanged, since they seed
+ * the streams):
  *   rule          measured       Wilson 95%        rule          measured      Wilson 95%
- *   bp            995/1000       [0.988, 0.998]    hebb_reward   934/1000      [0.917, 0.948]
- *   fa            984/1000       [0.974, 0.990]    oja_subspace  978/1000      [0.967, 0.985]
- *   dfa           981/1000       [0.971, 0.988]    bcm           992/1000      [0.984, 0.996]
- *   np            995/1000       [0.988, 0.998]    hebb_sup        0/1000      [0.000, 0.004]
- *   wp            972/1000       [0.960, 0.981]    hebb_004      122/1000      [0.103, 0.144]
- * and every local rule that learns from an error beats the supervised Hebbian baselines: its
- * interval lies above theirs. */
+ *   bp            995/1000       [0.988, 0.998]    hebb_reward   941/1000      [0.925, 0.954]
+ *   fa            988/1000       [0.979, 0.993]    oja_subspace  978/1000      [0.967, 0.985]
+ *   dfa           989/1000       [0.980, 0.994]    bcm           992/1000      [0.984, 0.996]
+ *   np            990/1000       [0.982, 0.995]    hebb_sup        0/1000      [0.000, 0.004]
+ *   wp            989/1000       [0.980, 0.994]    hebb_004      122/1000      [0.103, 0.144]
+ * and every local rule that learns from an error beats 004's supervised Hebbian baseline: its
+ * interval lies above it. (Four more 1000-replicate runs of wp under other labels gave 973,
+ * 985, 991 and 979: the spread of a rate near 0.98 at this replicate count.) */
 START_TEST(test_success_rates_xor8)
 {
     static const struct {
         const char *rule;
         double lo, hi;
     } want[] = {
-        { "bp", 0.9883, 0.9979 },  { "fa", 0.9742, 0.9901 },  { "dfa", 0.9705, 0.9878 },
-        { "np", 0.9883, 0.9979 },  { "wp", 0.9598, 0.9806 },  { "hebb_reward", 0.9169, 0.9478 },
+        { "bp", 0.9883, 0.9979 },  { "fa", 0.9791, 0.9931 },  { "dfa", 0.9804, 0.9938 },
+        { "np", 0.9817, 0.9946 },  { "wp", 0.9804, 0.9938 },  { "hebb_reward", 0.9246, 0.9540 },
         { "oja_subspace", 0.9669, 0.9854 }, { "bcm", 0.9843, 0.9959 },
         { "hebb_sup", 0.0, 0.0038 }, { "hebb_004", 0.1031, 0.1437 },
     };
@@ -1058,7 +1062,8 @@ START_TEST(test_success_rates_xor8)
 END_TEST
 
 /* 004's supervised Hebbian in 004's setting (rules/local-rules.json's hebbian-004), against
- * 1000 replicates with seed 1 (and the same rates from tests/data/hebbian_004_reference.py,
+ * `ruleset compare rules/local-rules.json --replicates 1000` (seed 1; and the same rates from
+ * tests/data/hebbian_004_reference.py,
  * an independent plain-Python re-implementation: 336/1000, 999/1000, 4/1000):
  *   XOR [10]     354/1000  Wilson [0.325, 0.384]   (004 reported 0.29)
  *   AND [100]    999/1000  Wilson [0.994, 1.000]   (004 reported 0.98)
