@@ -29,7 +29,8 @@ static void on_sigint(int sig)
 static const char usage[] =
     "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
     "[--act A,B] [--replicates N] [--steps N] [--batch N|full] [--eval-every N] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--plugin FILE] [--plugin-dir DIR] "
+    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
+    "[--plugin FILE] [--plugin-dir DIR] "
     RS_RUNOPTS_USAGE "\n";
 
 static int mkdir_p(const char *path)
@@ -64,6 +65,7 @@ typedef struct opts {
     const char *spec_file, *out_dir;
     long replicates, steps, seed, threads, eval_every, batch; /* -1 = not given */
     int resume, quiet, no_plot;
+    int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
     const char *act;
 } opts;
@@ -175,7 +177,7 @@ int rs_cmd_compare(int argc, char **argv)
     if (!reg)
         return RS_EXIT_INTERNAL;
     opts o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1, .eval_every = -1,
-               .batch = -1 };
+               .batch = -1, .save_nets = -1 };
     int rc = RS_EXIT_INPUT;
     char *text = NULL, *resolved = NULL;
     rs_spec *spec = NULL;
@@ -200,6 +202,9 @@ int rs_cmd_compare(int argc, char **argv)
             takes = 0;
         } else if (!strcmp(a, "--no-plot")) {
             o.no_plot = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--save-nets") || !strcmp(a, "--no-save-nets")) {
+            o.save_nets = a[2] == 's';
             takes = 0;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
@@ -290,6 +295,7 @@ int rs_cmd_compare(int argc, char **argv)
     run.n_shards = n_sh * (size_t)mpi.size;
     run.job_timeout = ro.job_timeout;
     run.interrupted = &interrupted;
+    run.save_nets = o.save_nets >= 0 ? o.save_nets : spec->save_nets;
     if (rs_run_plan(&run, err, sizeof err)) {
         fprintf(stderr, "ruleset: %s: %s\n", file, err);
         goto out;
@@ -399,6 +405,17 @@ ready:
     int write_failed = rs_report_write(&run, sums, n_sums, err, sizeof err);
     rs_report_table(stdout, sums, n_sums);
     fflush(stdout);
+    if (run.nets_error[0])
+        fprintf(stderr, "ruleset: warning: %s; some trained networks are not kept (inspect and "
+                        "the network figures need them)\n", run.nets_error);
+    if (spec->truth_table && run.save_nets && !interrupted) { /* as inspect --truth prints it */
+        fflush(stdout);
+        rs_inspect_truth(reg, run.dir, stdout);
+        fflush(stdout);
+    } else if (spec->truth_table && !interrupted) {
+        fprintf(stderr, "ruleset: no truth tables: the trained networks were not kept "
+                        "(--no-save-nets)\n");
+    }
     if (write_failed)
         fprintf(stderr, "ruleset: %s; every finished job is kept in %s/journal.tsv: free some "
                         "space and run 'ruleset compare -o %s --resume'\n", err, run.dir, run.dir);
@@ -421,7 +438,8 @@ ready:
     if (!o.no_plot && n_sums > 0) {
         char *pargv[] = { "plot", run.dir, "--quiet", NULL };
         if (rs_cmd_plot(3, pargv) == RS_EXIT_OK && !o.quiet)
-            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png)\n", run.dir);
+            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png%s)\n", run.dir,
+                    run.save_nets ? ", netgraph-*.png and adjacency-*.png of the networks" : "");
     }
     rc = failed ? RS_EXIT_JOBS : RS_EXIT_OK;
 out:

@@ -28,8 +28,10 @@
 
 #include "cmds.h" /* rs_cmd_plot, RS_EXIT_* */
 #include "paths.h" /* rs_data_dir */
+#include "plot_nets.h"
 
-#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet]"
+#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet] " \
+                   "[--replicate K] [--input ROW]"
 
 /* ---------------------------------------------------------------------------------------- */
 /* a growable string                                                                        */
@@ -716,6 +718,12 @@ static int run_gnuplot(const char *gnuplot, char *vars, const char *dir, const c
     return rc;
 }
 
+/* the same runner for the network figures of plot_nets.c */
+static int run_gnuplot_nets(const char *gnuplot, char *vars, const char *dir, const char *name)
+{
+    return run_gnuplot(gnuplot, vars, dir, name);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* the variables each script receives                                                       */
 
@@ -805,6 +813,7 @@ int rs_cmd_plot(int argc, char **argv)
 {
     const char *rundir_arg = NULL, *term = "png", *oflag = NULL;
     int quiet = 0;
+    long replicate = -1, input_row = -1; /* the network figures' (plot_nets.c) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -823,6 +832,17 @@ int rs_cmd_plot(int argc, char **argv)
             term = a + 7;
         else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
             quiet = 1;
+        else if (strcmp(a, "--replicate") == 0 || strcmp(a, "--input") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (v < 0 || !end || *end) {
+                fprintf(stderr, "ruleset: plot: %s takes a whole number >= 0; %s\n", a,
+                        PLOT_USAGE);
+                return RS_EXIT_INPUT;
+            }
+            *(a[2] == 'r' ? &replicate : &input_row) = v;
+            i++;
+        }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "ruleset: plot: unknown option '%s'; %s\n", a, PLOT_USAGE);
             return RS_EXIT_INPUT;
@@ -1011,6 +1031,16 @@ int rs_cmd_plot(int argc, char **argv)
             printf("wrote %s\n", out_success);
     } else if (!quiet)
         fprintf(stderr, "ruleset: %s: no such file; no success-rate chart\n", summary);
+
+    /* the trained networks, when the run kept them (plot_nets.c); not as text */
+    if (!dumb) {
+        rs_plot_nets_opts no = { .rundir = rundir, .gnuplot = gnuplot, .scripts = scripts,
+                                 .gpterm = gpterm, .ext = ext, .replicate = replicate,
+                                 .input_row = input_row, .quiet = quiet,
+                                 .run = run_gnuplot_nets };
+        if ((rc = rs_plot_nets(&no)))
+            goto done;
+    }
     rc = RS_EXIT_OK;
 done:
     curves_free(&c);

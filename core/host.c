@@ -10,6 +10,7 @@
 #include "optim.h"
 #include "params.h"
 #include "relax.h"
+#include "recurrent.h"
 
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...) RS_PRINTF(3, 4);
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
@@ -51,7 +52,10 @@ static void host_fill_normal(rs_ctx *ctx, rs_real *dst, size_t n, rs_real mean, 
 
 static rs_status host_net_forward(rs_ctx *ctx, rs_net *net, const rs_real *x, uint32_t n)
 {
-    rs_status st = rs_net_forward(net, x, n);
+    /* a recurrent net's training noise (if any) comes from the job's stream; the runner's
+     * evaluation calls rs_net_forward, which draws none */
+    rs_status st = net->kind == RS_NET_RECURRENT ? rs_rnet_forward(net, x, n, &ctx->rng)
+                                                 : rs_net_forward(net, x, n);
     if (st != RS_OK)
         return rs_fail(ctx, st, "forward pass of %u examples, more than the network's batch "
                                 "capacity %u", n, net->max_batch);

@@ -312,7 +312,8 @@ rs_status rs_registry_add_dir(rs_registry *reg, const char *dir, int required)
         }
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str); /* a stable order: duplicates resolve the same way */
+    if (n > 1) /* a stable order: duplicates resolve the same way (qsort(NULL, 0) is UB) */
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         rs_registry_add_file(reg, names[i]);
         free(names[i]);

@@ -18,6 +18,8 @@ static const char help[] =
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
     "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
     "  ruleset new rule NAME                 write NAME.c, a working rule to start from\n"
+    "  ruleset inspect RUNDIR|SPEC|NET.json [--rule R --task T --net N --replicate K]\n"
+    "                  [--diff X:Y] [--truth] [--tsv]   activations, differences, weights\n"
     "  ruleset list                          every plugin found, and every file refused\n"
     "  ruleset info NAME                     a plugin's parameters\n"
     "  ruleset check-plugin FILE.so          validate a plugin file\n"
@@ -54,7 +56,8 @@ int main(int argc, char **argv)
         return RS_EXIT_OK;
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
+        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "inspect", rs_cmd_inspect },
+        { "list", rs_cmd_list },
         { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
         { "merge", rs_cmd_merge }, { "new", rs_cmd_new },
     };

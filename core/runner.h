@@ -33,6 +33,7 @@ typedef struct rs_job_result {
     uint32_t n_points, n_metrics;
     rs_point *points;
     char message[512];
+    char *net_json;       /* the trained network (netio.h) when run->save_nets; malloc'd */
 } rs_job_result;
 
 typedef struct rs_task_meta {      /* what planning learned of each task */
@@ -62,6 +63,9 @@ typedef struct rs_run {
     /* (n_groups) or NULL: non-zero when the group's jobs run in a worker process (isolate.h) */
     unsigned char *isolate_group;
     double job_timeout;            /* seconds, isolated jobs only; 0 = none */
+    int save_nets;                 /* keep each trained network (res->net_json) and, with a
+                                    * run folder, append it to nets.jsonl */
+    char nets_error[1024];         /* the first nets.jsonl write failure (a warning) */
 } rs_run;
 
 /* Whether this process runs job j (its shard). */
@@ -80,6 +84,13 @@ void rs_job_key(const rs_run *run, size_t i, char *buf, size_t size);
 long rs_job_steps(const rs_run *run, size_t rule);
 /* Read run->dir/journal.tsv and take every complete job that matches; returns how many. */
 size_t rs_run_resume(rs_run *run);
+/* Run job i alone into res (as the pool would; nothing is written). Free res->points and
+ * res->net_json. */
+void rs_run_job(rs_run *run, size_t i, rs_job_result *res);
+/* The stream job i's task is created with (its evaluation set): rs_ctx_create(seed, this). */
+uint64_t rs_job_task_stream(const rs_run *run, size_t i);
+/* RUNDIR/nets.jsonl: one trained network per line (netio.h), the last line of a job wins. */
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
 /* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the
  * journal could not be written (io_error says why) or the run was interrupted. */
 int rs_run_execute(rs_run *run);
