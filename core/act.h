@@ -21,5 +21,9 @@ void rs_act_forward(const rs_act *act, const rs_real *x, rs_real *y, size_t n);
 void rs_act_derivative(const rs_act *act, const rs_real *x, const rs_real *y, rs_real *dy,
                        size_t n);
 const char *rs_act_name(const rs_act *act);
+/* y = F(x), the integral of f from 0 to x: the plugin's own `integral`, or else composite
+ * 4-point Gauss-Legendre quadrature of f over panels at most 1/4 wide (exact to float
+ * precision for smooth f; a kink inside (0, x) costs accuracy). y may alias x. */
+void rs_act_integral(const rs_act *act, const rs_real *x, rs_real *y, size_t n);
 
 #endif

@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "isolate.h"
+#include "mpi_run.h"
+#include "paths.h"
 #include "report.h"
 #include "runner.h"
+#include "runopts.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -25,7 +29,9 @@ static void on_sigint(int sig)
 static const char usage[] =
     "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
     "[--act A,B] [--replicates N] [--steps N] [--batch N|full] [--eval-every N] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--plugin FILE] [--plugin-dir DIR]\n";
+    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
+    "[--plugin FILE] [--plugin-dir DIR] "
+    RS_RUNOPTS_USAGE "\n";
 
 static int mkdir_p(const char *path)
 {
@@ -59,6 +65,7 @@ typedef struct opts {
     const char *spec_file, *out_dir;
     long replicates, steps, seed, threads, eval_every, batch; /* -1 = not given */
     int resume, quiet, no_plot;
+    int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
     const char *act;
 } opts;
@@ -170,12 +177,20 @@ int rs_cmd_compare(int argc, char **argv)
     if (!reg)
         return RS_EXIT_INTERNAL;
     opts o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1, .eval_every = -1,
-               .batch = -1 };
+               .batch = -1, .save_nets = -1 };
     int rc = RS_EXIT_INPUT;
     char *text = NULL, *resolved = NULL;
     rs_spec *spec = NULL;
     rs_run run = { 0 };
     rs_summary *sums = NULL;
+    /* how jobs are executed (shard, isolation, timeout) and across which MPI ranks */
+    rs_runopts ro;
+    rs_mpi mpi = { .size = 1, .local_size = 1 };
+    int agreed = 0; /* every rank calls rs_mpi_all exactly once: before running, or at out */
+    if (rs_runopts_parse(&argc, argv, &ro) != 0 || rs_mpi_start(&mpi) != 0)
+        goto out;
+    if (mpi.rank != 0)
+        o.quiet = 1; /* rank 0 speaks for the run */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -187,6 +202,9 @@ int rs_cmd_compare(int argc, char **argv)
             takes = 0;
         } else if (!strcmp(a, "--no-plot")) {
             o.no_plot = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--save-nets") || !strcmp(a, "--no-save-nets")) {
+            o.save_nets = a[2] == 's';
             takes = 0;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
@@ -241,6 +259,9 @@ int rs_cmd_compare(int argc, char **argv)
         snprintf(path, sizeof path, "%s/spec.json", o.out_dir);
         o.spec_file = path;
     }
+    static char found[4200]; /* a ready-made spec by name: `ruleset compare xor-mlp` */
+    if (o.spec_file && rs_find_spec(o.spec_file, found, sizeof found) == 0)
+        o.spec_file = found;
     const char *file = NULL;
     if (!(text = spec_text(&o, &file)))
         goto out;
@@ -265,10 +286,33 @@ int rs_cmd_compare(int argc, char **argv)
     run.quiet = o.quiet;
     run.progress = !o.quiet && isatty(STDERR_FILENO);
     run.threads = o.threads > 0 ? (int)o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (o.threads <= 0 && mpi.local_size > 1) /* ranks on one machine share its cores */
+        run.threads = run.threads / mpi.local_size > 0 ? run.threads / mpi.local_size : 1;
+    /* --shard i/n runs jobs j % n == i; MPI ranks split that slice again, rank r taking
+     * j % (n*size) == i + n*r, which are exactly the slice's jobs, every size-th one */
+    size_t n_sh = ro.n_shards ? ro.n_shards : 1;
+    run.shard = ro.shard + n_sh * (size_t)mpi.rank;
+    run.n_shards = n_sh * (size_t)mpi.size;
+    run.job_timeout = ro.job_timeout;
     run.interrupted = &interrupted;
+    run.save_nets = o.save_nets >= 0 ? o.save_nets : spec->save_nets;
     if (rs_run_plan(&run, err, sizeof err)) {
         fprintf(stderr, "ruleset: %s: %s\n", file, err);
         goto out;
+    }
+    if (rs_isolate_plan(&run, ro.isolate) < 0) {
+        fprintf(stderr, "ruleset: out of memory\n");
+        rc = RS_EXIT_INTERNAL;
+        goto out;
+    }
+    if (mpi.rank != 0) { /* the other ranks journal into scratch; rank 0 gathers (mpi_run.h) */
+        if (rs_mpi_scratch_dir(&mpi, run.dir, sizeof run.dir) != 0) {
+            fprintf(stderr, "ruleset: rank %d: cannot create a scratch folder in $TMPDIR or "
+                            "/tmp (%s)\n", mpi.rank, strerror(errno));
+            rc = RS_EXIT_INTERNAL;
+            goto out;
+        }
+        goto ready;
     }
     if (o.out_dir) {
         snprintf(run.dir, sizeof run.dir, "%s", o.out_dir);
@@ -277,6 +321,9 @@ int rs_cmd_compare(int argc, char **argv)
         time_t now = time(NULL);
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
         snprintf(run.dir, sizeof run.dir, "runs/%s-%s", spec->name, stamp);
+        if (ro.n_shards > 1) /* shards of an array job start in the same second */
+            snprintf(run.dir + strlen(run.dir), sizeof run.dir - strlen(run.dir),
+                     "-shard%zu-of-%zu", ro.shard, ro.n_shards);
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/journal.tsv", run.dir);
@@ -303,31 +350,72 @@ int rs_cmd_compare(int argc, char **argv)
             fprintf(stderr, "ruleset: resuming %s: %zu of %zu jobs already done\n", run.dir, n,
                     run.n_jobs);
     }
-    if (!o.quiet)
+ready:
+    agreed = 1;
+    if (!rs_mpi_all(&mpi, 1)) {
+        if (mpi.rank == 0)
+            fprintf(stderr, "ruleset: another MPI rank could not start the run; its message "
+                            "is above\n");
+        goto out;
+    }
+    rs_mpi_share_done(&mpi, &run);
+    if (!o.quiet) {
+        char where[64] = "";
+        if (mpi.size > 1)
+            snprintf(where, sizeof where, "%d MPI ranks x ", mpi.size);
+        else if (ro.n_shards > 1)
+            snprintf(where, sizeof where, "shard %zu/%zu, ", ro.shard, ro.n_shards);
         fprintf(stderr, "ruleset: %s: %zu jobs (%zu rule x task x network combinations x %zu "
-                        "replicates) on %d threads -> %s\n",
-                spec->name, run.n_jobs, run.n_groups, run.n_reps, run.threads, run.dir);
+                        "replicates) on %s%d threads -> %s\n",
+                spec->name, run.n_jobs, run.n_groups, run.n_reps, where, run.threads, run.dir);
+    }
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     int exec_rc = rs_run_execute(&run);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    char gerr[1024];
+    if (rs_mpi_gather(&mpi, &run, gerr, sizeof gerr) != 0 && mpi.rank == 0) {
+        fprintf(stderr, "ruleset: %s\n", gerr);
+        exec_rc = 1;
+    }
+    if (mpi.rank != 0) {
+        rc = exec_rc ? RS_EXIT_INTERNAL : RS_EXIT_OK;
+        goto out;
+    }
     size_t n_sums = rs_summarise(&run, &sums);
-    size_t done = 0, failed = 0;
+    size_t done = 0, failed = 0, printed = 0, of_kind[RS_JOB_TIMEOUT + 1] = { 0 };
     for (size_t j = 0; j < run.n_jobs; j++) {
-        done += run.results[j].status != RS_JOB_PENDING;
-        if (run.results[j].status == RS_JOB_FAILED && failed++ < 5) {
+        int st = run.results[j].status;
+        done += st != RS_JOB_PENDING;
+        if (st < RS_JOB_FAILED || st > RS_JOB_TIMEOUT)
+            continue;
+        failed++;
+        if (of_kind[st]++ < 3) { /* the first of each kind: failed, crashed, timed out */
             char key[512];
             rs_job_key(&run, j, key, sizeof key);
             fprintf(stderr, "ruleset: job %s: %s\n", key, run.results[j].message);
+            printed++;
         }
     }
-    if (failed > 5)
-        fprintf(stderr, "ruleset: ... %zu failed jobs in all (journal.tsv has every message)\n",
+    if (failed > printed)
+        fprintf(stderr, "ruleset: ... %zu failed, crashed or timed-out jobs in all (journal.tsv "
+                        "has every message)\n",
                 failed);
     int write_failed = rs_report_write(&run, sums, n_sums, err, sizeof err);
     rs_report_table(stdout, sums, n_sums);
     fflush(stdout);
+    if (run.nets_error[0])
+        fprintf(stderr, "ruleset: warning: %s; some trained networks are not kept (inspect and "
+                        "the network figures need them)\n", run.nets_error);
+    if (spec->truth_table && run.save_nets && !interrupted) { /* as inspect --truth prints it */
+        fflush(stdout);
+        rs_inspect_truth(reg, run.dir, stdout);
+        fflush(stdout);
+    } else if (spec->truth_table && !interrupted) {
+        fprintf(stderr, "ruleset: no truth tables: the trained networks were not kept "
+                        "(--no-save-nets)\n");
+    }
     if (write_failed)
         fprintf(stderr, "ruleset: %s; every finished job is kept in %s/journal.tsv: free some "
                         "space and run 'ruleset compare -o %s --resume'\n", err, run.dir, run.dir);
@@ -350,10 +438,14 @@ int rs_cmd_compare(int argc, char **argv)
     if (!o.no_plot && n_sums > 0) {
         char *pargv[] = { "plot", run.dir, "--quiet", NULL };
         if (rs_cmd_plot(3, pargv) == RS_EXIT_OK && !o.quiet)
-            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png)\n", run.dir);
+            fprintf(stderr, "ruleset: plots in %s/ (curves.png, success.png%s)\n", run.dir,
+                    run.save_nets ? ", netgraph-*.png and adjacency-*.png of the networks" : "");
     }
     rc = failed ? RS_EXIT_JOBS : RS_EXIT_OK;
 out:
+    if (!agreed)
+        rs_mpi_all(&mpi, 0);
+    rs_mpi_stop(&mpi);
     free(sums);
     rs_run_free_results(&run);
     rs_spec_destroy(spec);

@@ -27,8 +27,11 @@
 #include <unistd.h>
 
 #include "cmds.h" /* rs_cmd_plot, RS_EXIT_* */
+#include "paths.h" /* rs_data_dir */
+#include "plot_nets.h"
 
-#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet]"
+#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet] " \
+                   "[--replicate K] [--input ROW]"
 
 /* ---------------------------------------------------------------------------------------- */
 /* a growable string                                                                        */
@@ -635,7 +638,8 @@ static int has_script(const char *dir)
     return ok;
 }
 
-/* $RULESET_SCRIPTS_DIR, else the source tree's scripts/, else the installed ones. */
+/* $RULESET_SCRIPTS_DIR, else the scripts of this binary (paths.h): the source tree's for a
+ * build-tree binary, the installed ones (found beside the executable) for an installed one. */
 static const char *find_scripts(int *rc)
 {
     const char *env = getenv("RULESET_SCRIPTS_DIR");
@@ -647,22 +651,12 @@ static const char *find_scripts(int *rc)
         *rc = RS_EXIT_INPUT;
         return NULL;
     }
-#ifdef RS_SOURCE_DIR
-    if (has_script(RS_SOURCE_DIR "/scripts"))
-        return RS_SOURCE_DIR "/scripts";
-#endif
-#ifdef RS_INSTALL_DATA_DIR
-    if (has_script(RS_INSTALL_DATA_DIR "/scripts"))
-        return RS_INSTALL_DATA_DIR "/scripts";
-#endif
-    fprintf(stderr, "ruleset: cannot find the gnuplot scripts (curves.gp)"
-#ifdef RS_SOURCE_DIR
-            " in " RS_SOURCE_DIR "/scripts"
-#endif
-#ifdef RS_INSTALL_DATA_DIR
-            " or " RS_INSTALL_DATA_DIR "/scripts"
-#endif
-            "; set RULESET_SCRIPTS_DIR to the folder holding them\n");
+    static char dir[4200];
+    if (rs_data_dir("scripts", "curves.gp", NULL, dir, sizeof dir))
+        return dir;
+    fprintf(stderr, "ruleset: cannot find the gnuplot scripts (curves.gp) beside this ruleset, "
+            "in " RS_SOURCE_DIR "/scripts or " RS_INSTALL_DATA_DIR "/scripts; set "
+            "RULESET_SCRIPTS_DIR to the folder holding them\n");
     *rc = RS_EXIT_INTERNAL;
     return NULL;
 }
@@ -722,6 +716,12 @@ static int run_gnuplot(const char *gnuplot, char *vars, const char *dir, const c
     free(script);
     free(args);
     return rc;
+}
+
+/* the same runner for the network figures of plot_nets.c */
+static int run_gnuplot_nets(const char *gnuplot, char *vars, const char *dir, const char *name)
+{
+    return run_gnuplot(gnuplot, vars, dir, name);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -813,6 +813,7 @@ int rs_cmd_plot(int argc, char **argv)
 {
     const char *rundir_arg = NULL, *term = "png", *oflag = NULL;
     int quiet = 0;
+    long replicate = -1, input_row = -1; /* the network figures' (plot_nets.c) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -831,6 +832,17 @@ int rs_cmd_plot(int argc, char **argv)
             term = a + 7;
         else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
             quiet = 1;
+        else if (strcmp(a, "--replicate") == 0 || strcmp(a, "--input") == 0) {
+            char *end = NULL;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (v < 0 || !end || *end) {
+                fprintf(stderr, "ruleset: plot: %s takes a whole number >= 0; %s\n", a,
+                        PLOT_USAGE);
+                return RS_EXIT_INPUT;
+            }
+            *(a[2] == 'r' ? &replicate : &input_row) = v;
+            i++;
+        }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "ruleset: plot: unknown option '%s'; %s\n", a, PLOT_USAGE);
             return RS_EXIT_INPUT;
@@ -1019,6 +1031,16 @@ int rs_cmd_plot(int argc, char **argv)
             printf("wrote %s\n", out_success);
     } else if (!quiet)
         fprintf(stderr, "ruleset: %s: no such file; no success-rate chart\n", summary);
+
+    /* the trained networks, when the run kept them (plot_nets.c); not as text */
+    if (!dumb) {
+        rs_plot_nets_opts no = { .rundir = rundir, .gnuplot = gnuplot, .scripts = scripts,
+                                 .gpterm = gpterm, .ext = ext, .replicate = replicate,
+                                 .input_row = input_row, .quiet = quiet,
+                                 .run = run_gnuplot_nets };
+        if ((rc = rs_plot_nets(&no)))
+            goto done;
+    }
     rc = RS_EXIT_OK;
 done:
     curves_free(&c);

@@ -4,6 +4,8 @@
 #ifndef RS_CMDS_H
 #define RS_CMDS_H
 
+#include <stdio.h>
+
 #include "registry.h"
 
 enum { RS_EXIT_OK = 0, RS_EXIT_JOBS = 1, RS_EXIT_INPUT = 2, RS_EXIT_INTERNAL = 3,
@@ -14,6 +16,11 @@ int rs_cmd_list(int argc, char **argv);
 int rs_cmd_info(int argc, char **argv);
 int rs_cmd_check_plugin(int argc, char **argv);
 int rs_cmd_plot(int argc, char **argv);
+int rs_cmd_merge(int argc, char **argv);
+int rs_cmd_new(int argc, char **argv);
+int rs_cmd_inspect(int argc, char **argv);
+/* `inspect RUNDIR --truth` with a registry already made (compare's "truth_table"). */
+int rs_inspect_truth(const rs_registry *reg, const char *rundir, FILE *out);
 int rs_cmd_meta_train(int argc, char **argv);
 int rs_cmd_explain(int argc, char **argv);
 

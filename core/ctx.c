@@ -9,18 +9,26 @@
 /* Every block carries a 64-byte header so frees know nothing else; 64 keeps SIMD alignment. */
 #define RS_ALLOC_HEADER 64
 
+_Thread_local rs_ctx *rs_ctx_current;
+
 rs_ctx *rs_ctx_create(uint64_t seed, uint64_t stream)
 {
     rs_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NULL;
+    rs_ctx_current = ctx;
     ctx->log_level = RS_LOG_WARN;
     ctx->alloc_fail_at = -1;
     rs_ctx_reset(ctx, seed, stream);
     return ctx;
 }
 
-void rs_ctx_destroy(rs_ctx *ctx) { free(ctx); }
+void rs_ctx_destroy(rs_ctx *ctx)
+{
+    if (ctx && rs_ctx_current == ctx)
+        rs_ctx_current = NULL;
+    free(ctx);
+}
 
 void rs_ctx_reset(rs_ctx *ctx, uint64_t seed, uint64_t stream)
 {

@@ -19,6 +19,9 @@ struct rs_ctx {
 };
 
 rs_ctx *rs_ctx_create(uint64_t seed, uint64_t stream);
+/* The context this thread created last and has not destroyed yet: an isolated worker's crash
+ * handler reads its `who` to name the plugin that crashed (isolate.c). */
+extern _Thread_local rs_ctx *rs_ctx_current;
 void rs_ctx_destroy(rs_ctx *ctx);
 /* Re-seed a context in place (new job on the same worker). Clears the error. */
 void rs_ctx_reset(rs_ctx *ctx, uint64_t seed, uint64_t stream);

@@ -1,6 +1,7 @@
 /* host.c: the one rs_host table handed to every plugin: thin wrappers over the core. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "act.h"
 #include "ctx.h"
@@ -8,6 +9,8 @@
 #include "network.h"
 #include "optim.h"
 #include "params.h"
+#include "relax.h"
+#include "recurrent.h"
 #include "tape.h"
 #include "weights.h"
 
@@ -17,13 +20,24 @@ static void host_log(rs_ctx *ctx, int level, const char *fmt, ...)
     if (ctx && level > ctx->log_level)
         return;
     static const char *const names[] = { "error", "warning", "info", "debug" };
-    fprintf(stderr, "ruleset: %s%s%s: ", ctx && ctx->who ? ctx->who : "",
-            ctx && ctx->who ? ": " : "", names[level < 0 ? 0 : level > 3 ? 3 : level]);
+    /* One write(2) per line, no stdio: lines of parallel jobs do not interleave, and a job in
+     * an isolated worker process (forked from a threaded parent, see isolate.c) never waits on
+     * a stdio lock another thread held at fork time. */
+    char line[1024];
+    int n = snprintf(line, sizeof line, "ruleset: %s%s%s: ", ctx && ctx->who ? ctx->who : "",
+                     ctx && ctx->who ? ": " : "", names[level < 0 ? 0 : level > 3 ? 3 : level]);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof line)
+        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line - 1)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    (void)w; /* nowhere to report a failed log write */
 }
 
 static uint64_t host_rng_u64(rs_ctx *ctx) { return rs_rng_u64(&ctx->rng); }
@@ -40,7 +54,10 @@ static void host_fill_normal(rs_ctx *ctx, rs_real *dst, size_t n, rs_real mean, 
 
 static rs_status host_net_forward(rs_ctx *ctx, rs_net *net, const rs_real *x, uint32_t n)
 {
-    rs_status st = rs_net_forward(net, x, n);
+    /* a recurrent net's training noise (if any) comes from the job's stream; the runner's
+     * evaluation calls rs_net_forward, which draws none */
+    rs_status st = net->kind == RS_NET_RECURRENT ? rs_rnet_forward(net, x, n, &ctx->rng)
+                                                 : rs_net_forward(net, x, n);
     if (st != RS_OK)
         return rs_fail(ctx, st, "forward pass of %u examples, more than the network's batch "
                                 "capacity %u", n, net->max_batch);
@@ -82,6 +99,12 @@ static const rs_host host_table = {
     .optim_create = rs_optim_create,
     .optim_step = rs_optim_step,
     .optim_destroy = rs_optim_destroy,
+    .relax_create = rs_relax_create,
+    .relax_destroy = rs_relax_destroy,
+    .relax_init = rs_relax_init,
+    .relax_run = rs_relax_run,
+    .relax_energy = rs_relax_energy,
+    .relax_grad = rs_relax_grad,
     .tape_create = rs_tape_create,
     .tape_destroy = rs_tape_destroy,
     .tape_reset = rs_tape_reset,

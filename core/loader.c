@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "params.h"
+#include "paths.h"
 
 #define RS_MAX_PER_FILE 256 /* sanity cap on one file's index enumeration */
 
@@ -49,6 +50,7 @@ void rs_registry_destroy(rs_registry *reg)
     free(reg->refused);
     free(reg->handles);
     free(reg->seen_files);
+    free(reg->builtin_dir);
     free(reg);
 }
 
@@ -214,6 +216,14 @@ static int check_head(rs_registry *reg, const char *path, const rs_plugin_head *
     return 0;
 }
 
+/* Whether the file (a real path) lies directly in the built-in plugin folder. */
+static int in_builtin_dir(const rs_registry *reg, const char *real)
+{
+    const char *slash = strrchr(real, '/');
+    size_t n = reg->builtin_dir ? strlen(reg->builtin_dir) : 0;
+    return n && slash && (size_t)(slash - real) == n && strncmp(real, reg->builtin_dir, n) == 0;
+}
+
 rs_status rs_registry_add_file(rs_registry *reg, const char *path)
 {
     char real[PATH_MAX];
@@ -252,7 +262,7 @@ rs_status rs_registry_add_file(rs_registry *reg, const char *path)
             break;
         if (check_head(reg, path, h, idx))
             continue;
-        rs_plugin_rec rec = { h, strdup(path) };
+        rs_plugin_rec rec = { h, strdup(path), in_builtin_dir(reg, real) };
         if (!rec.file || push((void **)&reg->plugins, &reg->n_plugins, &reg->cap_plugins,
                               sizeof rec, &rec) != 0) {
             free(rec.file);
@@ -308,7 +318,8 @@ rs_status rs_registry_add_dir(rs_registry *reg, const char *dir, int required)
         }
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str); /* a stable order: duplicates resolve the same way */
+    if (n > 1) /* a stable order: duplicates resolve the same way (qsort(NULL, 0) is UB) */
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         rs_registry_add_file(reg, names[i]);
         free(names[i]);
@@ -317,31 +328,14 @@ rs_status rs_registry_add_dir(rs_registry *reg, const char *dir, int required)
     return RS_OK;
 }
 
-static int is_dir(const char *p)
-{
-    DIR *d = opendir(p);
-    if (d)
-        closedir(d);
-    return d != NULL;
-}
-
-/* The folder the running executable sits in, or "" when unknown. */
-static void exe_dir(char *buf, size_t size)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0) {
-        buf[0] = '\0';
-        return;
-    }
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash)
-        *slash = '\0';
-}
-
 rs_status rs_registry_discover(rs_registry *reg, char **files, size_t n_files, char **dirs,
                                size_t n_dirs)
 {
+    /* Known first, so plugins reached through a flag or $RULESET_PLUGIN_PATH that are the
+     * built-in files are still marked built in. */
+    char dir[PATH_MAX], real[PATH_MAX];
+    if (!reg->builtin_dir && rs_builtin_plugin_dir(dir, sizeof dir) == 0 && realpath(dir, real))
+        reg->builtin_dir = strdup(real);
     for (size_t i = 0; i < n_files; i++)
         rs_registry_add_file(reg, files[i]);
     for (size_t i = 0; i < n_dirs; i++)
@@ -359,19 +353,8 @@ rs_status rs_registry_discover(rs_registry *reg, char **files, size_t n_files, c
         free(copy);
     }
     rs_registry_add_dir(reg, "rules", 0); /* the project's drop-in folder */
-    /* The built-in plugins: beside a build-tree binary (build/plugins), else installed. */
-    char dir[PATH_MAX], cand[PATH_MAX + 32];
-    exe_dir(dir, sizeof dir);
-    snprintf(cand, sizeof cand, "%s/plugins", dir);
-    if (dir[0] && is_dir(cand)) {
-        rs_registry_add_dir(reg, cand, 0);
-    } else {
-        snprintf(cand, sizeof cand, "%s/../lib/ruleset/plugins", dir);
-        if (dir[0] && is_dir(cand))
-            rs_registry_add_dir(reg, cand, 0);
-        else
-            rs_registry_add_dir(reg, RS_INSTALL_PLUGIN_DIR, 0);
-    }
+    if (reg->builtin_dir) /* the built-in plugins, beside the executable (paths.h) */
+        rs_registry_add_dir(reg, reg->builtin_dir, 0);
     return RS_OK;
 }
 
@@ -380,6 +363,14 @@ const rs_plugin_head *rs_registry_find(const rs_registry *reg, int kind, const c
     for (size_t i = 0; i < reg->n_plugins; i++)
         if (reg->plugins[i].head->kind == kind && strcmp(reg->plugins[i].head->name, name) == 0)
             return reg->plugins[i].head;
+    return NULL;
+}
+
+const rs_plugin_rec *rs_registry_rec(const rs_registry *reg, const rs_plugin_head *head)
+{
+    for (size_t i = 0; i < reg->n_plugins; i++)
+        if (reg->plugins[i].head == head)
+            return &reg->plugins[i];
     return NULL;
 }
 

@@ -5,12 +5,21 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "paths.h"
 
 static const char help[] =
     "ruleset " RS_VERSION ": compare learning rules on small networks\n"
     "\n"
-    "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default)\n"
+    "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default;\n"
+    "                                        a name alone: a ready-made spec, e.g. xor-mlp)\n"
+    "      --shard I/N  run every N-th job from the I-th (merge the folders after);\n"
+    "      mpirun -np N ruleset compare ...  split the jobs across MPI ranks, one folder;\n"
+    "      --job-timeout S, --isolate, --no-isolate  worker processes (docs/PLUGINS.md)\n"
     "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
+    "  ruleset new rule NAME                 write NAME.c, a working rule to start from\n"
+    "  ruleset inspect RUNDIR|SPEC|NET.json [--rule R --task T --net N --replicate K]\n"
+    "                  [--diff X:Y] [--truth] [--tsv]   activations, differences, weights\n"
     "  ruleset meta-train SPEC.json -o NAME.weights.json   meta-train a rule that has dstep\n"
     "  ruleset explain WEIGHTS.json          a meta-trained rule read as a polynomial\n"
     "  ruleset list                          every plugin found, and every file refused\n"
@@ -34,11 +43,25 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version")) {
         printf("ruleset %s (plugin ABI %d.%d)\n", RS_VERSION, RS_ABI_MAJOR, RS_ABI_MINOR);
+        char dir[4200]; /* where this binary finds its own files (paths.h) */
+        printf("plugins: %s\n", rs_builtin_plugin_dir(dir, sizeof dir) == 0 ? dir : "(none)");
+        printf("specs:   %s\n", rs_data_dir("rules", "default.json", "RULESET_RULES_DIR", dir,
+                                                 sizeof dir)
+                                     ? dir : "(none)");
+#ifdef RS_HAVE_MPI
+        printf("mpi:     on (mpirun -np N ruleset compare ... splits a run across N ranks)\n");
+#else
+        printf("mpi:     off (built without RULESET_MPI)\n");
+#endif
+        printf("scripts: %s\n", rs_data_dir("scripts", "curves.gp", "RULESET_SCRIPTS_DIR", dir,
+                                             sizeof dir) ? dir : "(none)");
         return RS_EXIT_OK;
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "list", rs_cmd_list },
+        { "compare", rs_cmd_compare }, { "plot", rs_cmd_plot }, { "inspect", rs_cmd_inspect },
+        { "list", rs_cmd_list },
         { "info", rs_cmd_info }, { "check-plugin", rs_cmd_check_plugin },
+        { "merge", rs_cmd_merge }, { "new", rs_cmd_new },
         { "meta-train", rs_cmd_meta_train }, { "explain", rs_cmd_explain },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)

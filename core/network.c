@@ -8,6 +8,7 @@
 
 #include "act.h"
 #include "kernels.h"
+#include "recurrent.h"
 
 /* The net, its layer table, sizes, pointer arrays and every buffer carved from one block. */
 typedef struct net_block {
@@ -94,13 +95,25 @@ rs_net *rs_net_create(const uint32_t *sizes, uint32_t n_layers, const rs_act *co
 
 void rs_net_destroy(rs_net *net)
 {
-    if (net)
+    if (net && net->kind == RS_NET_RECURRENT)
+        rs_rnet_destroy(net);
+    else if (net)
         free(((net_block *)net)->mem);
 }
 
 void rs_net_init(rs_net *net, const rs_init *init, rs_rng *rng)
 {
+    if (net->kind == RS_NET_RECURRENT) {
+        rs_rnet_init(net, init, rng);
+        return;
+    }
+    rs_net_init_layers(net, init, 1, rng);
+}
+
+void rs_net_init_layers(rs_net *net, const rs_init *inits, uint32_t n_inits, rs_rng *rng)
+{
     for (uint32_t l = 0; l < net->n_layers; l++) {
+        const rs_init *init = &inits[n_inits == 1 ? 0 : l];
         rs_layer *ly = &net->layers[l];
         size_t nw = (size_t)ly->n_out * ly->n_in;
         double bound;
@@ -147,6 +160,7 @@ int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size)
         out->kind = RS_INIT_XAVIER;
         return 0;
     }
+    out->rand = 1; /* GradNet's rand_init_weights=True */
     const char *rest = NULL;
     if (strncmp(text, "normal", 6) == 0 && (text[6] == '\0' || text[6] == ':')) {
         out->kind = RS_INIT_NORMAL;
@@ -154,9 +168,12 @@ int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size)
     } else if (strncmp(text, "constant", 8) == 0 && (text[8] == '\0' || text[8] == ':')) {
         out->kind = RS_INIT_CONSTANT;
         rest = text[8] ? text + 9 : "";
+    } else if (strncmp(text, "gradnet", 7) == 0 && (text[7] == '\0' || text[7] == ':')) {
+        out->kind = RS_INIT_GRADNET;
+        rest = text[7] ? text + 8 : "";
     } else {
-        snprintf(err, err_size, "unknown init '%s'; use pytorch, xavier, normal:sigma=S or "
-                                "constant:w=W,b=B",
+        snprintf(err, err_size, "unknown init '%s'; use pytorch, xavier, normal:sigma=S, "
+                                "constant:w=W,b=B or (recurrent) gradnet:rand=A",
                  text);
         return 1;
     }
@@ -174,6 +191,8 @@ int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size)
             out->w = v;
         else if (out->kind == RS_INIT_CONSTANT && strcmp(key, "b") == 0)
             out->b = v;
+        else if (out->kind == RS_INIT_GRADNET && strcmp(key, "rand") == 0 && v >= 0 && v <= 1)
+            out->rand = v;
         else {
             snprintf(err, err_size, "init '%s': unknown or invalid '%s'", text, key);
             return 1;
@@ -187,6 +206,8 @@ int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size)
 
 rs_status rs_net_forward(rs_net *net, const rs_real *x, uint32_t n)
 {
+    if (net->kind == RS_NET_RECURRENT)
+        return rs_rnet_forward(net, x, n, NULL);
     if (n > net->max_batch)
         return RS_ERR_SHAPE;
     net->n = n;
@@ -201,6 +222,8 @@ rs_status rs_net_forward(rs_net *net, const rs_real *x, uint32_t n)
 
 rs_status rs_net_backward(rs_net *net, const rs_real *d_out)
 {
+    if (net->kind == RS_NET_RECURRENT)
+        return rs_rnet_backward(net, d_out);
     uint32_t n = net->n, L = net->n_layers;
     size_t len = (size_t)net->sizes[L] * n;
     /* delta_L = dL/da_L * f'(z_L) */
@@ -222,6 +245,12 @@ rs_status rs_net_backward(rs_net *net, const rs_real *d_out)
         }
     }
     return RS_OK;
+}
+
+void rs_net_post_update(rs_net *net)
+{
+    if (net->kind == RS_NET_RECURRENT)
+        rs_rnet_post_update(net);
 }
 
 int rs_net_finite(const rs_net *net)

@@ -18,6 +18,7 @@
 typedef struct rs_plugin_entry_rec {
     const rs_plugin_head *head;
     char *file;   /* the path it was loaded from */
+    int builtin;  /* loaded from the built-in plugin folder (paths.h), not a third party's */
 } rs_plugin_rec;
 
 typedef struct rs_registry {
@@ -29,6 +30,7 @@ typedef struct rs_registry {
     size_t n_handles, cap_handles;
     char **seen_files;    /* real paths already loaded, so a file found twice loads once */
     size_t n_seen, cap_seen;
+    char *builtin_dir;    /* real path of the built-in plugin folder, or NULL */
 } rs_registry;
 
 rs_registry *rs_registry_create(void);
@@ -43,6 +45,8 @@ rs_status rs_registry_add_dir(rs_registry *reg, const char *dir, int required);
 rs_status rs_registry_discover(rs_registry *reg, char **files, size_t n_files, char **dirs,
                                size_t n_dirs);
 const rs_plugin_head *rs_registry_find(const rs_registry *reg, int kind, const char *name);
+/* The record of a loaded descriptor (its file, whether it is built in), or NULL. */
+const rs_plugin_rec *rs_registry_rec(const rs_registry *reg, const rs_plugin_head *head);
 /* "a, b, c": the names of one kind, for "unknown plugin" messages. */
 void rs_registry_names(const rs_registry *reg, int kind, char *buf, size_t size);
 const char *rs_kind_name(int kind);

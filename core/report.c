@@ -57,6 +57,8 @@ size_t rs_summarise(const rs_run *run, rs_summary **out)
             sm->replicates++;
             sm->diverged += res->status == RS_JOB_DIVERGED;
             sm->failed += res->status == RS_JOB_FAILED;
+            sm->crashed += res->status == RS_JOB_CRASHED;
+            sm->timed_out += res->status == RS_JOB_TIMEOUT;
             if (res->status != RS_JOB_OK)
                 continue;
             if (res->solved) {
@@ -177,16 +179,16 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
     FILE *f = open_out(run, "summary.tsv", path, sizeof path, err, err_size);
     if (!f)
         return 1;
-    fprintf(f, "rule\ttask\tnet\treplicates\tsolved\tdiverged\tfailed\tsuccess_rate\tci_low\t"
-               "ci_high\tmedian_steps_to_solve\tfinal_loss_mean\tfinal_loss_sd\tfinal_acc_mean\t"
-               "us_per_step\n");
+    fprintf(f, "rule\ttask\tnet\treplicates\tsolved\tdiverged\tfailed\tcrashed\ttimed_out\t"
+               "success_rate\tci_low\tci_high\tmedian_steps_to_solve\tfinal_loss_mean\t"
+               "final_loss_sd\tfinal_acc_mean\tus_per_step\n");
     for (size_t i = 0; i < n; i++) {
         const rs_summary *sm = &sums[i];
-        fprintf(f, "%s\t%s\t%s\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
-                   "%.4g\n",
+        fprintf(f, "%s\t%s\t%s\t%zu\t%zu\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
+                   "%.6g\t%.6g\t%.4g\n",
                 sm->rule, sm->task, sm->net, sm->replicates, sm->solved, sm->diverged, sm->failed,
-                sm->success_rate, sm->ci_low, sm->ci_high, sm->median_steps, sm->loss_mean,
-                sm->loss_sd, sm->acc_mean, sm->us_per_step);
+                sm->crashed, sm->timed_out, sm->success_rate, sm->ci_low, sm->ci_high,
+                sm->median_steps, sm->loss_mean, sm->loss_sd, sm->acc_mean, sm->us_per_step);
     }
     if (close_out(f, path, err, err_size))
         return 1;
@@ -204,6 +206,8 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
         cJSON_AddNumberToObject(o, "solved", (double)sm->solved);
         cJSON_AddNumberToObject(o, "diverged", (double)sm->diverged);
         cJSON_AddNumberToObject(o, "failed", (double)sm->failed);
+        cJSON_AddNumberToObject(o, "crashed", (double)sm->crashed);
+        cJSON_AddNumberToObject(o, "timed_out", (double)sm->timed_out);
         const char *keys[] = { "success_rate", "ci_low", "ci_high", "median_steps_to_solve",
                                "final_loss_mean", "final_loss_sd", "final_acc_mean",
                                "us_per_step" };
@@ -255,21 +259,24 @@ void rs_report_table(FILE *out, const rs_summary *sums, size_t n)
         else
             snprintf(med, sizeof med, "-");
         snprintf(loss, sizeof loss, "%.3g ± %.2g", sm->loss_mean, sm->loss_sd);
-        if (sm->diverged || sm->failed)
-            snprintf(solved, sizeof solved, "%zu%s", sm->solved,
-                     sm->failed ? "!" : "*");
-        else
-            snprintf(solved, sizeof solved, "%zu", sm->solved);
+        snprintf(solved, sizeof solved, "%zu%s%s%s%s", sm->solved, sm->diverged ? "*" : "",
+                 sm->failed ? "!" : "", sm->crashed ? "#" : "", sm->timed_out ? "~" : "");
         fprintf(out, "%-*s  %-*s  %-*s  %5zu  %6s  %-20s  %8s  %-22s  %8.3g\n", wr, sm->rule, wt,
                 sm->task, wn, sm->net, sm->replicates, solved, rate, med, loss, sm->us_per_step);
     }
-    int any_div = 0, any_fail = 0;
+    int any_div = 0, any_fail = 0, any_crash = 0, any_timeout = 0;
     for (size_t i = 0; i < n; i++) {
         any_div |= sums[i].diverged > 0;
         any_fail |= sums[i].failed > 0;
+        any_crash |= sums[i].crashed > 0;
+        any_timeout |= sums[i].timed_out > 0;
     }
     if (any_div)
         fprintf(out, "* some replicates diverged (NaN/Inf); they count as unsolved\n");
     if (any_fail)
         fprintf(out, "! some replicates failed with a plugin error (see stderr); unsolved\n");
+    if (any_crash)
+        fprintf(out, "# some replicates crashed their worker process (see stderr); unsolved\n");
+    if (any_timeout)
+        fprintf(out, "~ some replicates ran past --job-timeout and were killed; unsolved\n");
 }

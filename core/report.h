@@ -10,6 +10,7 @@
 typedef struct rs_summary {
     char rule[256], task[256], net[128];
     size_t replicates, solved, diverged, failed;
+    size_t crashed, timed_out;  /* isolated jobs whose worker died or ran past --job-timeout */
     double success_rate, ci_low, ci_high;
     double median_steps;  /* NaN when nothing solved */
     double loss_mean, loss_sd, acc_mean, us_per_step;

@@ -14,7 +14,10 @@
 
 #include "act.h"
 #include "ctx.h"
+#include "isolate.h"
 #include "kernels.h"
+#include "netio.h"
+#include "recurrent.h"
 
 #define N_EVALS_DEFAULT 50 /* evaluation points per run when eval_every is not given */
 
@@ -138,6 +141,18 @@ int rs_run_plan(rs_run *run, char *err, size_t err_size)
             return 1;
         }
         rs_ctx_destroy(ctx);
+        const rs_item *ti = &s->tasks[t];
+        size_t first = ti->net_count ? ti->net_first : 0;
+        size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+        for (size_t k = first; k < first + count; k++) {
+            char msg[512], nl[128];
+            if (s->nets[k].kind != RS_NET_RECURRENT
+                || !rs_recspec_check(&s->nets[k].rec, info->n_in, info->n_out, msg, sizeof msg))
+                continue;
+            rs_netspec_label(&s->nets[k], info->n_in, info->n_out, nl, sizeof nl);
+            snprintf(err, err_size, "network '%s' on task '%s': %s", nl, ti->label, msg);
+            return 1;
+        }
         for (size_t r = 0; r < s->n_rules; r++)
             if (job_batch(run, r, t) <= 0) {
                 snprintf(err, err_size, "task '%s' draws fresh examples (no finite set), so rule "
@@ -188,7 +203,19 @@ static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_rea
     return (double)right / n;
 }
 
-static void run_job(rs_run *run, size_t j, rs_job_result *res)
+uint64_t rs_job_task_stream(const rs_run *run, size_t i)
+{
+    size_t r, t, k, rep;
+    rs_job_coords(run, i, &r, &t, &k, &rep);
+    return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
+}
+
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/nets.jsonl", run->dir);
+}
+
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
 {
     const rs_spec *s = run->spec;
     const rs_host *host = rs_host_get();
@@ -206,7 +233,7 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
     /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
      * network and the replicate only, so every rule meets the same data and the same starting
      * network in replicate k (paired comparisons). Training draws from the job's own stream. */
-    uint64_t task_stream = rs_hash_str(rs_hash_str(0, task->label), "|task") + rep * 7919u;
+    uint64_t task_stream = rs_job_task_stream(run, j);
     uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, task->label), nl), "|init")
                          + rep * 104729u;
     uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, rule->label),
@@ -246,8 +273,12 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
         sizes[h + 1] = ns->hidden[h];
     sizes[n_layers] = info.n_out;
     char msg[512];
+    int rec = ns->kind == RS_NET_RECURRENT;
+    if (rec)
+        n_layers = 1; /* one activation, every node's */
     for (uint32_t l = 1; l <= n_layers; l++) {
-        acts[l - 1] = rs_act_create(run->reg, rs_netspec_act(ns, l, n_layers), msg, sizeof msg);
+        acts[l - 1] = rs_act_create(run->reg, rec ? ns->act[0] : rs_netspec_act(ns, l, n_layers),
+                                    msg, sizeof msg);
         if (!acts[l - 1]) {
             res->status = RS_JOB_FAILED;
             snprintf(res->message, sizeof res->message, "network %s: %s", nl, msg);
@@ -255,7 +286,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
         }
     }
     uint32_t cap = (uint32_t)(batch > (long)n_eval ? batch : (long)n_eval);
-    net = rs_net_create(sizes, n_layers, acts, ns->bias, cap);
+    net = rec ? rs_rnet_create(&ns->rec, info.n_in, info.n_out, acts[0], cap)
+              : rs_net_create(sizes, n_layers, acts, ns->bias, cap);
     bufs.x = rs_alloc(ctx, (size_t)info.n_in * (size_t)batch * sizeof(rs_real));
     bufs.y = rs_alloc(ctx, (size_t)info.n_out * (size_t)batch * sizeof(rs_real));
     bufs.pred = rs_alloc(ctx, (size_t)info.n_out * n_eval * sizeof(rs_real));
@@ -266,7 +298,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
     }
     rs_rng init_rng;
     rs_rng_init(&init_rng, s->seed, init_stream);
-    rs_net_init(net, &ns->init, &init_rng);
+    rs_net_init_layers(net, ns->n_init > 1 ? ns->layer_init : &ns->init,
+                       ns->n_init > 1 ? ns->n_init : 1, &init_rng);
 
     rs_ctx_reset(ctx, s->seed, job_stream);
     ctx->who = rule->head->name;
@@ -286,7 +319,8 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
                     goto plugin_failed;
             } else {
                 rs_net_forward(net, ex, n_eval);
-                memcpy(bufs.pred, net->a[n_layers], (size_t)info.n_out * n_eval * sizeof(rs_real));
+                memcpy(bufs.pred, net->a[net->n_layers],
+                       (size_t)info.n_out * n_eval * sizeof(rs_real));
             }
             double loss = rs_loss(info.loss, bufs.pred, ey, info.n_out, n_eval, NULL);
             double acc = accuracy(&info, bufs.pred, ey, n_eval);
@@ -323,6 +357,7 @@ static void run_job(rs_run *run, size_t j, rs_job_result *res)
             memset(&stats, 0, sizeof stats);
             if ((st = rd->step(rule_state, ctx, net, &b, &stats)) != RS_OK)
                 goto plugin_failed;
+            rs_net_post_update(net);
             if (stats.has_loss && !isfinite(stats.loss)) {
                 res->status = RS_JOB_DIVERGED;
                 snprintf(res->message, sizeof res->message, "diverged at step %ld: training "
@@ -340,6 +375,21 @@ timed:
         res->status = RS_JOB_OK;
     if (res->status == RS_JOB_DIVERGED)
         res->solved = 0;
+    if (run->save_nets) { /* once per job, at the end: one line of nets.jsonl */
+        rs_netmeta meta = { .index = (long)j, .replicate = (long)rep, .steps = steps,
+                            .solved = res->solved, .final_loss = res->final_loss };
+        snprintf(meta.rule, sizeof meta.rule, "%s", rule->label);
+        snprintf(meta.task, sizeof meta.task, "%s", task->label);
+        snprintf(meta.net, sizeof meta.net, "%s", nl);
+        rs_job_key(run, j, meta.key, sizeof meta.key);
+        snprintf(meta.status, sizeof meta.status, "%s",
+                 res->status == RS_JOB_OK ? "ok" : "diverged");
+        char plab[400];
+        rs_params_label(task->params, plab, sizeof plab);
+        snprintf(meta.task_text, sizeof meta.task_text, "%s%s%s", task->head->name,
+                 plab[0] ? ":" : "", plab);
+        res->net_json = rs_netio_dump(net, &meta);
+    }
     goto done;
 
 plugin_failed:
@@ -422,6 +472,22 @@ static void journal_record(const rs_run *run, size_t j, const rs_job_result *res
     sb_printf(b, "E\t%zu\n", j);
 }
 
+int rs_journal_write_all(const rs_run *run, FILE *f)
+{
+    sbuf b = { 0 };
+    int rc = 0;
+    for (size_t j = 0; j < run->n_jobs && rc == 0; j++) {
+        if (run->results[j].status == RS_JOB_PENDING)
+            continue;
+        b.n = 0;
+        journal_record(run, j, &run->results[j], &b);
+        if (!b.p || fwrite(b.p, 1, b.n, f) != b.n)
+            rc = -1;
+    }
+    free(b.p);
+    return rc;
+}
+
 size_t rs_run_resume(rs_run *run)
 {
     char path[4200];
@@ -492,6 +558,7 @@ size_t rs_run_resume(rs_run *run)
 typedef struct pool {
     rs_run *run;
     FILE *journal;
+    FILE *nets;        /* nets.jsonl when run->save_nets */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     atomic_size_t next;
@@ -504,11 +571,12 @@ static void *worker(void *arg)
     pool *p = arg;
     rs_run *run = p->run;
     sbuf b = { 0 };
+    rs_worker *iso = NULL; /* this thread's worker process, started on first use */
     for (;;) {
         size_t j = atomic_fetch_add(&p->next, 1);
         if (j >= run->n_jobs)
             break;
-        if (run->results[j].status != RS_JOB_PENDING)
+        if (run->results[j].status != RS_JOB_PENDING || !rs_job_in_shard(run, j))
             continue;
         pthread_mutex_lock(&p->lock);
         int stop = p->stop || *run->interrupted;
@@ -516,12 +584,25 @@ static void *worker(void *arg)
         if (stop)
             break;
         rs_job_result res = { 0 };
-        run_job(run, j, &res);
+        if (run->isolate_group && run->isolate_group[j / run->n_reps])
+            rs_isolate_job(&iso, run, j, &res);
+        else
+            rs_run_job(run, j, &res);
         if (res.status == RS_JOB_PENDING) /* interrupted mid-job: not journalled */
             break;
         b.n = 0;
         journal_record(run, j, &res, &b);
         pthread_mutex_lock(&p->lock);
+        if (res.net_json && p->nets && !run->nets_error[0]) {
+            /* before the journal record, so a journalled job has its network; a failure is a
+             * warning (the results do not need it) */
+            errno = 0;
+            if (fputs(res.net_json, p->nets) < 0 || fflush(p->nets) != 0)
+                snprintf(run->nets_error, sizeof run->nets_error, "%s/nets.jsonl: cannot "
+                         "write (%s)", run->dir, strerror(errno ? errno : EIO));
+        }
+        free(res.net_json);
+        res.net_json = NULL;
         if (!p->stop && b.p) {
             errno = 0;
             if (fwrite(b.p, 1, b.n, p->journal) != b.n || fflush(p->journal) != 0) {
@@ -536,6 +617,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
     }
     free(b.p);
+    rs_worker_close(iso);
     pthread_mutex_lock(&p->lock);
     p->running--;
     pthread_cond_signal(&p->changed);
@@ -574,10 +656,23 @@ int rs_run_execute(rs_run *run)
         if (last != '\n' && last != EOF)
             fputc('\n', p.journal);
     }
+    if (run->save_nets) { /* the trained networks, one line each, cut lines ended the same way */
+        char npath[4200];
+        rs_run_nets_path(run, npath, sizeof npath);
+        if (!(p.nets = fopen(npath, "a+")))
+            snprintf(run->nets_error, sizeof run->nets_error, "%s: cannot open for writing (%s)",
+                     npath, strerror(errno));
+        else if (fseek(p.nets, -1, SEEK_END) == 0) {
+            int last = fgetc(p.nets);
+            fseek(p.nets, 0, SEEK_END);
+            if (last != '\n' && last != EOF)
+                fputc('\n', p.nets);
+        }
+    }
     pthread_mutex_init(&p.lock, NULL);
     pthread_cond_init(&p.changed, NULL);
     for (size_t j = 0; j < run->n_jobs; j++)
-        p.total += run->results[j].status == RS_JOB_PENDING;
+        p.total += run->results[j].status == RS_JOB_PENDING && rs_job_in_shard(run, j);
     int n_threads = run->threads > 0 ? run->threads : 1;
     if ((size_t)n_threads > p.total)
         n_threads = p.total ? (int)p.total : 1;
@@ -607,6 +702,9 @@ int rs_run_execute(rs_run *run)
         fprintf(stderr, "\n");
     free(tids);
     int bad = 0;
+    if (p.nets && fclose(p.nets) != 0 && !run->nets_error[0])
+        snprintf(run->nets_error, sizeof run->nets_error, "%s/nets.jsonl: cannot write (%s)",
+                 run->dir, strerror(errno));
     if (fclose(p.journal) != 0 && !run->io_error[0]) {
         snprintf(run->io_error, sizeof run->io_error, "%s: cannot write (%s)", path,
                  strerror(errno));
@@ -619,11 +717,15 @@ int rs_run_execute(rs_run *run)
 
 void rs_run_free_results(rs_run *run)
 {
-    for (size_t j = 0; run->results && j < run->n_jobs; j++)
+    for (size_t j = 0; run->results && j < run->n_jobs; j++) {
         free(run->results[j].points);
+        free(run->results[j].net_json);
+    }
     free(run->results);
     free(run->tasks);
     free(run->groups);
+    free(run->isolate_group);
+    run->isolate_group = NULL;
     run->results = NULL;
     run->tasks = NULL;
     run->groups = NULL;

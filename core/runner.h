@@ -6,6 +6,7 @@
 #define RS_RUNNER_H
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "spec.h"
 
@@ -19,7 +20,9 @@ typedef enum rs_job_status {
     RS_JOB_PENDING = 0,
     RS_JOB_OK = 1,
     RS_JOB_DIVERGED = 2, /* NaN or Inf: counted unsolved, the run goes on */
-    RS_JOB_FAILED = 3    /* the plugin returned an error */
+    RS_JOB_FAILED = 3,   /* the plugin returned an error */
+    RS_JOB_CRASHED = 4,  /* the job's worker process died (SIGSEGV, abort, ...): see isolate.h */
+    RS_JOB_TIMEOUT = 5   /* the job ran past --job-timeout and its worker was killed */
 } rs_job_status;
 
 typedef struct rs_job_result {
@@ -30,6 +33,7 @@ typedef struct rs_job_result {
     uint32_t n_points, n_metrics;
     rs_point *points;
     char message[512];
+    char *net_json;       /* the trained network (netio.h) when run->save_nets; malloc'd */
 } rs_job_result;
 
 typedef struct rs_task_meta {      /* what planning learned of each task */
@@ -53,7 +57,22 @@ typedef struct rs_run {
     volatile sig_atomic_t *interrupted;
     char io_error[1024];           /* the first journal write failure */
     size_t n_resumed;
+    /* Which jobs this process runs: job j when j % n_shards == shard (n_shards 0 or 1 = all).
+     * `--shard i/n` and MPI ranks set it (shard.h, mpi_run.h). */
+    size_t shard, n_shards;
+    /* (n_groups) or NULL: non-zero when the group's jobs run in a worker process (isolate.h) */
+    unsigned char *isolate_group;
+    double job_timeout;            /* seconds, isolated jobs only; 0 = none */
+    int save_nets;                 /* keep each trained network (res->net_json) and, with a
+                                    * run folder, append it to nets.jsonl */
+    char nets_error[1024];         /* the first nets.jsonl write failure (a warning) */
 } rs_run;
+
+/* Whether this process runs job j (its shard). */
+static inline int rs_job_in_shard(const rs_run *run, size_t j)
+{
+    return run->n_shards <= 1 || j % run->n_shards == run->shard;
+}
 
 /* Fill run->tasks by creating every task once; check networks and batches against them.
  * Non-zero with one line in err on a problem (exit code 2). */
@@ -65,10 +84,22 @@ void rs_job_key(const rs_run *run, size_t i, char *buf, size_t size);
 long rs_job_steps(const rs_run *run, size_t rule);
 /* Read run->dir/journal.tsv and take every complete job that matches; returns how many. */
 size_t rs_run_resume(rs_run *run);
+/* Run job i alone into res (as the pool would; nothing is written). Free res->points and
+ * res->net_json. */
+void rs_run_job(rs_run *run, size_t i, rs_job_result *res);
+/* The stream job i's task is created with (its evaluation set): rs_ctx_create(seed, this). */
+uint64_t rs_job_task_stream(const rs_run *run, size_t i);
+/* RUNDIR/nets.jsonl: one trained network per line (netio.h), the last line of a job wins. */
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
 /* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the
  * journal could not be written (io_error says why) or the run was interrupted. */
 int rs_run_execute(rs_run *run);
 void rs_run_free_results(rs_run *run);
+/* Run job j in this thread (the pool calls it; so does an isolated worker process). */
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res);
+/* Append the journal record of every finished job, in job order, to f (`ruleset merge`).
+ * 0 ok, -1 on a write error (errno says why). */
+int rs_journal_write_all(const rs_run *run, FILE *f);
 /* Metric names of a rule (NULL-terminated) or NULL. */
 const char *const *rs_rule_metric_names(const rs_item *rule);
 

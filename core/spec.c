@@ -391,6 +391,24 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
     snprintf(ns->act[0], sizeof ns->act[0], "relu");
     snprintf(ns->act[1], sizeof ns->act[1], "sigmoid");
     snprintf(ns->init_text, sizeof ns->init_text, "pytorch");
+    ns->kind = RS_NET_LAYERED;
+    const cJSON *kind = cJSON_IsObject(el) ? cJSON_GetObjectItemCaseSensitive(el, "kind") : NULL;
+    if (kind && (!cJSON_IsString(kind) || (strcmp(kind->valuestring, "layered") != 0
+                                           && strcmp(kind->valuestring, "recurrent") != 0))) {
+        fail_at(ps, line, path, "\"kind\" must be \"layered\" or \"recurrent\"");
+        return -1;
+    }
+    if (kind && !strcmp(kind->valuestring, "recurrent")) { /* spec_recurrent.c */
+        char rmsg[512];
+        ns->kind = RS_NET_RECURRENT;
+        ns->n_act = 1;
+        snprintf(ns->act[0], sizeof ns->act[0], "tanh");
+        snprintf(ns->init_text, sizeof ns->init_text, "gradnet");
+        if (rs_recspec_parse(el, &ns->rec, rmsg, sizeof rmsg)) {
+            fail_at(ps, line, path, "%s", rmsg);
+            return -1;
+        }
+    }
     if (cJSON_IsString(el)) {
         if (parse_sizes(el->valuestring, ns)) {
             fail_at(ps, line, path, "'%s' is not a size list like \"2-2-1\"", el->valuestring);
@@ -399,6 +417,14 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
     } else if (cJSON_IsObject(el)) {
         for (const cJSON *kv = el->child; kv; kv = kv->next) {
             const char *key = kv->string;
+            if (!strcmp(key, "kind") || (ns->kind == RS_NET_RECURRENT && strcmp(key, "act")
+                                         && strcmp(key, "init") && strcmp(key, "label")))
+                continue; /* the recurrent keys are rs_recspec_parse's */
+            if (ns->kind == RS_NET_RECURRENT && !strcmp(key, "act") && !cJSON_IsString(kv)) {
+                fail_at(ps, line, path, "\"act\" of a recurrent network is one name: every "
+                        "node has the same activation");
+                return -1;
+            }
             if (!strcmp(key, "hidden")) {
                 if (!cJSON_IsArray(kv) || cJSON_GetArraySize(kv) > RS_MAX_LAYERS) {
                     fail_at(ps, line, path, "\"hidden\" must be a list of layer sizes, e.g. [10]");
@@ -442,11 +468,26 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
                 }
                 ns->bias = cJSON_IsTrue(kv);
             } else if (!strcmp(key, "init")) {
-                if (!cJSON_IsString(kv)) {
-                    fail_at(ps, line, path, "\"init\" must be a string such as \"pytorch\"");
+                /* one scheme, or a list of one per weight layer (input side first) */
+                int n_list = cJSON_IsArray(kv) ? cJSON_GetArraySize(kv) : 0;
+                if (!cJSON_IsString(kv) && !(n_list >= 1 && n_list <= RS_MAX_LAYERS + 1)) {
+                    fail_at(ps, line, path, "\"init\" must be a string such as \"pytorch\", or "
+                            "a list of one per weight layer");
                     return -1;
                 }
-                snprintf(ns->init_text, sizeof ns->init_text, "%s", kv->valuestring);
+                ns->n_init = 0;
+                for (const cJSON *it = n_list ? kv->child : kv; it; it = n_list ? it->next : NULL) {
+                    char msg[256];
+                    if (!cJSON_IsString(it)
+                        || rs_init_parse(it->valuestring, &ns->layer_init[ns->n_init], msg,
+                                         sizeof msg)) {
+                        fail_at(ps, line, path, "%s", cJSON_IsString(it) ? msg : "\"init\" "
+                                "entries must be strings such as \"xavier\"");
+                        return -1;
+                    }
+                    if (ns->n_init++ == 0)
+                        snprintf(ns->init_text, sizeof ns->init_text, "%s", it->valuestring);
+                }
             } else if (!strcmp(key, "label")) {
                 if (!cJSON_IsString(kv)) {
                     fail_at(ps, line, path, "\"label\" must be a string");
@@ -454,8 +495,8 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
                 }
                 snprintf(ns->label, sizeof ns->label, "%s", kv->valuestring);
             } else if (strcmp(key, "comment") != 0) {
-                fail_at(ps, line, path, "unknown key '%s'; a network takes hidden, sizes, act, "
-                        "bias, init, label", key);
+                fail_at(ps, line, path, "unknown key '%s'; a network takes kind, hidden, sizes, "
+                        "act, bias, init, label (\"kind\": \"recurrent\" takes others)", key);
                 return -1;
             }
         }
@@ -467,6 +508,20 @@ static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
     char msg[256];
     if (rs_init_parse(ns->init_text, &ns->init, msg, sizeof msg)) {
         fail_at(ps, line, path, "%s", msg);
+        return -1;
+    }
+    if (ns->n_init > 1 && ns->n_init != ns->n_hidden + 1) {
+        fail_at(ps, line, path, "%u inits for %u weight layers; give one, or one per layer",
+                ns->n_init, ns->n_hidden + 1);
+        return -1;
+    }
+    int layered_init = ns->init.kind == RS_INIT_PYTORCH || ns->init.kind == RS_INIT_XAVIER;
+    if (ns->kind == RS_NET_RECURRENT ? layered_init : ns->init.kind == RS_INIT_GRADNET) {
+        fail_at(ps, line, path, ns->kind == RS_NET_RECURRENT
+                ? "init '%s' is for layered networks; a recurrent network takes gradnet[:rand=A], "
+                  "normal:sigma=S or constant:w=W"
+                : "init '%s' is for recurrent networks; a layered network takes pytorch, xavier, "
+                  "normal:sigma=S or constant:w=W,b=B", ns->init_text);
         return -1;
     }
     if (ns->n_act > 2 && ns->n_act != ns->n_hidden + 1) {
@@ -506,6 +561,11 @@ void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char 
         snprintf(buf, size, "%s", ns->label);
         return;
     }
+    if (ns->kind == RS_NET_RECURRENT) { /* "rec-n4-r2", "rec-n4b-r2" with a bias node */
+        snprintf(buf, size, "rec-n%u%s-r%u", ns->rec.nodes, ns->rec.bias_node ? "b" : "",
+                 ns->rec.rounds);
+        return;
+    }
     size_t used = (size_t)snprintf(buf, size, "%u", n_in);
     for (uint32_t i = 0; i < ns->n_hidden && used < size; i++)
         used += (size_t)snprintf(buf + used, size - used, "-%u", ns->hidden[i]);
@@ -532,7 +592,8 @@ void rs_spec_destroy(rs_spec *spec)
 
 static const char *const top_keys[] = { "name", "description", "comment", "seed", "replicates",
                                         "steps", "batch", "eval_every", "rules", "tasks",
-                                        "networks", "reproduces", "meta" };
+                                        "networks", "reproduces", "save_nets",
+                                        "truth_table", "meta" };
 
 rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *reg, char *err,
                        size_t err_size)
@@ -576,7 +637,8 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
             const char *k[] = { kv->string };
             int o[] = { 0 };
             fail_at(&ps, locate(text, k, o, 1), kv->string, "unknown key; the spec takes name, "
-                    "seed, replicates, steps, batch, eval_every, rules, tasks, networks, meta");
+                    "seed, replicates, steps, batch, eval_every, rules, tasks, networks, "
+                    "save_nets, truth_table, meta");
             goto fail;
         }
     }
@@ -615,6 +677,20 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
             goto fail;
         }
         *nums[i].dst = (long)v->valuedouble;
+    }
+    spec->save_nets = 1;
+    const char *bools[] = { "save_nets", "truth_table" };
+    int *bdst[] = { &spec->save_nets, &spec->truth_table };
+    for (int i = 0; i < 2; i++) {
+        if (!(v = cJSON_GetObjectItemCaseSensitive(root, bools[i])))
+            continue;
+        if (!cJSON_IsBool(v)) {
+            const char *k[] = { bools[i] };
+            int o[] = { 0 };
+            fail_at(&ps, locate(text, k, o, 1), bools[i], "must be true or false");
+            goto fail;
+        }
+        *bdst[i] = cJSON_IsTrue(v);
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "seed"))) {
         if (!valid_number(v, 0, 9007199254740992.0, 1)) {

@@ -35,6 +35,78 @@ typedef struct rs_optim_config {
     double weight_decay; /* L2 added to the gradient, as torch */
 } rs_optim_config;
 
+/* ---- energy-based relaxation: the types of host->relax_* (since 1.0) -------------------- *
+ *
+ * A layered network seen as a dynamical system whose weights serve both directions: states
+ * s_l (n_l, n) for l = 1..L settle with the input s_0 = x clamped. Two energies:
+ *
+ * RS_RELAX_HOPFIELD (Movellan 1991; Xie & Seung 2003; Scellier & Bengio 2017), per example
+ *   E = sum_l c_l [ sum_i G_l(s_l,i) - s_l . (W_l s_{l-1} + b_l) ],   c_l = gamma^(l - L)
+ *   s_l = f_l(u_l): u_l are the potentials, G_l(a) = u a - F_l(u) with F_l' = f_l (so that
+ *   dE/ds_l = c_l (u_l - d_l)), and the drive of layer l is
+ *   d_l = W_l s_{l-1} + b_l + gamma W_{l+1}^T s_{l+1}    (no top-down term for l = L).
+ *   gamma = 1 is the symmetric Hopfield energy of CHL and EP; gamma < 1 is Xie & Seung's weak
+ *   feedback (the c_l keep the dynamics the gradient flow of one energy).
+ * RS_RELAX_PREDICTIVE (Whittington & Bogacz 2017), per example
+ *   F = sum_l |s_l - mu_l|^2 / (2 var_l),
+ *   mu_l = W_l p_{l-1} + b_l (l < L),  mu_L = f_L(W_L p_{L-1} + b_L),
+ *   p_0 = x, p_l = f_l(s_l): hidden value nodes hold pre-activations as in the paper; the
+ *   output node holds the output itself, so a sigmoid output meets 0/1 targets (with an
+ *   identity output this is the paper's network exactly). u is not used.
+ *
+ * The output layer is free, NUDGED (the energy gains beta * |s_L - y|^2 / 2, beta of any sign:
+ * EP's weak clamping, PC's soft clamp) or CLAMPED (s_L := y; its constant self term is left
+ * out of E). The input is always clamped.
+ *
+ * Methods. RS_RELAX_FIXED_POINT (Hopfield only): sweeps l = 1..L setting u_l = d_l,
+ * s_l = f_l(u_l) with the freshest neighbours (Gauss-Seidel). Each layer's update is the exact
+ * minimiser of E over that layer, so free and clamped sweeps never raise E; a nudged output
+ * uses its previous value in beta (y - s_L) (Laborieux et al. 2021's form). The step size is
+ * not used. RS_RELAX_GRADIENT: synchronous Euler steps of the gradient flow,
+ * Hopfield u_l += step (d_l - u_l) (Movellan's du/dt = -u + d, a descent direction of E
+ * because ds = f'(u) du), predictive s_l -= step dF/ds_l; E falls at every iteration when
+ * the step is small enough. Both stop after max_iters iterations, or as soon as the largest
+ * change of any s in one iteration is below tol (tol = 0: always max_iters).
+ *
+ * States are caller-owned arrays of pointers indexed by layer, u[l], s[l] (n_l, n)
+ * feature-major with stride n, l = 1..L (index 0 is not read). The caller chooses where a
+ * relaxation starts: relax_init puts the feedforward pass there; any other start (persistent
+ * states, the free fixed point for a nudged phase) is the caller's copy. */
+typedef struct rs_relax rs_relax; /* scratch for one network size (opaque) */
+
+typedef enum rs_relax_energy_kind {
+    RS_RELAX_HOPFIELD = 0,
+    RS_RELAX_PREDICTIVE = 1
+} rs_relax_energy_kind;
+typedef enum rs_relax_method_kind {
+    RS_RELAX_FIXED_POINT = 0, /* Gauss-Seidel sweeps, Hopfield only */
+    RS_RELAX_GRADIENT = 1     /* synchronous Euler steps */
+} rs_relax_method_kind;
+typedef enum rs_relax_output_kind {
+    RS_RELAX_FREE = 0,    /* no target anywhere: the phase a prediction is read from */
+    RS_RELAX_NUDGED = 1,  /* + beta |s_L - y|^2 / 2 */
+    RS_RELAX_CLAMPED = 2  /* s_L = y */
+} rs_relax_output_kind;
+
+typedef struct rs_relax_config {
+    uint32_t struct_size;     /* sizeof(rs_relax_config) */
+    uint32_t energy;          /* rs_relax_energy_kind */
+    uint32_t method;          /* rs_relax_method_kind */
+    uint32_t output;          /* rs_relax_output_kind */
+    uint32_t max_iters;       /* iterations at most (0: states are left as given) */
+    double step;              /* GRADIENT: Euler step / inference rate, > 0 */
+    double tol;               /* stop when max |change of s| < tol; 0 = never early */
+    double beta;              /* NUDGED: strength, any sign */
+    double feedback;          /* HOPFIELD: top-down gain gamma > 0; 1 = symmetric */
+    const rs_real *variance;  /* PREDICTIVE: var_l at [l - 1], l = 1..L, > 0; NULL = all 1 */
+} rs_relax_config;
+
+typedef struct rs_relax_stats {
+    uint32_t iters;      /* iterations run */
+    uint32_t converged;  /* non-zero when it stopped because the change fell below tol */
+    double change;       /* the largest change of any s in the last iteration */
+} rs_relax_stats;
+
 typedef struct rs_host {
     uint32_t struct_size;
     uint16_t abi_major, abi_minor; /* what this host speaks */
@@ -96,6 +168,40 @@ typedef struct rs_host {
     /* w -= step(g); the optimizer keeps its moments. */
     void (*optim_step)(rs_optim *opt, rs_real *w, const rs_real *g, size_t n);
     void (*optim_destroy)(rs_ctx *ctx, rs_optim *opt);
+
+    /* ---- energy-based relaxation (since 1.0; the types and the model are above) ----------- */
+    /* Scratch for relaxing `net` with up to max_n examples; NULL on no memory. Create it in a
+     * rule's create (never in step) and free it with relax_destroy (r may be NULL). */
+    rs_relax *(*relax_create)(rs_ctx *ctx, const rs_net *net, uint32_t max_n);
+    void (*relax_destroy)(rs_ctx *ctx, rs_relax *r);
+    /* The feedforward pass as states: HOPFIELD u_l = W_l s_{l-1} + b_l, s_l = f_l(u_l);
+     * PREDICTIVE s_l = mu_l (every error zero). x (n_0, n). */
+    void (*relax_init)(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                       const rs_real *x, uint32_t n, rs_real *const *u, rs_real *const *s);
+    /* Relax the states in place from where they are. y (n_L, n) is the target: required for
+     * NUDGED and CLAMPED (CLAMPED first copies it into s_L), and MUST be NULL for FREE, so a
+     * free phase cannot see a target. stats may be NULL. Fails with a message: RS_ERR_PARAM
+     * on a bad config (unknown energy/method/output, FIXED_POINT with PREDICTIVE, step <= 0
+     * with GRADIENT, feedback <= 0, a variance <= 0, a missing or a forbidden y),
+     * RS_ERR_SHAPE when n > max_n. PREDICTIVE never reads or writes u (it may hold NULLs). */
+    rs_status (*relax_run)(rs_relax *r, rs_ctx *ctx, const rs_net *net,
+                           const rs_relax_config *cfg, const rs_real *x, const rs_real *y,
+                           uint32_t n, rs_real *const *u, rs_real *const *s,
+                           rs_relax_stats *stats);
+    /* The energy (E, or F; plus the nudge term when NUDGED, which needs y) at the states,
+     * averaged over the n examples. */
+    double (*relax_energy)(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                           const rs_real *x, const rs_real *y, uint32_t n,
+                           rs_real *const *u, rs_real *const *s);
+    /* g (net->n_params, the layout of net->params) += alpha * dE/dtheta at the states s,
+     * averaged over the n examples (the nudge term does not depend on theta). HOPFIELD:
+     * dE/dW_l = -c_l s_l s_{l-1}^T, dE/db_l = -c_l s_l. PREDICTIVE: dF/dW_l = -e_l p_{l-1}^T,
+     * dF/db_l = -e_l, e_l = (s_l - mu_l) / var_l (times f_L' at the output). So EP's update is
+     * g = (dE(s^beta) - dE(s^0)) / beta, CHL's g = dE(clamped) - dE(free), PC's g = dF, and
+     * w -= lr * g in every case. */
+    void (*relax_grad)(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                       const rs_real *x, uint32_t n, rs_real *const *s, rs_real alpha,
+                       rs_real *g);
 
     /* ---- reverse-mode autodiff tape (since 1.0; tape.h is the manual) -------------------- */
     /* A tape with its arena; record = 0 computes values only (no backward). NULL on no

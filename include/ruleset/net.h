@@ -21,7 +21,7 @@ typedef struct rs_act rs_act;
 
 typedef enum rs_net_kind {
     RS_NET_LAYERED = 1,
-    RS_NET_RECURRENT = 2 /* reserved: learnable-adjacency networks */
+    RS_NET_RECURRENT = 2 /* learnable adjacency: N nodes, state <- f(A state) for R rounds */
 } rs_net_kind;
 
 typedef enum rs_loss_kind { /* append only */
@@ -56,6 +56,33 @@ typedef struct rs_net {
     rs_real **a;
     rs_real **delta;       /* dLoss/dz_l after net_backward */
     uint32_t n;            /* examples in the last forward */
+
+    /* ---- recurrent networks (kind RS_NET_RECURRENT; since 1.0) ---------------------------
+     * N nodes (inputs, hidden, outputs, and an optional bias node held at 1) and a directed
+     * adjacency A, row i holding the edges INTO node i: A[i * N + j] is the edge j -> i. The
+     * state starts at zero with the inputs loaded into their nodes, s_0; each round
+     * u_r = A s_{r-1}, s_r = f(u_r) (the bias node is put back to 1); the outputs are read from
+     * their nodes after round R. Inputs are not clamped: round 1 overwrites them.
+     *
+     * A recurrent net ALSO fills the layered fields above as one layer, so a rule that only
+     * uses params/grads, host->net_forward/net_backward and a[n_layers] runs on it unchanged:
+     * n_layers = 1, sizes = {n_in, n_out}, layers = NULL (a rule that walks layers must refuse
+     * the kind in create), a[0] is the input, z[1] and a[1] are u_R and s_R at the output
+     * nodes, delta[1] is dLoss/dz there. `params` is the RAW matrix P (N, N) that the network's
+     * parameterisation (sign map, mask, budget; ALGORITHMS.md 7) turns into A at every forward,
+     * and `grads` is dLoss/dP. All of these are 0 / NULL in layered networks. */
+    uint32_t n_nodes;          /* N, the bias node included */
+    uint32_t rounds;           /* R >= 1 */
+    const uint32_t *in_nodes;  /* (sizes[0]) the node input k is loaded into */
+    const uint32_t *out_nodes; /* (sizes[1]) the node output k is read from */
+    int32_t bias_node;         /* the node held at 1, or -1 */
+    const rs_act *node_act;    /* f, the same for every node */
+    const rs_real *mask;       /* (N, N) 1 where an edge may exist; the diagonal is 0 by default */
+    rs_real *adj;              /* (N, N) A as the last forward computed it (read only: a rule
+                                * changes A by changing params) */
+    rs_real *dadj;             /* (N, N) dLoss/dA after net_backward */
+    rs_real **s;               /* (R + 1): s[r] is the state after round r, (N, n) */
+    rs_real **u;               /* (R + 1): u[r] = A s[r-1], (N, n); u[0] is NULL */
 } rs_net;
 
 typedef struct rs_batch {

@@ -187,6 +187,10 @@ typedef struct rs_activation_desc {
     /* dy = f'(x), given x and y = f(x). Required. */
     void (*derivative)(const rs_real *x, const rs_real *y, rs_real *dy, size_t n,
                        const rs_real *p);
+    /* optional (since 1.0): y = F(x) = the integral of f from 0 to x, over n values (y may
+     * alias x). Energies of relaxing networks need it (host->relax_energy: the Hopfield self
+     * term G(a) = u a - F(u) for a = f(u)). NULL: the host integrates f numerically. */
+    void (*integral)(const rs_real *x, rs_real *y, size_t n, const rs_real *p);
 } rs_activation_desc;
 
 /* ---- tasks -------------------------------------------------------------------------------- */

@@ -13,6 +13,11 @@
  * returns x itself above the threshold. Sigmoid is evaluated from e^-|x|, which never
  * overflows, so it is exact to float precision for any |x|.
  *
+ * Integrals F(x) = the integral of f from 0 to x (what energies of relaxing networks need,
+ * host->relax_energy): identity x^2/2; sigmoid log(1 + e^x) - log 2; tanh log cosh x; relu
+ * max(0, x)^2/2; leaky_relu x^2/2, slope x^2/2 below 0. Softplus has none in closed form (a
+ * dilogarithm): the host integrates it numerically.
+ *
  * Every function is one simple loop over the n values (y may alias x in forward), so gcc -O3
  * vectorises the ones without transcendental calls; the others call expf/tanhf/log1pf once
  * per element. `p` is the REAL parameter values in table order; functions without parameters
@@ -144,6 +149,47 @@ static void softplus_derivative(const rs_real *x, const rs_real *y, rs_real *dy,
     }
 }
 
+/* ---- integrals (F(x) = the integral of f from 0 to x) ---------------------------------- */
+
+static void identity_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * x[i] / 2;
+}
+
+static void sigmoid_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for any x */
+    for (size_t i = 0; i < n; i++)
+        y[i] = fmaxf(x[i], 0) + log1pf(expf(-fabsf(x[i]))) - 0.69314718f;
+}
+
+static void tanh_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    /* log cosh x = |x| + log1p(e^-2|x|) - log 2 */
+    for (size_t i = 0; i < n; i++)
+        y[i] = fabsf(x[i]) + log1pf(expf(-2 * fabsf(x[i]))) - 0.69314718f;
+}
+
+static void relu_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] * x[i] / 2 : 0;
+}
+
+static void leaky_relu_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    const rs_real slope = leaky_slope(p);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (x[i] < 0 ? slope : 1) * x[i] * x[i] / 2;
+}
+
+#define softplus_integral NULL /* no closed form: the host integrates numerically */
+
 /* ---- descriptors -------------------------------------------------------------------------- */
 
 static const rs_param_spec leaky_relu_params[] = {
@@ -158,6 +204,7 @@ static const rs_param_spec leaky_relu_params[] = {
         .head.name = #id, .head.version = "1.0.0", .head.summary = (summary_text),  \
         .head.citation = NULL, .head.params = (params_table),                       \
         .forward = id##_forward, .derivative = id##_derivative,                     \
+        .integral = id##_integral,                                                  \
     }
 
 static const rs_activation_desc activations[] = {

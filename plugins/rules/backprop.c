@@ -7,7 +7,9 @@
  * then one optimizer step: SGD (with heavy-ball momentum) or Adam, as torch.optim computes
  * them. Losses are averaged as PyTorch averages them: MSE over units and examples (no 1/2),
  * BCE over units and examples, softmax cross-entropy over examples. The forward and backward
- * passes are the host's, so this file is only the recipe. */
+ * passes are the host's, so this file is only the recipe; on a recurrent network the host
+ * backpropagates through the R rounds and the adjacency's parameterisation (ALGORITHMS.md 7),
+ * and grads is dLoss/dP of the raw matrix. */
 #include <ruleset/plugin.h>
 
 typedef struct bp_state {
@@ -52,8 +54,10 @@ static rs_status bp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "backprop runs on layered networks only");
+    /* a recurrent net backpropagates through its rounds inside host->net_backward */
+    if (net->kind != RS_NET_LAYERED && net->kind != RS_NET_RECURRENT)
+        return host->fail(ctx, RS_ERR_UNSUPPORTED, "backprop runs on layered and recurrent "
+                                                   "networks only");
     bp_state *s = host->alloc(ctx, sizeof *s);
     if (!s)
         return host->fail(ctx, RS_ERR_NOMEM, "no memory for backprop state");

@@ -57,9 +57,11 @@ static rs_status wp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "weight_perturbation runs on layered "
-                                                   "networks only");
+    /* only params and the host's forward pass are used: a recurrent net's raw matrix P is
+     * perturbed like any weights */
+    if (net->kind != RS_NET_LAYERED && net->kind != RS_NET_RECURRENT)
+        return host->fail(ctx, RS_ERR_UNSUPPORTED, "weight_perturbation runs on layered and "
+                                                   "recurrent networks only");
     wp_state *s = host->alloc(ctx, sizeof *s);
     if (!s)
         return host->fail(ctx, RS_ERR_NOMEM, "no memory for weight_perturbation state");

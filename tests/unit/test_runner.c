@@ -737,10 +737,10 @@ START_TEST(test_summary_statistics)
     ck_assert_int_eq(rs_report_write(&h.run, h.sums, h.n_sums, err, sizeof err), 0);
     char *tsv = slurp(dir, "summary.tsv");
     static const char header[] = "rule\ttask\tnet\treplicates\tsolved\tdiverged\tfailed\t"
-                                 "success_rate\tci_low\tci_high\tmedian_steps_to_solve\t"
+                                 "crashed\ttimed_out\tsuccess_rate\tci_low\tci_high\tmedian_steps_to_solve\t"
                                  "final_loss_mean\tfinal_loss_sd\tfinal_acc_mean\tus_per_step\n";
     ck_assert_msg(strncmp(tsv, header, strlen(header)) == 0, "%s", tsv);
-    ck_assert_ptr_nonnull(strstr(tsv, "\nbackprop\tgates\t2-2-1\t4\t1\t1\t1\t0.25\t"));
+    ck_assert_ptr_nonnull(strstr(tsv, "\nbackprop\tgates\t2-2-1\t4\t1\t1\t1\t0\t0\t0.25\t"));
     free(tsv);
     char *curves = slurp(dir, "curves.tsv"); /* no points: the header only */
     ck_assert_str_eq(curves, "rule\ttask\tnet\trep\tstep\tloss\tacc\n");

@@ -424,6 +424,49 @@ START_TEST(test_init_strings)
 END_TEST
 
 /* Tasks may bring their own networks and per-task settings. */
+/* "init" as a list: one scheme per weight layer (notebook 002's fixed start needs it). */
+START_TEST(test_init_per_layer)
+{
+    rs_spec *s = parse_ok("{ " RULE_TASK ", \"networks\": [{ \"hidden\": [2, 1], \"init\": "
+                          "[\"constant:w=0,b=0\", \"constant:w=1,b=0\", \"xavier\"] }] }");
+    const rs_netspec *ns = &s->nets[0];
+    ck_assert_uint_eq(ns->n_init, 3);
+    ck_assert_int_eq(ns->layer_init[0].kind, RS_INIT_CONSTANT);
+    ck_assert_double_eq(ns->layer_init[1].w, 1);
+    ck_assert_int_eq(ns->layer_init[2].kind, RS_INIT_XAVIER);
+    ck_assert_str_eq(ns->init_text, "constant:w=0,b=0"); /* the first layer's */
+    /* the weights it gives: layer 1 all 0, layer 2 all 1, layer 3 Glorot, every bias 0 */
+    const uint32_t sizes[] = { 2, 2, 1, 2 };
+    const rs_act *acts[3] = { NULL, NULL, NULL }; /* init never applies them */
+    rs_net *net = rs_net_create(sizes, 3, acts, 1, 1);
+    ck_assert_ptr_nonnull(net);
+    rs_rng rng;
+    rs_rng_init(&rng, 1, 2);
+    rs_net_init_layers(net, ns->layer_init, ns->n_init, &rng);
+    for (int i = 0; i < 4; i++)
+        ck_assert_float_eq(net->layers[0].w[i], 0);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_float_eq(net->layers[1].w[i], 1);
+        ck_assert_float_eq(net->layers[2].b[i], 0);
+        ck_assert_float_eq(net->layers[0].b[i], 0);
+        ck_assert(fabsf(net->layers[2].w[i]) <= sqrtf(6.0f / 3) && net->layers[2].w[i] != 0);
+    }
+    ck_assert_float_eq(net->layers[1].b[0], 0);
+    rs_net_destroy(net);
+    rs_spec_destroy(s);
+    refused("{ " RULE_TASK ",\n\"networks\": [{ \"hidden\": [2, 1], \"init\": "
+            "[\"xavier\", \"xavier\"] }] }", "spec.json:2: networks[0]: ", "2 inits for 3 weight "
+            "layers", NULL, NULL);
+    refused("{ " RULE_TASK ",\n\"networks\": [{ \"hidden\": [2], \"init\": [\"xavier\", 1] }] }",
+            "spec.json:2: networks[0]: ", "entries must be strings", NULL, NULL);
+    refused("{ " RULE_TASK ",\n\"networks\": [{ \"hidden\": [2], \"init\": [\"xavier\", "
+            "\"gaussian\"] }] }", "spec.json:2: networks[0]: ", "unknown init 'gaussian'", NULL,
+            NULL);
+    refused("{ " RULE_TASK ",\n\"networks\": [{ \"hidden\": [2], \"init\": [] }] }",
+            "spec.json:2: networks[0]: ", "one per weight layer", NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_task_networks)
 {
     rs_spec *s = parse_ok("{ \"rules\": [\"backprop\"], \"networks\": [\"2-2-1\"], \"tasks\": [\n"
@@ -483,6 +526,7 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_network_forms);
     tcase_add_test(tc, test_network_errors);
     tcase_add_test(tc, test_init_strings);
+    tcase_add_test(tc, test_init_per_layer);
     tcase_add_test(tc, test_task_networks);
     tcase_add_test(tc, test_read_file_missing);
     suite_add_tcase(s, tc);
