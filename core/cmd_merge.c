@@ -46,6 +46,28 @@ static int write_file(const char *dir, const char *name, const char *text, const
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
+/* Append from/nets.jsonl (if any) to to/nets.jsonl. 0 ok, else a message in err. */
+static int append_nets(const char *from, const char *to, char *err, size_t err_size)
+{
+    char src[4200], dst[4200], buf[65536];
+    snprintf(src, sizeof src, "%s/nets.jsonl", from);
+    snprintf(dst, sizeof dst, "%s/nets.jsonl", to);
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return 0; /* a shard run with --no-save-nets */
+    FILE *out = fopen(dst, "ab");
+    int bad = !out;
+    for (size_t n; !bad && (n = fread(buf, 1, sizeof buf, in)) > 0;)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= ferror(in);
+    fclose(in);
+    if (out && fclose(out) != 0)
+        bad = 1;
+    if (bad)
+        snprintf(err, err_size, "%s: cannot write (%s)", dst, strerror(errno ? errno : EIO));
+    return bad;
+}
+
 int rs_cmd_merge(int argc, char **argv)
 {
     rs_registry *reg = rs_cli_registry(&argc, argv);
@@ -154,6 +176,12 @@ int rs_cmd_merge(int argc, char **argv)
         rc = RS_EXIT_INTERNAL;
         goto out;
     }
+    for (size_t d = 0; d < n_dirs; d++) /* the shards' trained networks, for inspect and plot */
+        if (append_nets(dirs[d], run.dir, err, sizeof err) != 0) {
+            fprintf(stderr, "ruleset: merge: %s\n", err);
+            rc = RS_EXIT_INTERNAL;
+            goto out;
+        }
     size_t n_sums = rs_summarise(&run, &sums);
     if (rs_report_write(&run, sums, n_sums, err, sizeof err) != 0) {
         fprintf(stderr, "ruleset: merge: %s\n", err);

@@ -186,9 +186,14 @@ static void worker_main(rs_run *run, int sock, shared_note *note, pid_t parent)
         }
         rs_job_result res = { 0 };
         rs_run_job(run, (size_t)j, &res);
+        /* the trained network travels after the points, as a length and its text */
+        uint64_t net_len = res.net_json ? strlen(res.net_json) : 0;
         int bad = send_all(sock, &res, sizeof res)
-               || send_all(sock, res.points, (size_t)res.n_points * sizeof *res.points);
+               || send_all(sock, res.points, (size_t)res.n_points * sizeof *res.points)
+               || send_all(sock, &net_len, sizeof net_len)
+               || (net_len && send_all(sock, res.net_json, (size_t)net_len));
         free(res.points);
+        free(res.net_json);
         if (bad)
             _exit(0);
     }
@@ -424,7 +429,21 @@ void rs_isolate_job(rs_worker **wp, rs_run *run, size_t j, rs_job_result *res)
             snprintf(res->message, sizeof res->message, "out of memory");
             goto replace;
         }
+        got.net_json = NULL; /* a pointer of the worker's, meaningless here */
         rc = recv_all(w, run, pts, (size_t)got.n_points * sizeof *pts, deadline);
+        uint64_t net_len = 0;
+        if (rc == GOT)
+            rc = recv_all(w, run, &net_len, sizeof net_len, deadline);
+        if (rc == GOT && net_len > 0) {
+            if (net_len > ((uint64_t)1 << 30) || !(got.net_json = malloc((size_t)net_len + 1))) {
+                free(pts);
+                res->status = RS_JOB_FAILED;
+                snprintf(res->message, sizeof res->message, "garbled result from the worker");
+                goto replace;
+            }
+            rc = recv_all(w, run, got.net_json, (size_t)net_len, deadline);
+            got.net_json[net_len] = '\0';
+        }
         if (rc == GOT) {
             *res = got;
             res->points = pts;
@@ -436,6 +455,7 @@ void rs_isolate_job(rs_worker **wp, rs_run *run, size_t j, rs_job_result *res)
             return;
         }
         free(pts);
+        free(got.net_json);
     }
     if (rc == DEAD)
         mark_dead(w, seq0, run, j, res);

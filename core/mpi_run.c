@@ -85,11 +85,15 @@ int rs_mpi_share_done(const rs_mpi *m, rs_run *run)
     return 0;
 }
 
-static void send_journal(const rs_run *run)
+/* Send one file of this rank's scratch folder to rank 0 and remove it. An absent optional
+ * file goes as empty text; an absent required one goes as an error message. */
+static void send_file(const rs_run *run, const char *name, int required)
 {
     char path[4200], err[512] = "";
-    snprintf(path, sizeof path, "%s/journal.tsv", run->dir);
+    snprintf(path, sizeof path, "%s/%s", run->dir, name);
     char *text = rs_read_file(path, err, sizeof err);
+    if (!text && !required)
+        text = calloc(1, 1);
     if (!text && run->io_error[0])
         snprintf(err, sizeof err, "%s", run->io_error);
     uint64_t head[2] = { text ? strlen(text) : 0, text ? 0 : strlen(err) + 1 };
@@ -101,8 +105,41 @@ static void send_journal(const rs_run *run)
         MPI_Send(text + off, (int)n, MPI_CHAR, 0, TAG_DATA, MPI_COMM_WORLD);
     }
     free(text);
-    unlink(path); /* the scratch folder is gone once rank 0 has the records */
-    rmdir(run->dir);
+    unlink(path);
+}
+
+/* Rank 0: append what rank r sends (see send_file) to the run folder's file `name`. */
+static void recv_file(const rs_run *run, int r, const char *name, char *err, size_t err_size)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", run->dir, name);
+    uint64_t head[2];
+    MPI_Recv(head, 2, MPI_UINT64_T, r, TAG_HEAD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (head[1]) {
+        char msg[1024] = "";
+        MPI_Recv(msg, (int)(head[1] < sizeof msg ? head[1] : sizeof msg), MPI_CHAR, r, TAG_ERR,
+                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        msg[sizeof msg - 1] = '\0';
+        if (!err[0])
+            snprintf(err, err_size, "rank %d: %s", r, msg);
+        return;
+    }
+    FILE *f = head[0] ? fopen(path, "a") : NULL;
+    if (head[0] && !f && !err[0])
+        snprintf(err, err_size, "%s: cannot append the other ranks' jobs (%s)", path,
+                 strerror(errno));
+    char *buf = malloc(head[0] < CHUNK ? head[0] + 1 : CHUNK);
+    if (!buf)
+        MPI_Abort(MPI_COMM_WORLD, 3);
+    for (uint64_t off = 0; off < head[0]; off += CHUNK) {
+        size_t n = head[0] - off < CHUNK ? (size_t)(head[0] - off) : CHUNK;
+        MPI_Recv(buf, (int)n, MPI_CHAR, r, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (f && fwrite(buf, 1, n, f) != n && !err[0])
+            snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
+    }
+    free(buf);
+    if (f && fclose(f) != 0 && !err[0])
+        snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
 }
 
 int rs_mpi_gather(const rs_mpi *m, rs_run *run, char *err, size_t err_size)
@@ -110,41 +147,16 @@ int rs_mpi_gather(const rs_mpi *m, rs_run *run, char *err, size_t err_size)
     err[0] = '\0';
     if (!m->active || m->size < 2)
         return 0;
-    if (m->rank != 0) {
-        send_journal(run);
+    if (m->rank != 0) { /* the journal, then the trained networks; the scratch folder goes */
+        send_file(run, "journal.tsv", 1);
+        send_file(run, "nets.jsonl", 0);
+        rmdir(run->dir);
         return 0;
     }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.tsv", run->dir);
-    FILE *f = fopen(path, "a");
-    if (!f)
-        snprintf(err, err_size, "%s: cannot append the other ranks' jobs (%s)", path,
-                 strerror(errno));
     for (int r = 1; r < m->size; r++) {
-        uint64_t head[2];
-        MPI_Recv(head, 2, MPI_UINT64_T, r, TAG_HEAD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        if (head[1]) {
-            char msg[1024] = "";
-            MPI_Recv(msg, (int)(head[1] < sizeof msg ? head[1] : sizeof msg), MPI_CHAR, r,
-                     TAG_ERR, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            msg[sizeof msg - 1] = '\0';
-            if (!err[0])
-                snprintf(err, err_size, "rank %d: %s", r, msg);
-            continue;
-        }
-        char *buf = malloc(head[0] < CHUNK ? head[0] + 1 : CHUNK);
-        if (!buf)
-            MPI_Abort(MPI_COMM_WORLD, 3);
-        for (uint64_t off = 0; off < head[0]; off += CHUNK) {
-            size_t n = head[0] - off < CHUNK ? (size_t)(head[0] - off) : CHUNK;
-            MPI_Recv(buf, (int)n, MPI_CHAR, r, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            if (f && fwrite(buf, 1, n, f) != n && !err[0])
-                snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
-        }
-        free(buf);
+        recv_file(run, r, "journal.tsv", err, err_size);
+        recv_file(run, r, "nets.jsonl", err, err_size);
     }
-    if (f && fclose(f) != 0 && !err[0])
-        snprintf(err, err_size, "%s: cannot write (%s)", path, strerror(errno));
     rs_run_resume(run); /* takes every complete record of a job rank 0 did not run itself */
     return err[0] ? -1 : 0;
 }

@@ -103,15 +103,15 @@ void rs_net_destroy(rs_net *net)
 
 void rs_net_init(rs_net *net, const rs_init *init, rs_rng *rng)
 {
-    if (net->kind == RS_NET_RECURRENT) {
-        rs_rnet_init(net, init, rng);
-        return;
-    }
     rs_net_init_layers(net, init, 1, rng);
 }
 
 void rs_net_init_layers(rs_net *net, const rs_init *inits, uint32_t n_inits, rs_rng *rng)
 {
+    if (net->kind == RS_NET_RECURRENT) { /* one matrix: one scheme */
+        rs_rnet_init(net, inits, rng);
+        return;
+    }
     for (uint32_t l = 0; l < net->n_layers; l++) {
         const rs_init *init = &inits[n_inits == 1 ? 0 : l];
         rs_layer *ly = &net->layers[l];
