@@ -61,6 +61,8 @@ static const struct {
       { "plugin 'bad_minor'", "needs ABI 1.", "upgrade ruleset" } },
     { FIX("bad_real"), RS_ERR_PARAM, { "plugin 'bad_real'", "8-byte rs_real", "4 bytes" } },
     { FIX("bad_nostep"), RS_ERR_PARAM, { "plugin 'bad_nostep'", "'step' is NULL", NULL } },
+    { FIX("bad_dstep"), RS_ERR_PARAM,
+      { "plugin 'bad_dstep'", "'meta_shapes (it has dstep)' is NULL", NULL } },
     { FIX("bad_name"), RS_ERR_PARAM, { "invalid name 'Bad-Name'", "[a-z0-9_]", NULL } },
     { FIX("bad_params"), RS_ERR_PARAM,
       { "plugin 'bad_params'", "malformed parameter table", "'lr'" } },
@@ -159,7 +161,8 @@ START_TEST(test_fixture_dir)
     rs_registry *reg = rs_registry_create();
     ck_assert_int_eq(rs_registry_add_dir(reg, RS_FIXTURE_DIR, 1), RS_OK);
     static const char *const bad[] = { "bad_major.so", "bad_minor.so", "bad_real.so",
-                                       "bad_nostep.so", "bad_name.so", "bad_params.so",
+                                       "bad_nostep.so", "bad_dstep.so", "bad_name.so",
+                                       "bad_params.so",
                                        "bad_size.so", "empty_entry.so", "no_entry.so" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(refusals_with(reg, bad[i]) == 1, "%s refused %zu times", bad[i],
