@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "params.h"
+#include "paths.h"
 #include "spec.h"
 
 int rs_weights_resolve(const char *path, char *out, size_t size)
@@ -19,15 +20,17 @@ int rs_weights_resolve(const char *path, char *out, size_t size)
         snprintf(out, size, "%s", path);
         return access(path, F_OK) == 0 ? 0 : -1;
     }
-    /* The shipped files live in rules/ of the source tree and in the installed data folder:
-     * so "rules/lstm_synapse.weights.json" works from the build folder or anywhere. */
-    const char *bases[] = { RS_SOURCE_DIR, RS_INSTALL_DATA_DIR };
-    for (int i = 0; i < 2; i++) {
-        snprintf(out, size, "%s/%s", bases[i], path);
+    /* The shipped files live in ruleset's rules folder (the source tree's, or the installed
+     * one; $RULESET_RULES_DIR first, as for specs): so the default
+     * "rules/lstm_synapse.weights.json" works from the build folder or anywhere. */
+    const char *base = strncmp(path, "rules/", 6) == 0 ? path + 6 : path;
+    char dir[4096] = "";
+    if (!strchr(base, '/') && rs_data_dir("rules", base, "RULESET_RULES_DIR", dir, sizeof dir)) {
+        snprintf(out, size, "%s/%s", dir, base);
         if (access(out, F_OK) == 0)
             return 0;
     }
-    snprintf(out, size, "the working directory, %s and %s", RS_SOURCE_DIR, RS_INSTALL_DATA_DIR);
+    snprintf(out, size, "the working directory%s%s", dir[0] ? " and " : "", dir);
     return -1;
 }
 

@@ -22,9 +22,10 @@ struct cJSON;
 #define RS_WEIGHTS_FORMAT "ruleset-weights"
 #define RS_WEIGHTS_VERSION 1
 
-/* Find a weights file: as given (absolute, or relative to the working directory), else under
- * the source tree, else under the installed data folder. 0 and the path in out when found;
- * otherwise -1 and the places looked at in out. */
+/* Find a weights file: as given (absolute, or relative to the working directory), else its
+ * name (a leading "rules/" dropped) in ruleset's rules folder (paths.h: $RULESET_RULES_DIR,
+ * the source tree's, the installed one). 0 and the path in out when found; otherwise -1 and
+ * the places looked at in out. */
 int rs_weights_resolve(const char *path, char *out, size_t size);
 
 /* Read, parse and check the head (format, version, rule) of a weights file. NULL with one line

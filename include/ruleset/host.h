@@ -280,8 +280,9 @@ typedef struct rs_host {
     rs_tv (*tape_loss)(rs_tape *t, uint32_t kind, rs_tv pred, rs_tv y);
 
     /* Load a rule's meta-parameters from a weights file written by `ruleset meta-train`.
-     * path: absolute, or relative to the working directory, else to the source tree and the
-     * installed data folder (so the default "rules/NAME.weights.json" is found from anywhere).
+     * path: absolute, or relative to the working directory, else its file name in ruleset's
+     * rules folder (the source tree's or the installed one; $RULESET_RULES_DIR first), so the
+     * default "rules/NAME.weights.json" is found from anywhere.
      * The file must be for the rule params->plugin, trained with the same value of every
      * parameter but "weights", and hold exactly the n tensors of `shapes` (names and shapes)
      * with finite values, copied into values (the concatenation, tape.h). Otherwise fails with
