@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_plm_rsh_agent=false
 MPIRUN=("$RULESET_MPIEXEC" -np 2 --oversubscribe)
-SPEC="$SRC/rules/default.json"
+SPEC="$SRC/tests/data/small.json"
 RUN=(--replicates 5 --steps 300 --no-plot)
 notime() { cut -f1-16 "$1/summary.tsv"; }
 records() { grep '^J' "$1/journal.tsv" | cut -f2-8,10- | sort; }

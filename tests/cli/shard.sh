@@ -12,7 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-SPEC="$SRC/rules/default.json"
+SPEC="$SRC/tests/data/small.json"
 RUN=(--replicates 6 --steps 300 --no-plot --quiet)
 notime() { cut -f1-16 "$1/summary.tsv"; } # column 17, us_per_step, is a timing
 records() { grep '^J' "$1/journal.tsv" | cut -f2-8,10- | sort; } # all but us_per_step

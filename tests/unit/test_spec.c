@@ -504,7 +504,8 @@ START_TEST(test_read_file_missing)
     rs_spec *s = parse_ok(t); /* the shipped default parses */
     ck_assert_str_eq(s->name, "default");
     ck_assert_uint_eq(s->n_tasks, 3);
-    ck_assert_uint_eq(s->n_nets, 2);
+    ck_assert_uint_eq(s->n_nets, 1);
+    ck_assert_uint_ge(s->n_rules, 2);
     rs_spec_destroy(s);
     free(t);
 }
