@@ -11,6 +11,7 @@
 #include "act.h"
 #include "ctx.h"
 #include "network.h"
+#include "runner.h" /* rs_accuracy */
 #include "tape.h"
 
 struct rs_meta_worker {
@@ -53,30 +54,6 @@ uint64_t rs_meta_stream(long it, long e)
 uint64_t rs_meta_validation_stream(size_t h, long k)
 {
     return rs_hash_str(0, "meta-validation") + (uint64_t)h * 1000003u + (uint64_t)k * 7919u;
-}
-
-/* Classification accuracy as runner.c computes it (midpoint or argmax); NaN for regressions. */
-static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
-{
-    if (ti->n_full == 0)
-        return NAN;
-    uint32_t right = 0;
-    rs_real mid = (ti->lo + ti->hi) / 2;
-    for (uint32_t b = 0; b < n; b++) {
-        if (ti->n_out == 1) {
-            right += (pred[b] > mid) == (y[b] > mid);
-        } else {
-            uint32_t ap = 0, ay = 0;
-            for (uint32_t i = 1; i < ti->n_out; i++) {
-                if (pred[(size_t)i * n + b] > pred[(size_t)ap * n + b])
-                    ap = i;
-                if (y[(size_t)i * n + b] > y[(size_t)ay * n + b])
-                    ay = i;
-            }
-            right += ap == ay;
-        }
-    }
-    return (double)right / n;
 }
 
 /* ---- one episode ------------------------------------------------------------------------- */
@@ -354,7 +331,7 @@ static int run_episode(rs_meta_worker *w, const double *phi, rs_episode *ep, dou
             for (size_t i = 0; i < (size_t)info.n_out * n_eval; i++)
                 env.pred[i] = (rs_real)pv[i];
             ep->final_loss = lv;
-            ep->final_acc = accuracy(&info, env.pred, ey, n_eval);
+            ep->final_acc = rs_accuracy(&info, env.pred, ey, n_eval);
             ep->solved = env.td->solved(env.task_state, env.pred, ey, n_eval, lv) != 0;
         }
     }

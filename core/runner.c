@@ -180,7 +180,7 @@ static double now_us(void)
 
 /* Classification accuracy on a finite task: one output by the coding's midpoint, several by
  * argmax. NaN for regression tasks (n_full == 0). */
-static double accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
+double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
 {
     if (ti->n_full == 0)
         return NAN;
@@ -323,7 +323,7 @@ void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
                        (size_t)info.n_out * n_eval * sizeof(rs_real));
             }
             double loss = rs_loss(info.loss, bufs.pred, ey, info.n_out, n_eval, NULL);
-            double acc = accuracy(&info, bufs.pred, ey, n_eval);
+            double acc = rs_accuracy(&info, bufs.pred, ey, n_eval);
             rs_point *pt = &res->points[res->n_points++];
             pt->step = (uint32_t)step;
             pt->loss = loss;

@@ -95,6 +95,9 @@ void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
  * journal could not be written (io_error says why) or the run was interrupted. */
 int rs_run_execute(rs_run *run);
 void rs_run_free_results(rs_run *run);
+/* Classification accuracy on a finite task's evaluation set: one output by the coding's
+ * midpoint, several by argmax; NaN for tasks that draw fresh examples (n_full == 0). */
+double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n);
 /* Run job j in this thread (the pool calls it; so does an isolated worker process). */
 void rs_run_job(rs_run *run, size_t j, rs_job_result *res);
 /* Append the journal record of every finished job, in job order, to f (`ruleset merge`).
