@@ -227,9 +227,10 @@ static rs_tv leaf(rs_tape *t, uint32_t rows, uint32_t cols, int needs)
     return v;
 }
 
-rs_tv rs_tape_param(rs_tape *t, uint32_t rows, uint32_t cols, const double *values)
+/* A leaf holding `values` (zeros when NULL); `needs` = it takes a gradient. */
+static rs_tv leaf_with(rs_tape *t, uint32_t rows, uint32_t cols, const double *values, int needs)
 {
-    rs_tv v = leaf(t, rows, cols, 1);
+    rs_tv v = leaf(t, rows, cols, needs);
     if (v >= 0) {
         tnode *n = &t->nodes[v];
         if (values)
@@ -240,17 +241,14 @@ rs_tv rs_tape_param(rs_tape *t, uint32_t rows, uint32_t cols, const double *valu
     return v;
 }
 
+rs_tv rs_tape_param(rs_tape *t, uint32_t rows, uint32_t cols, const double *values)
+{
+    return leaf_with(t, rows, cols, values, 1);
+}
+
 rs_tv rs_tape_const(rs_tape *t, uint32_t rows, uint32_t cols, const double *values)
 {
-    rs_tv v = leaf(t, rows, cols, 0);
-    if (v >= 0) {
-        tnode *n = &t->nodes[v];
-        if (values)
-            memcpy(n->val, values, size_of(n) * sizeof(double));
-        else
-            memset(n->val, 0, size_of(n) * sizeof(double));
-    }
-    return v;
+    return leaf_with(t, rows, cols, values, 0);
 }
 
 rs_tv rs_tape_const_real(rs_tape *t, uint32_t rows, uint32_t cols, const rs_real *values)
