@@ -431,7 +431,7 @@ void rs_meta_step(rs_meta *m, rs_meta_step_stats *out)
         nrm += g[i] * g[i];
     nrm = sqrt(nrm);
     out->grad_norm = nrm;
-    if (out->failed || !isfinite(nrm)) { /* ALGORITHMS.md 6.4: skip, and say so */
+    if (out->failed || !isfinite(nrm)) { /* docs/RULES.md: skip, and say so */
         out->skipped = 1;
         if (out->failed)
             out->meta_loss = out->final_loss = out->final_acc = out->solved = NAN;

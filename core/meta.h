@@ -5,7 +5,7 @@
  * task.batch -> rule.dstep recorded on the tape, each followed by the task loss on the task's
  * evaluation set through the updated network. The episode's meta-loss is the mean of those K
  * losses, each divided by the loss before training when cfg.normalize is set (so easy and hard
- * tasks weigh alike; ALGORITHMS.md 6.4), plus final_weight times the last one. Backprop runs
+ * tasks weigh alike; docs/RULES.md), plus final_weight times the last one. Backprop runs
  * every `truncation` inner steps (truncated BPTT: the weights and the rule's recurrent state are
  * carried forward as constants, the gradient is not).
  *

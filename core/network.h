@@ -12,7 +12,7 @@ typedef enum rs_init_kind {
     RS_INIT_XAVIER = 1,  /* Glorot uniform W ~ U(+-sqrt(6/(fan_in+fan_out))), b = 0 */
     RS_INIT_NORMAL = 2,  /* W ~ N(0, sigma), b = 0 */
     RS_INIT_CONSTANT = 3, /* W = w, b = b */
-    RS_INIT_GRADNET = 4   /* recurrent only: GradNet's raw-matrix init, ALGORITHMS.md 7 */
+    RS_INIT_GRADNET = 4   /* recurrent only: GradNet's raw-matrix init, docs/RULES.md */
 } rs_init_kind;
 
 typedef struct rs_init {

@@ -1,5 +1,5 @@
 /* recurrent.h: learnable-adjacency recurrent networks (kind RS_NET_RECURRENT; net.h has the
- * dynamics) with the GradNet parameterisation of A (ALGORITHMS.md 7, package gradnet v0.4.1):
+ * dynamics) with the GradNet parameterisation of A (docs/RULES.md, package gradnet v0.4.1):
  *
  *   P' = P + xi  or  P (1 + xi)   training forwards only, xi Gaussian rescaled to
  *                                 Frobenius norm noise * sqrt(dof), fresh every forward

@@ -1,7 +1,7 @@
 /* tape.h: the reverse-mode autodiff tape (the manual is include/ruleset/tape.h and the
  * host->tape_* comments in include/ruleset/host.h; these are the functions behind them).
  *
- * A matrix-level Wengert list (ALGORITHMS.md 8.2): every op computes its value at once into an
+ * A matrix-level Wengert list (docs/ARCHITECTURE.md): every op computes its value at once into an
  * arena and appends one node {op, inputs, value, gradient}; the recording order is already a
  * topological order, so backward is one reverse sweep in which every op ACCUMULATES (+=) into
  * the gradients of its inputs. Values and gradients are double. */

@@ -1,6 +1,6 @@
 /* ruleset/net.h: the networks the host owns and lends to rules, and the batches tasks fill.
  *
- * Layout conventions (ALGORITHMS.md):
+ * Layout conventions (docs/RULES.md):
  *   - layers 0..L; a_0 = x; z_l = W_l a_{l-1} + b_l; a_l = f_l(z_l); output a_L.
  *   - W_l is row-major (n_l, n_{l-1}), out x in.
  *   - activations and batches are FEATURE-MAJOR: unit i of example b is at [i * n + b], so a
@@ -69,7 +69,7 @@ typedef struct rs_net {
      * n_layers = 1, sizes = {n_in, n_out}, layers = NULL (a rule that walks layers must refuse
      * the kind in create), a[0] is the input, z[1] and a[1] are u_R and s_R at the output
      * nodes, delta[1] is dLoss/dz there. `params` is the RAW matrix P (N, N) that the network's
-     * parameterisation (sign map, mask, budget; ALGORITHMS.md 7) turns into A at every forward,
+     * parameterisation (sign map, mask, budget; docs/RULES.md) turns into A at every forward,
      * and `grads` is dLoss/dP. All of these are 0 / NULL in layered networks. */
     uint32_t n_nodes;          /* N, the bias node included */
     uint32_t rounds;           /* R >= 1 */

@@ -8,7 +8,7 @@
  * them. Losses are averaged as PyTorch averages them: MSE over units and examples (no 1/2),
  * BCE over units and examples, softmax cross-entropy over examples. The forward and backward
  * passes are the host's, so this file is only the recipe; on a recurrent network the host
- * backpropagates through the R rounds and the adjacency's parameterisation (ALGORITHMS.md 7),
+ * backpropagates through the R rounds and the adjacency's parameterisation (docs/RULES.md),
  * and grads is dLoss/dP of the raw matrix. */
 #include <ruleset/plugin.h>
 

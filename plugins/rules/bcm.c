@@ -1,13 +1,13 @@
 /* bcm.c: the BCM rule with a sliding modification threshold (Bienenstock, Cooper & Munro 1982,
  * "Theory for the development of neuron selectivity", J. Neuroscience 2:32; in the form of
- * Intrator & Cooper 1992, Neural Networks 5:3; ALGORITHMS.md 1.3).
+ * Intrator & Cooper 1992, Neural Networks 5:3; docs/RULES.md).
  *
  * Every hidden layer (and the output layer with readout=none), post y = a_l, pre x = a_{l-1},
  * one threshold θ_i per unit:
  *   Δw_ij = η x_j φ(y_i, θ_i),  φ(y, θ) = y (y - θ)         (LTD below θ, LTP above)
  *   θ_i  <- θ_i + (mean_b y_i^2 - θ_i) / τ                 (θ tracks E[y^2], after the update)
  * as the batch mean; the bias is the weight from an input clamped to 1 (Δb_i = η φ_i). θ starts
- * at theta0. θ must move faster than the weights (τ well below 1/η, ALGORITHMS.md 1.3). The
+ * at theta0. θ must move faster than the weights (τ well below 1/η, docs/RULES.md). The
  * stable fixed points are selective: on two orthogonal patterns shown equally often a unit
  * ends answering one with y = 2 (θ = E[y^2] = y^2/2) and the other with 0 (the test).
  * BCM is unsupervised: on a task the output layer learns by `readout` (the delta rule on the

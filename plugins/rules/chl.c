@@ -1,13 +1,13 @@
 /* chl.c: contrastive Hebbian learning (Movellan 1991, "Contrastive Hebbian learning in the
  * continuous Hopfield model", Connectionist Models Summer School; Xie & Seung 2003,
  * "Equivalence of backpropagation and contrastive Hebbian learning in a layered network",
- * Neural Computation 15:441). ALGORITHMS.md 2; docs/RULES.md.
+ * Neural Computation 15:441). docs/RULES.md.
  *
  * The network relaxes on the host's Hopfield energy (host->relax_*, ruleset/host.h) with
  * top-down gain gamma (feedback):
  *   x_l = f_l(W_l x_{l-1} + b_l + gamma W_{l+1}^T x_{l+1}),  x_0 = input clamped
  * Free ("minus") phase: the output free, x^-. Clamped ("plus") phase, started from the free
- * fixed point (ALGORITHMS.md 2.3): the output held at the target, x^+. Update, mean over the
+ * fixed point (docs/RULES.md): the output held at the target, x^+. Update, mean over the
  * batch (Xie & Seung's form; gamma = 1 is Movellan's):
  *   dW_l = lr_l gamma^(l-L) (x^+_l x^+_{l-1}^T - x^-_l x^-_{l-1}^T),
  *   db_l = lr_l gamma^(l-L) (x^+_l - x^-_l)
@@ -16,7 +16,7 @@
  * proportional to backprop's (Xie & Seung); for larger gamma an approximation. The two phases
  * can settle in different attractors (Galland 1993); then the update is uninformative.
  *
- * Published settings: none for XOR in either paper; ALGORITHMS.md 2.3 suggests 2-4-1 or
+ * Published settings: none for XOR in either paper; docs/RULES.md suggests 2-4-1 or
  * 2-10-1, gamma 0.1-0.5, lr 0.05-0.5, Euler dt 0.1-0.5, 50-200 steps, tol 1e-5, the full
  * truth table per update. Deviations: the free and clamped phases relax by Gauss-Seidel
  * fixed-point sweeps by default (method=gradient gives the Euler dynamics), and stop early at
@@ -33,7 +33,7 @@ static const char *const chl_metrics[] = { "energy", "free_iters", "clamped_iter
                                            "free_change", NULL };
 
 static const rs_param_spec chl_params[] = {
-    ER_LR_PARAMS(0.5), /* what works on XOR (docs/readme/issue4.md) */
+    ER_LR_PARAMS(0.5), /* what works on XOR (docs/RESULTS.md) */
     ER_FREE_PARAMS,
     { .name = "clamped_iters", .type = RS_PARAM_INT, .def = 50, .lo = 1, .hi = 100000,
       .help = "clamped-phase iterations at most" },

@@ -1,6 +1,6 @@
 /* direct_feedback_alignment.c: the output error projected straight to every hidden layer
  * through fixed random matrices (Nøkland 2016, "Direct feedback alignment provides learning in
- * deep neural networks", NeurIPS 29; ALGORITHMS.md 5.3).
+ * deep neural networks", NeurIPS 29; docs/RULES.md).
  *
  *   e = delta_L = dLoss/da_L * f_L'(z_L)               (the output layer's true delta)
  *   delta_l = (B_l e) * f_l'(z_l),  l = 1..L-1         B_l (n_l, n_L) fixed, random
@@ -13,7 +13,7 @@
  * Deviation: Nøkland writes e for the output error ŷ - y of a softmax/cross-entropy or sigmoid
  * output; we use the output delta dLoss/dz_L, which is that error for those pairs and stays a
  * gradient for any other (tanh + MSE here). With one hidden layer and feedback=symmetric
- * (B_1 = W_2^T every step) DFA is backprop exactly, the test of ALGORITHMS.md 5.3. */
+ * (B_1 = W_2^T every step) DFA is backprop exactly, the test of docs/RULES.md. */
 #include "local_rules.h"
 
 typedef struct dfa_state {

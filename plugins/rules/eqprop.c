@@ -2,7 +2,7 @@
  * bridging the gap between energy-based models and backpropagation", Front. Comput. Neurosci.
  * 11:24), with the symmetric (centred) estimate of Laborieux et al. 2021 ("Scaling
  * equilibrium propagation to deep ConvNets by drastically reducing its gradient estimator
- * bias", Front. Neurosci. 15) as an option. ALGORITHMS.md 3; docs/RULES.md.
+ * bias", Front. Neurosci. 15) as an option. docs/RULES.md.
  *
  * The network relaxes on the Hopfield energy of the host (host->relax_*, ruleset/host.h):
  *   E = sum_l c_l [ sum G_l(s_l) - s_l . (W_l s_{l-1} + b_l) ],  s_l = f_l(u_l)
@@ -38,7 +38,7 @@ static const char *const ep_metrics[] = { "energy", "free_iters", "nudged_iters"
                                           NULL };
 
 static const rs_param_spec ep_params[] = {
-    ER_LR_PARAMS(1), /* what works on XOR (docs/readme/issue4.md) */
+    ER_LR_PARAMS(1), /* what works on XOR (docs/RESULTS.md) */
     ER_FREE_PARAMS,
     { .name = "beta", .type = RS_PARAM_REAL, .def = 0.5, .lo = 1e-6, .hi = 100,
       .help = "nudging strength (its size; the sign comes from nudge)" },

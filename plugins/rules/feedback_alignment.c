@@ -1,7 +1,7 @@
 /* feedback_alignment.c: backprop with the transposed forward weights of the backward pass
  * replaced by fixed random matrices (Lillicrap, Cownden, Tweed & Akerman 2016, "Random synaptic
  * feedback weights support error backpropagation for deep learning", Nature Communications
- * 7:13276; ALGORITHMS.md 5.2).
+ * 7:13276; docs/RULES.md).
  *
  *   delta_L = dLoss/da_L * f_L'(z_L)
  *   delta_l = (B_{l+1} delta_{l+1}) * f_l'(z_l)        B_{l+1} (n_l, n_{l+1}) fixed, random
@@ -13,7 +13,7 @@
  * the PyTorch-default scale of the W_l they stand in for, times feedback_scale s (the paper
  * draws B from a uniform distribution of a scale comparable to the forward weights).
  * feedback=symmetric uses B_{l+1} = W_{l+1}^T at every step, which is backprop exactly (the
- * test of ALGORITHMS.md 5.2). Deviation: none known; the paper's networks are larger and its
+ * test of docs/RULES.md). Deviation: none known; the paper's networks are larger and its
  * tasks harder, its mechanism (W aligning with B^T) is the same. */
 #include "local_rules.h"
 

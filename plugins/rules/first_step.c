@@ -1,6 +1,6 @@
 /* first_step.c: notebook 002's "first-step gradient approximation", made honest: the free
  * phase has no target in it, and the rule is defined for every network. docs/RULES.md says
- * what it is and what it is not; ALGORITHMS.md 3.3.
+ * what it is and what it is not; docs/RULES.md.
  *
  * From the free fixed point s^0 (the host's Hopfield relaxation, as eqprop), ONE nudged
  * fixed-point step of the output alone:
@@ -32,7 +32,7 @@ typedef struct fs_state {
 static const char *const fs_metrics[] = { "energy", "free_iters", "free_change", NULL };
 
 static const rs_param_spec fs_params[] = {
-    ER_LR_PARAMS(1), /* what works on XOR (docs/readme/issue4.md) */
+    ER_LR_PARAMS(1), /* what works on XOR (docs/RESULTS.md) */
     ER_FREE_PARAMS,
     { .name = "beta", .type = RS_PARAM_REAL, .def = 0.5, .lo = 1e-6, .hi = 100,
       .help = "strength of the one nudged output step (002: 0.1)" },

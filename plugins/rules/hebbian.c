@@ -1,15 +1,15 @@
 /* hebbian.c: the Hebbian family: a synapse changes by the product of its presynaptic and
  * postsynaptic activity, Δw_ij = η · post_i · pre_j (Hebb 1949, The Organization of Behavior;
- * ALGORITHMS.md 1.1, 1.5, 1.6, 1.7), in three modes. A bias is the weight from a unit clamped
+ * docs/RULES.md), in three modes. A bias is the weight from a unit clamped
  * to 1 (Δb_i = η · post_i). Every update is the batch MEAN of the per-example products (004
  * trains on one example per step, where sum and mean agree).
  *
- * mode=unsupervised (ALGORITHMS.md 1.1; notebook 004's unsupervised_hebbian_update):
+ * mode=unsupervised (docs/RULES.md; notebook 004's unsupervised_hebbian_update):
  *   ΔW_l = η a_l a_{l-1}^T for every layer, from one forward pass (chain=network); or, as the
  *   notebook's code does it (chain=linear), layer by layer through the LINEAR chain p_0 = x,
  *   z_l = W_l p_{l-1} (+ b_l), ΔW_l = η z_l p_{l-1}^T, then p_l = W_l' p_{l-1} with the
  *   just-updated W_l' (the notebook's `x = layer(x)` after the update).
- * mode=supervised (ALGORITHMS.md 1.5; 004's supervised_hebbian_update): the output is clamped
+ * mode=supervised (docs/RULES.md; 004's supervised_hebbian_update): the output is clamped
  *   to the target, h*_L = t, ΔW_L = η t a_{L-1}^T, and the hidden layers learn
  *   ΔW_l = η h*_l a_{l-1}^T with, by `down`:
  *     transpose  h*_l = f_l(W_{l+1}^T h*_{l+1})  (the literature's: the target projected down
@@ -23,7 +23,7 @@
  *                ΔW_l = η a_l a_{l-1}^T for l = L-1..2, and W_1 NEVER changes. With one hidden
  *                layer only the readout learns (a correlation readout on frozen random
  *                features); deeper, the hidden-to-hidden weights follow plain Hebb.
- * mode=modulated (three-factor, ALGORITHMS.md 1.6; 004's semisupervised_hebbian_update):
+ * mode=modulated (three-factor, docs/RULES.md; 004's semisupervised_hebbian_update):
  *   ΔW_l = η M ⊙ post_l pre_{l-1}^T with one signal M per example (scope=global, every unit)
  *   or, at the output layer, one per output unit i (scope=unit; hidden layers always take the
  *   mean over the output units). `signal`, from the output ŷ and target t:
@@ -31,7 +31,7 @@
  *               ℓ = mean over output units of (p - τ)^2 (scope=unit: unit i's own),
  *               M = -(2p - 1)(1 - 2ℓ): -1 when the unit is on and right, +1 on and wrong,
  *               +1 off and right, -1 off and wrong (the code, not its comment)
- *     error     M = -(ŷ - t)^2, the naive global-error gate (ALGORITHMS.md 1.6 "does not
+ *     error     M = -(ŷ - t)^2, the naive global-error gate (docs/RULES.md "does not
  *               estimate a gradient": keep it as a baseline)
  *     reward    M = R - R̄, R = -(ŷ - t)^2, R̄ a running mean R̄ += baseline_rate (mean R - R̄),
  *               started at the first step's mean R
@@ -42,7 +42,7 @@
  *   come from the noisy output, post_l = ã_l - a_l (the exploration, noisy minus clean) and
  *   pre = ã_{l-1}: with signal=reward this is the reward-modulated node-perturbation rule of
  *   Fiete & Seung 2006 / Legenstein et al. 2010 (EH rule), written as a Hebbian rule.
- * Bounds (ALGORITHMS.md 1.7), after every update of every learning layer, weights and biases:
+ * Bounds (docs/RULES.md), after every update of every learning layer, weights and biases:
  *   soft_bound m > 0: the change is scaled by (m - |w|) (004's hebbian_forward);
  *   clip c > 0: w is clipped to [-c, c] (004's torch.clamp(w, -1, 1)).
  * Deviations from 004: the notebook's modulated and unsupervised code broadcasts M over the

@@ -4,7 +4,7 @@
  * libc/libm; the tasks share truth_table.h the same way). Everything is static inline, so a
  * rule compiles only what it uses.
  *
- * Conventions (ALGORITHMS.md): layers 0..L, W_l is (n_l, n_{l-1}) row-major, activations and
+ * Conventions (docs/RULES.md): layers 0..L, W_l is (n_l, n_{l-1}) row-major, activations and
  * batches are feature-major (unit i of example b at [i * n + b]). A bias is treated as the
  * weight from a unit clamped to 1, so every Hebbian-type rule updates it with pre = 1. */
 #ifndef RS_RULES_LOCAL_RULES_H
@@ -139,7 +139,7 @@ static inline void lr_rowsum(rs_real alpha, const rs_real *post, uint32_t n_out,
     }
 }
 
-/* w += dw over count values with ALGORITHMS.md 1.7's bounds: soft > 0 scales the change by
+/* w += dw over count values with docs/RULES.md's bounds: soft > 0 scales the change by
  * (soft - |w|) (004's hebbian_forward, max_weight - |w|); clip > 0 then clips w to
  * [-clip, clip] (004's clamp). 0 turns either off. */
 static inline void lr_apply(rs_real *w, const rs_real *dw, size_t count, rs_real clip,
@@ -180,7 +180,7 @@ static inline int lr_readout_kind(const rs_host *host, const rs_params *p)
  *   delta    W_L -= lr delta_L a_{L-1}^T, b_L -= lr sum_b delta_L, with delta_L the task loss's
  *            dLoss/dz_L (plain SGD on the last layer: the delta rule / LMS, Widrow & Hoff 1960)
  *   hebbian  W_L += (lr / n) t a_{L-1}^T, b_L += (lr / n) sum_b t: the output clamped to the
- *            target (ALGORITHMS.md 1.5), then clipped to [-clip, clip] when clip > 0
+ *            target (docs/RULES.md), then clipped to [-clip, clip] when clip > 0
  * d_pred, delta: (n_L, n) scratch. The change is staged in the layer's gradient slots. */
 static inline void lr_readout(const rs_host *h, rs_net *net, const rs_batch *batch, int kind,
                               rs_real lr, rs_real clip, rs_real *d_pred, rs_real *delta)

@@ -1,6 +1,6 @@
 /* lstm_synapse.c: every synapse is driven by one small LSTM shared by all synapses (or one per
  * layer), which reads local signals and emits the synapse's weight change; its parameters are
- * meta-learned by `ruleset meta-train` (ALGORITHMS.md 6.4, the recommended design; the idea of
+ * meta-learned by `ruleset meta-train` (docs/RULES.md; the idea of
  * a coordinatewise LSTM with shared parameters and per-coordinate state is Andrychowicz et al.
  * 2016, "Learning to learn by gradient descent by gradient descent", NeurIPS 29; the synapse as
  * a tiny shared recurrent network is VSML, Kirsch & Schmidhuber 2021, NeurIPS 34; notebook 004's
@@ -17,18 +17,18 @@
  *   error    the output error m_L = ŷ − t at the output units; for hidden layers the error
  *            carried down by fixed random feedback, m_l = B_{l+1} m_{l+1}, B_{l+1} (n_l, n_{l+1})
  *            drawn in create ~ U(±s/sqrt(n_l)), s = feedback_scale (the DFA/FA-style projection
- *            of ALGORITHMS.md 6.4; no derivative: the LSTM sees post and may gate on it)
+ *            of docs/RULES.md; no derivative: the LSTM sees post and may gate on it)
  *   global   one scalar for every synapse: the example's task loss
  *   none     no modulator (and no pre·m input): an unsupervised rule
  * The pre·m input is the delta-rule term (pre_mod=false drops it, for runs without hand-made
  * features). Meta-parameters per LSTM: w_x (4H, F), w_h (4H, H), b (1, 4H; gates i f g o as
  * PyTorch), v (H, 1), c0 (1, 1), skip (1, 1) = θ_skip; per_layer=true gives layer l its own set
  * ("w_x.l", ...). Initial values: Xavier-uniform w_x and w_h, forget-gate bias +1, v ~ U(±1/√H),
- * c0 = 0, θ_skip = skip_init (ALGORITHMS.md 6.4). A batch of n examples is n online steps, in
+ * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is n online steps, in
  * order (the rule is online; every example moves the state).
  *
  * Implementation: the synapses of a layer are the rows of one matrix (S = n_out (n_in + bias)
- * rows), so one LSTM step for all of them is a handful of tape ops (ALGORITHMS.md 8.2). The
+ * rows), so one LSTM step for all of them is a handful of tape ops (docs/ARCHITECTURE.md). The
  * same update function runs in dstep on the meta-trainer's tape and in step on a values-only
  * tape (meta_rules.h): what compare runs is what was meta-trained. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
@@ -428,7 +428,7 @@ static const rs_rule_desc lstm_synapse = {
     .head.version = "1.0.0",
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
-                     "NeurIPS 34; ALGORITHMS.md 6.4",
+                     "NeurIPS 34; docs/RULES.md",
     .head.params = ls_params,
     .create = ls_create,
     .step = ls_step,

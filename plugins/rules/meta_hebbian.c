@@ -10,7 +10,7 @@
  * any depth; its initial value is plain Hebb, A = 1, B = C = D = 0). Over a batch of n examples the terms are averaged (the batch
  * mean of pre_j post_i, of pre_j, of post_i). A bias is the synapse from a unit clamped to 1.
  *
- * Supervision: with clamp=true (default) the output layer's post is the TARGET (ALGORITHMS.md
+ * Supervision: with clamp=true (default) the output layer's post is the TARGET (docs/RULES.md
  * 1.5, the supervised Hebbian rule's clamping), hidden layers use their own activity; so the
  * rule is a meta-learned generalisation of supervised Hebb. With clamp=false it is purely
  * unsupervised, as in the paper (which has a reward only through evolution).

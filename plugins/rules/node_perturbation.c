@@ -1,7 +1,7 @@
 /* node_perturbation.c: perturb every unit's net input, measure the change of the loss, step
  * against it (Williams 1992, "Simple statistical gradient-following algorithms for
  * connectionist reinforcement learning", Machine Learning 8:229; Fiete & Seung 2006, PRL
- * 97:048104; ALGORITHMS.md 5.4).
+ * 97:048104; docs/RULES.md).
  *
  * One clean forward pass gives the loss C_b of each example b. Then, for each of `samples`
  * perturbations k, one noisy pass adds xi_l ~ N(0, sigma^2) to every z_l (hidden and output):
@@ -9,13 +9,13 @@
  * and the gradient of the batch loss C = mean_b C_b is estimated as
  *   g_l[i,b] = (C~_b - C_b) xi_l[i,b] / (sigma^2 n K)     (K = samples, n = batch)
  *   dC/dW_l ~ sum_k g_l a~_{l-1}^T,  dC/db_l ~ sum_k sum_b g_l
- * (a~_{l-1} from the noisy pass, as ALGORITHMS.md 5.4 writes it), followed by one optimizer
+ * (a~_{l-1} from the noisy pass, as docs/RULES.md writes it), followed by one optimizer
  * step (SGD, momentum or Adam). Unbiased as sigma -> 0; its variance grows with the number of
  * units (Werfel, Xie & Seung 2005). Noise is drawn per sample in layer order l = 1..L, one
  * host->rng_fill_normal over the (n_l, n) block each (the unit tests replay it). The loss is
  * the task's (or `loss`), per example averaged as PyTorch averages it. Deviation: Fiete & Seung
  * use a running average of the reward as the baseline; we use the clean pass's loss on the
- * same example, the lower-variance form of ALGORITHMS.md 5.4 (hebbian mode=modulated with
+ * same example, the lower-variance form of docs/RULES.md (hebbian mode=modulated with
  * signal=reward and noise > 0 is the running-baseline form). */
 #include "local_rules.h"
 

@@ -1,5 +1,5 @@
 /* oja.c: Oja's normalised Hebbian rule (Oja 1982, "A simplified neuron model as a principal
- * component analyzer", J. Math. Biology 15:267; ALGORITHMS.md 1.2), with Sanger's (1989,
+ * component analyzer", J. Math. Biology 15:267; docs/RULES.md), with Sanger's (1989,
  * Neural Networks 2:459) and Oja's subspace (1989) multi-unit forms.
  *
  * Every hidden layer (and the output layer with readout=none), post y = a_l, pre x = a_{l-1}:
@@ -11,7 +11,7 @@
  * the same formula (Δb = (η/n)(sum_b y - C b)). For a linear unit (act identity) on centred
  * inputs and small η the weight vector converges to the unit-norm top eigenvector of E[x x^T]
  * (the test); with another f it is "Oja on f(z)" and no longer exact PCA.
- * Oja's rule is unsupervised: on a task the output layer learns by `readout` (ALGORITHMS.md
+ * Oja's rule is unsupervised: on a task the output layer learns by `readout` (docs/RULES.md
  * 1.3: a feature learner under a supervised readout): the delta rule on the task loss (plain
  * SGD on the last layer), clamped Hebb, or none. Optional hard clip as in hebbian.c. */
 #include "local_rules.h"

@@ -2,7 +2,7 @@
  * approximation of the error backpropagation algorithm in a predictive coding network with
  * local Hebbian synaptic plasticity", Neural Computation 29:1229), with the soft-clamped
  * ("nudge") output of notebook 002 and Millidge, Song, Salvatori, Lukasiewicz & Bogacz 2022
- * as an option. ALGORITHMS.md 4; docs/RULES.md.
+ * as an option. docs/RULES.md.
  *
  * Value nodes x_l relax on the host's predictive energy (host->relax_*, ruleset/host.h):
  *   F = sum_l |x_l - mu_l|^2 / (2 var_l),  mu_l = W_l f_{l-1}(x_{l-1}) + b_l (hidden; x_0 =
@@ -38,7 +38,7 @@ static const char *const pc_metrics[] = { "pc_energy", "inference_iters", "infer
                                           NULL };
 
 static const rs_param_spec pc_params[] = {
-    ER_LR_PARAMS(0.5), /* what works on XOR (docs/readme/issue4.md) */
+    ER_LR_PARAMS(0.5), /* what works on XOR (docs/RESULTS.md) */
     { .name = "clamp", .type = RS_PARAM_CHOICE, .def_str = "hard", .choices = "hard|nudge",
       .help = "output held at the target (hard), or pulled toward it with strength beta" },
     { .name = "beta", .type = RS_PARAM_REAL, .def = 0.1, .lo = 1e-6, .hi = 100,

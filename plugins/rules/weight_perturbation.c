@@ -1,7 +1,7 @@
 /* weight_perturbation.c: perturb every weight and bias at once, measure the change of the
  * loss, step against it (Jabri & Flower 1992, "Weight perturbation: an optimal architecture
  * and learning technique for analog VLSI feedforward and recurrent multilayer networks", IEEE
- * Trans. Neural Networks 3:154; ALGORITHMS.md 5.4).
+ * Trans. Neural Networks 3:154; docs/RULES.md).
  *
  * With theta every parameter (all W_l and b_l as one vector), C the batch loss, and for each
  * of `samples` perturbations k a draw xi ~ N(0, sigma^2 I) over theta:

@@ -3,7 +3,7 @@
 for line in plain Python (no torch, no numpy), as an independent check of plugins/rules/hebbian.c
 with mode=supervised,down=notebook (rules/local-rules.json).
 
-What it copies from ../shared/seeds/004_2bb5bacc22301112.txt:
+What it copies from notebook 004:
   - ToyNetwork(2, hidden, 1): nn.Linear layers without bias, PyTorch's default init
     W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)); ReLU hidden, tanh output.
   - supervised_hebbian_update(x, t, 0.01): for layer_no = L-1 .. 1 (0-based, so the first layer

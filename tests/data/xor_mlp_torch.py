@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for notebook shared/seeds/003_3942f92e5609ff4c.txt: XOR with a 2-H-1 MLP.
+"""PyTorch reference for notebook 003: XOR with a 2-H-1 MLP.
 
 The notebook's exact model and loop, run over many seeds:
     fc1 = nn.Linear(2, H) -> ReLU -> fc2 = nn.Linear(H, 1) -> Sigmoid

@@ -605,7 +605,7 @@ END_TEST
  * seeds here (seed 101, so not the replicates the rate was measured on), and the least number
  * of them that must solve XOR at the last step. The rate is the one measured over 100
  * replicates in rules/energy-xor.json at the same step count (curves.tsv, acc = 1 at that
- * step; docs/readme/issue4.md); the threshold is the 1 % quantile of Binomial(30, p), p the
+ * step; docs/RESULTS.md); the threshold is the 1 % quantile of Binomial(30, p), p the
  * 95 % Wilson lower bound of that rate, so a rule that still works fails this test about once
  * in a hundred seed sets, and one that lost a tenth of its rate fails it mostly. */
 typedef struct xor_case {

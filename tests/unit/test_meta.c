@@ -1,7 +1,7 @@
 /* test_meta.c: meta-training (core/meta.c) and the meta-trainable rules (plugins/rules/
  * meta_hebbian.c, lstm_synapse.c) through it:
  *   - the meta-gradient of a 3-step unroll equals central finite differences of the
- *     episode's meta-loss, for every meta-parameter (ALGORITHMS.md 6.4's first mini-test);
+ *     episode's meta-loss, for every meta-parameter (docs/RULES.md's first acceptance test);
  *   - with truncation, the gradient is that of the last window only (it differs from the full
  *     one, and equals the full gradient when the window covers the unroll);
  *   - a short meta-training lowers the meta-loss measured on fixed evaluation episodes;
@@ -244,7 +244,7 @@ START_TEST(test_deterministic_across_threads)
 }
 END_TEST
 
-/* Rediscovery (ALGORITHMS.md 6.4): on a one-layer linear network (2-1, identity output, MSE)
+/* Rediscovery (docs/RULES.md): on a one-layer linear network (2-1, identity output, MSE)
  * the best local rule is the delta rule Δw = -η pre·m, m = ŷ - t. After a short
  * meta-training from a random LSTM the emitted Δw, over random local signals, correlates with
  * -pre·m at r > 0.9 (from below 0.5 before; measured: -0.56 -> 0.998). */

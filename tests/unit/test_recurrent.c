@@ -217,7 +217,7 @@ START_TEST(test_gradnet_init)
     rs_rng rng;
     rs_rng_init(&rng, 3, 4);
     /* the notebook's rand_init_weights=1e-9: renormalised to ||P||_F = sqrt(12), a dense
-     * non-negative A (ALGORITHMS.md 7); over 200 draws the entries average ~0.75 */
+     * non-negative A (docs/RULES.md); over 200 draws the entries average ~0.75 */
     rs_init init = { .kind = RS_INIT_GRADNET, .rand = 1e-9 };
     double mean = 0;
     for (int rep = 0; rep < 200; rep++) {

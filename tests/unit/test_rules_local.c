@@ -795,7 +795,7 @@ START_TEST(test_weight_perturbation_step)
 }
 END_TEST
 
-/* The mean of many perturbation estimates is the gradient (ALGORITHMS.md 5.4's test): SGD with
+/* The mean of many perturbation estimates is the gradient (docs/RULES.md's test): SGD with
  * lr 1 from the same weights each time, so each step's change is minus one estimate. */
 START_TEST(test_perturbation_estimates_gradient)
 {
@@ -897,7 +897,7 @@ START_TEST(test_oja_finds_first_pc)
 }
 END_TEST
 
-/* Plain Hebb on a linear unit grows along the top eigenvector (ALGORITHMS.md 1.1: unstable by
+/* Plain Hebb on a linear unit grows along the top eigenvector (docs/RULES.md: unstable by
  * construction). Measured: 996/1000 seeds (1000..1999) with |cos| > 0.98 and ‖w‖ > 10 after
  * 600 steps at lr 0.005, Wilson [0.990, 0.998] (online Hebb keeps turning w by O(lr |x|^2)
  * each step, so the angle never settles exactly); this test runs 200 other seeds. */

@@ -2,7 +2,7 @@
  * central finite differences, the fused LSTM cell against the same cell composed of plain
  * ops, errors, the no-record mode, and the arena's promise of no allocation in steady state.
  *
- * The finite-difference checker (ALGORITHMS.md 8.2) builds a computation from parameter
+ * The finite-difference checker (docs/ARCHITECTURE.md) builds a computation from parameter
  * leaves, reduces it to loss = sum(out * R) with a fixed random R (so every output entry
  * matters with its own weight), and compares each leaf entry's tape gradient with
  * (loss(x + h) - loss(x - h)) / 2h, h = 1e-6, in double: truncation error O(h^2) ~ 1e-12 and
