@@ -133,6 +133,7 @@ static const char *missing_callback(const rs_plugin_head *h)
         if (!d->eval_set) return "eval_set";
         if (!d->solved) return "solved";
         if (!d->destroy) return "destroy";
+        if (RS_TASK_FN(d, load) && !RS_TASK_FN(d, unload)) return "unload (it has load)";
     }
     return NULL;
 }
