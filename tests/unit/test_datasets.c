@@ -536,6 +536,23 @@ START_TEST(test_hand_set_accuracy)
 }
 END_TEST
 
+/* The truth-table tasks gather rows too: xor's rows 3 and 0, in that order. */
+START_TEST(test_truth_table_gather)
+{
+    inst t;
+    open_ok(&t, "gates", "gate=xor");
+    ck_assert_ptr_nonnull(RS_TASK_FN(t.d, gather));
+    rs_real x[2 * 2], y[2];
+    const uint32_t idx[2] = { 3, 0 };
+    ck_assert_int_eq(t.d->gather(t.s, t.ctx, idx, 2, x, y), RS_OK);
+    ck_assert_float_eq(x[0], 1), ck_assert_float_eq(x[2], 1), ck_assert_float_eq(y[0], 0);
+    ck_assert_float_eq(x[1], 0), ck_assert_float_eq(x[3], 0), ck_assert_float_eq(y[1], 0);
+    const uint32_t bad = 4;
+    ck_assert_int_eq(t.d->gather(t.s, t.ctx, &bad, 1, x, y), RS_ERR_PARAM);
+    close_inst(&t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("datasets");
@@ -552,6 +569,7 @@ int main(void)
     tcase_add_test(tc, test_csv_split);
     tcase_add_test(tc, test_csv_refusals);
     tcase_add_test(tc, test_hand_set_accuracy);
+    tcase_add_test(tc, test_truth_table_gather);
     suite_add_tcase(s, tc);
     return rs_test_run(s);
 }
