@@ -545,8 +545,12 @@ START_TEST(test_truth_table_gather)
     rs_real x[2 * 2], y[2];
     const uint32_t idx[2] = { 3, 0 };
     ck_assert_int_eq(t.d->gather(t.s, t.ctx, idx, 2, x, y), RS_OK);
-    ck_assert_float_eq(x[0], 1), ck_assert_float_eq(x[2], 1), ck_assert_float_eq(y[0], 0);
-    ck_assert_float_eq(x[1], 0), ck_assert_float_eq(x[3], 0), ck_assert_float_eq(y[1], 0);
+    ck_assert_float_eq(x[0], 1);
+    ck_assert_float_eq(x[2], 1);
+    ck_assert_float_eq(y[0], 0);
+    ck_assert_float_eq(x[1], 0);
+    ck_assert_float_eq(x[3], 0);
+    ck_assert_float_eq(y[1], 0);
     const uint32_t bad = 4;
     ck_assert_int_eq(t.d->gather(t.s, t.ctx, &bad, 1, x, y), RS_ERR_PARAM);
     close_inst(&t);
