@@ -127,6 +127,7 @@ const void *rs_task_data_shared(rs_ctx *ctx, const rs_params *params)
         free(key);
         return e->shared;
     }
+    rs_ctx *current = rs_ctx_current; /* the contexts made below must not hide the caller's */
     pthread_mutex_lock(&load_lock);
     int fresh = 0;
     if ((e = find(td, key)) == NULL) { /* another thread may have loaded it meanwhile */
@@ -138,6 +139,7 @@ const void *rs_task_data_shared(rs_ctx *ctx, const rs_params *params)
         free(key);
     if (fresh)
         count_examples(e, params);
+    rs_ctx_current = current;
     return e ? e->shared : NULL;
 }
 

@@ -55,7 +55,7 @@ static rs_status table_read(const rs_host *host, rs_ctx *ctx, const char *path, 
 }
 
 /* target "" (the last column), or names / 0-based indices (negative: from the end) separated
- * by commas, into is_target[]. Returns how many, or -1 after host->fail. */
+ * by commas or semicolons (the command line's commas separate parameters), into is_target[]. Returns how many, or -1 after host->fail. */
 static int targets(const rs_host *host, rs_ctx *ctx, const char *spec, const table *t,
                    unsigned char *is_target)
 {
@@ -69,7 +69,7 @@ static int targets(const rs_host *host, rs_ctx *ctx, const char *spec, const tab
     if (!copy)
         return host->fail(ctx, RS_ERR_NOMEM, "no memory"), -1;
     strcpy(copy, spec);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *tok = strtok_r(copy, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save)) {
         char *end, name[256];
         long k = strtol(tok, &end, 10);
         if (end == tok || *end) { /* a name */

@@ -56,7 +56,8 @@ static rs_status pair_read(const rs_host *host, rs_ctx *ctx, const char *img, co
     return RS_OK;
 }
 
-/* classes "3,5,7" -> map[label] = 0, 1, 2 (others -1); "" keeps every class. Returns k. */
+/* classes "3,5,7" -> map[label] = 0, 1, 2 (others -1); "" keeps every class. Returns k. A
+ * semicolon separates too: on the command line commas separate the parameters. */
 static int class_map(const rs_host *host, rs_ctx *ctx, const char *text, uint32_t n_classes,
                      int map[256])
 {
@@ -68,9 +69,11 @@ static int class_map(const rs_host *host, rs_ctx *ctx, const char *text, uint32_
     for (const char *p = text; *p;) {
         char *end;
         long c = strtol(p, &end, 10);
-        if (end == p || c < 0 || c >= (long)n_classes || map[c] >= 0 || (*end && *end != ',')) {
+        if (end == p || c < 0 || c >= (long)n_classes || map[c] >= 0
+            || (*end && *end != ',' && *end != ';')) {
             host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": want distinct labels 0..%u "
-                       "separated by commas, e.g. \"0,1,2\"", text, n_classes - 1);
+                       "separated by commas or semicolons, e.g. \"0,1,2\"", text,
+                       n_classes - 1);
             return -1;
         }
         map[c] = k++;
