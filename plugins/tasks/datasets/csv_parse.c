@@ -76,7 +76,7 @@ static size_t cell_text(const char *b, size_t s, size_t e, char *out, size_t siz
 
 static int cell_number(const char *text, size_t n, double *v)
 {
-    if (n == 0 || n > 63)
+    if (n == 0 || n > 63 || strlen(text) != n) /* a NUL byte inside is no number */
         return 0;
     char *end;
     *v = strtod(text, &end);
