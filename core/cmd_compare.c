@@ -16,6 +16,7 @@
 #include "report.h"
 #include "runner.h"
 #include "runopts.h"
+#include "task_data.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -368,6 +369,7 @@ ready:
         fprintf(stderr, "ruleset: %s: %zu jobs (%zu rule x task x network combinations x %zu "
                         "replicates) on %s%d threads -> %s\n",
                 spec->name, run.n_jobs, run.n_groups, run.n_reps, where, run.threads, run.dir);
+        rs_task_data_print(stderr); /* task data hook: what the data sets hold in memory */
     }
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);

@@ -12,6 +12,7 @@
 #include "relax.h"
 #include "recurrent.h"
 #include "tape.h"
+#include "task_data.h"
 #include "weights.h"
 
 static void host_log(rs_ctx *ctx, int level, const char *fmt, ...) RS_PRINTF(3, 4);
@@ -140,6 +141,7 @@ static const rs_host host_table = {
     .tape_net_forward = rs_tape_net_forward,
     .tape_loss = rs_tape_loss,
     .meta_load = rs_weights_load,
+    .task_shared = rs_task_data_shared, /* since 1.1: task_data.c */
 };
 
 const rs_host *rs_host_get(void) { return &host_table; }

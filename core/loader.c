@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "params.h"
 #include "paths.h"
+#include "task_data.h"
 
 #define RS_MAX_PER_FILE 256 /* sanity cap on one file's index enumeration */
 
@@ -42,6 +43,7 @@ void rs_registry_destroy(rs_registry *reg)
         free(reg->refused[i]);
     for (size_t i = 0; i < reg->n_seen; i++)
         free(reg->seen_files[i]);
+    rs_task_data_unload_all(); /* task data hook: unload runs before its .so is closed */
     /* Leak-checkers cannot symbolise frames of unloaded objects; we close anyway at the very
      * end, when no instance lives any more. */
     for (size_t i = 0; i < reg->n_handles; i++)
@@ -131,6 +133,7 @@ static const char *missing_callback(const rs_plugin_head *h)
         if (!d->eval_set) return "eval_set";
         if (!d->solved) return "solved";
         if (!d->destroy) return "destroy";
+        if (RS_TASK_FN(d, load) && !RS_TASK_FN(d, unload)) return "unload (it has load)";
     }
     return NULL;
 }

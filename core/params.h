@@ -15,6 +15,7 @@ struct rs_params {
     double num[RS_MAX_PARAMS];       /* REAL, INT, BOOL values */
     char *str[RS_MAX_PARAMS];        /* CHOICE, STR values (owned) */
     unsigned char set[RS_MAX_PARAMS]; /* given explicitly (not a default) */
+    const rs_plugin_head *head; /* the plugin, where it is known: host->task_shared needs it */
 };
 
 /* Defaults for every entry of `spec`. NULL on out-of-memory. */

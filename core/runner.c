@@ -179,10 +179,10 @@ static double now_us(void)
 }
 
 /* Classification accuracy on a finite task: one output by the coding's midpoint, several by
- * argmax. NaN for regression tasks (n_full == 0). */
+ * argmax. NaN for regression tasks (n_full == 0, or the coding lo == hi). */
 double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
 {
-    if (ti->n_full == 0)
+    if (ti->n_full == 0 || ti->lo == ti->hi) /* lo == hi: regression (ABI 1.1) */
         return NAN;
     uint32_t right = 0;
     rs_real mid = (ti->lo + ti->hi) / 2;

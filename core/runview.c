@@ -267,6 +267,7 @@ int rs_evalset_text(rs_evalset *e, const rs_registry *reg, const char *text, cha
         snprintf(err, err_size, "out of memory");
         return 1;
     }
+    e->own_params->head = h; /* task data hook: host->task_shared finds the task */
     char *copy = strdup(colon ? colon + 1 : ""), *save = NULL;
     for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');

@@ -166,6 +166,7 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
             snprintf(ps->err, ps->err_size, "out of memory");
             return -1;
         }
+        it.params->head = base->head; /* task data hook: host->task_shared finds the task */
         for (int k = 0; k < n_keys; k++) {
             const cJSON *v = cJSON_IsArray(keys[k]) ? cJSON_GetArrayItem(keys[k], idx[k]) : keys[k];
             char msg[512];

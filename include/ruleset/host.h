@@ -290,6 +290,13 @@ typedef struct rs_host {
      * rule, a parameter or shape that differs) and RS_ERR_IO or RS_ERR_PARAM. */
     rs_status (*meta_load)(rs_ctx *ctx, const char *path, const rs_params *params,
                            const rs_meta_shape *shapes, uint32_t n, double *values);
+
+    /* ---- shared task data (since 1.1) ----------------------------------------------------- */
+    /* The data the task's load callback made for these parameters (the params given to the
+     * task's create), read-only and shared by every job of the process; loaded on first use
+     * when the host has not loaded it already. NULL when the task has no load callback or
+     * loading failed: the message is then recorded in ctx (return its code from create). */
+    const void *(*task_shared)(rs_ctx *ctx, const rs_params *params);
 } rs_host;
 
 #endif

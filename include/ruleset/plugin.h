@@ -95,9 +95,12 @@ typedef struct rs_step_stats {
 typedef struct rs_task_info {
     uint32_t struct_size;
     uint32_t n_in, n_out;
-    uint32_t n_full;   /* size of the task's finite example set (a truth table); 0 = unbounded */
+    uint32_t n_full;   /* size of the task's finite example set (a truth table, a data set's
+                        * training examples); 0 = unbounded */
     uint32_t loss;     /* rs_loss_kind the task is scored with */
-    rs_real lo, hi;    /* the target coding: {0,1} gives 0, 1; {-1,+1} gives -1, 1 */
+    rs_real lo, hi;    /* the target coding: {0,1} gives 0, 1; {-1,+1} gives -1, 1; since 1.1,
+                        * lo == hi says the targets are no class coding (regression): the host
+                        * reports no accuracy */
 } rs_task_info;
 
 /* What the meta-trainer hands a rule's dstep: the network's current weights and the rule's
@@ -212,6 +215,24 @@ typedef struct rs_task_desc {
      * evaluation loss the host computed. */
     int (*solved)(void *state, const rs_real *pred, const rs_real *y, uint32_t n, double loss);
     void (*destroy)(void *state, rs_ctx *ctx);
+
+    /* optional (since 1.1): data read once per process and shared read-only by every job.
+     * load reads and validates what the parameters name (files) and sets *shared_out and
+     * *bytes_out (the memory it holds, for the run's first lines); on bad data it fails
+     * through host->fail with one line naming the file and what is wrong, and leaves
+     * *shared_out NULL. The host calls it at most once per process for each distinct set of
+     * resolved parameter values, before any job starts (so bad data stops the run up front);
+     * create reaches the result with host->task_shared(ctx, params). Allocate with
+     * host->alloc(ctx, ...); ctx lives for this call only. */
+    rs_status (*load)(const rs_host *host, rs_ctx *ctx, const rs_params *params,
+                      void **shared_out, uint64_t *bytes_out);
+    /* Free what load made (host->free(NULL, p)); called once, when the host is done. */
+    void (*unload)(const rs_host *host, void *shared);
+    /* optional (since 1.1): the training examples idx[0..n) (each < info.n_full) into x
+     * (n_in, n) and y (n_out, n), feature-major, in that order: the host draws epochs with it
+     * (every example once per epoch). MUST NOT allocate. */
+    rs_status (*gather)(void *state, rs_ctx *ctx, const uint32_t *idx, uint32_t n, rs_real *x,
+                        rs_real *y);
 } rs_task_desc;
 
 /* ---- the one exported symbol -------------------------------------------------------------- */

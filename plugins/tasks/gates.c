@@ -51,7 +51,7 @@ static const rs_task_desc gates_task = {
     .head.summary = "2-input boolean functions (and, or, xor, ... or any truth table)",
     .head.citation = NULL, .head.params = gates_params,
     .create = gates_create, .batch = tt_batch, .eval_set = tt_eval_set, .solved = tt_solved,
-    .destroy = tt_destroy,
+    .destroy = tt_destroy, .gather = tt_gather,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

@@ -39,7 +39,7 @@ static const rs_task_desc parity_task = {
     .head.summary = "n-bit parity (XOR of all inputs), the whole truth table",
     .head.citation = NULL, .head.params = parity_params,
     .create = parity_create, .batch = tt_batch, .eval_set = tt_eval_set, .solved = tt_solved,
-    .destroy = tt_destroy,
+    .destroy = tt_destroy, .gather = tt_gather,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

@@ -118,6 +118,24 @@ static rs_status tt_batch(void *state, rs_ctx *ctx, uint32_t n, rs_real *x, rs_r
     return RS_OK;
 }
 
+/* The rows idx[0..n) in that order (ABI 1.1's gather: epochs over the table). */
+static rs_status tt_gather(void *state, rs_ctx *ctx, const uint32_t *idx, uint32_t n,
+                           rs_real *x, rs_real *y)
+{
+    const tt_state *s = state;
+    const uint32_t rows = s->n_rows;
+    for (uint32_t b = 0; b < n; b++) {
+        if (idx[b] >= rows)
+            return s->host->fail(ctx, RS_ERR_PARAM, "gather: row %u of a %u-row table", idx[b],
+                                 rows);
+        for (uint32_t j = 0; j < s->n_in; j++)
+            x[(size_t)j * n + b] = s->x[(size_t)j * rows + idx[b]];
+        for (uint32_t i = 0; i < s->n_out; i++)
+            y[(size_t)i * n + b] = s->y[(size_t)i * rows + idx[b]];
+    }
+    return RS_OK;
+}
+
 static rs_status tt_eval_set(void *state, rs_ctx *ctx, const rs_real **x, const rs_real **y,
                              uint32_t *n)
 {

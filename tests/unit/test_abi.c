@@ -180,6 +180,11 @@ PIN(rs_dstep_io, b, 116);
 PIN(rs_dstep_io, n_carry, 184);
 PIN(rs_dstep_io, carry, 188);
 PIN(rs_dstep_io, stats, 448);
+/* shared task data (ABI 1.1): task callbacks and the host function */
+PIN(rs_task_desc, load, 96);
+PIN(rs_task_desc, unload, 104);
+PIN(rs_task_desc, gather, 112);
+PIN(rs_host, task_shared, 536);
 SIZE(rs_meta_shape, 40);
 SIZE(rs_plugin_head, 56);
 SIZE(rs_param_spec, 64);

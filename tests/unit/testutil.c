@@ -24,6 +24,7 @@ rs_params *rs_test_params(const rs_plugin_head *head, const char *text)
 {
     rs_params *p = rs_params_create(head->params, head->name);
     ck_assert_ptr_nonnull(p);
+    p->head = head; /* as the spec parser sets it: host->task_shared needs the task */
     char *copy = strdup(text), *save = NULL, err[512];
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
