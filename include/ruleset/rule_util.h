@@ -22,7 +22,11 @@
  *
  *    The block is zeroed before the template is copied in, so every buffer starts at 0.
  *
- * 2. rs_rule_layered_only: the one check (and message) of a rule that needs a layered
+ * 2. rs_rule_base and rs_rule_destroy: a state whose FIRST member is an rs_rule_base (the
+ *    host, and the optimizer if the rule has one) needs no destroy of its own:
+ *    `.destroy = rs_rule_destroy` destroys the optimizer and frees the block.
+ *
+ * 3. rs_rule_layered_only: the one check (and message) of a rule that needs a layered
  *    network with at most a given number of weight layers.
  */
 #ifndef RULESET_RULE_UTIL_H
@@ -134,6 +138,23 @@ static inline void *rs_block_alloc(const rs_host *host, rs_ctx *ctx, rs_block *b
     }
     memcpy(base, state, state_size);
     return base;
+}
+
+/* The first member of a state that rs_rule_destroy frees. */
+typedef struct rs_rule_base {
+    const rs_host *host;
+    rs_optim *opt; /* host->optim_create's, or NULL */
+} rs_rule_base;
+
+/* A rule's destroy for a one-block state that starts with an rs_rule_base. */
+static inline void rs_rule_destroy(void *state, rs_ctx *ctx)
+{
+    rs_rule_base *b = (rs_rule_base *)state;
+    if (!b)
+        return;
+    if (b->opt)
+        b->host->optim_destroy(ctx, b->opt);
+    b->host->free(ctx, b);
 }
 
 /* RS_OK when net is layered with at most max_layers weight layers (0 = no limit); otherwise

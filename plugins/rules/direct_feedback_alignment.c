@@ -58,7 +58,7 @@ static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
                           rs_step_stats *stats)
 {
     lr_fb_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n, n_out = net->sizes[L];
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -86,7 +86,7 @@ static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
         if (ly->db)
             lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -100,7 +100,7 @@ static const rs_rule_desc direct_feedback_alignment = {
     .head.params = dfa_params,
     .create = dfa_create,
     .step = dfa_step,
-    .destroy = lr_fb_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

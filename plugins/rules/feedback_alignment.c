@@ -53,7 +53,7 @@ static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
                          rs_step_stats *stats)
 {
     lr_fb_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -80,7 +80,7 @@ static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         for (size_t k = 0; k < m; k++)
             d[k] *= s->fp[k];
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -93,7 +93,7 @@ static const rs_rule_desc feedback_alignment = {
     .head.params = fa_params,
     .create = fa_create,
     .step = fa_step,
-    .destroy = lr_fb_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

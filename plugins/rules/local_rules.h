@@ -62,6 +62,25 @@ static inline rs_optim *lr_optim_create(const rs_host *host, rs_ctx *ctx, const 
     return host->optim_create(ctx, &cfg, n_params);
 }
 
+/* *state_out = state (a one-block state starting with rs_rule_base, or NULL when its
+ * allocation failed) with lr_optim_create's optimizer; on failure the state is freed and
+ * *state_out is NULL. */
+static inline rs_status lr_with_optim(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                                      const rs_net *net, void *state, const char *rule,
+                                      void **state_out)
+{
+    *state_out = NULL;
+    rs_rule_base *b = (rs_rule_base *)state;
+    if (!b)
+        return RS_ERR_NOMEM;
+    if (!(b->opt = lr_optim_create(host, ctx, p, net->n_params))) {
+        rs_rule_destroy(b, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's optimizer", rule);
+    }
+    *state_out = b;
+    return RS_OK;
+}
+
 /* The widest layer of a network (for scratch sizes). */
 static inline uint32_t lr_max_width(const rs_net *net)
 {
@@ -189,27 +208,16 @@ typedef struct lr_fb_shape {
 } lr_fb_shape;
 
 typedef struct lr_fb_state {
-    const rs_host *host;
+    rs_rule_base base;             /* the host and the optimizer */
     uint32_t loss;                 /* rs_loss_kind */
     int mode;                      /* the rule's own choice (feedback=..., mode=...) */
     double scale;                  /* feedback_scale */
-    rs_optim *opt;
     rs_real *d_pred;               /* (n_L, max_batch) dLoss/da_L */
     rs_real *fp;                   /* (max width, max_batch) f'(z_l) */
     rs_real *delta[LR_MAX_LAYERS]; /* delta[l] (n_l, max_batch), l = 1..L */
     rs_real *fb[LR_MAX_LAYERS];    /* as lr_fb_shape says; NULL where rows[l] = 0 */
     rs_real *work;                 /* lr_fb_shape.work reals, or NULL */
 } lr_fb_state;
-
-static inline void lr_fb_destroy(void *state, rs_ctx *ctx)
-{
-    lr_fb_state *s = (lr_fb_state *)state;
-    if (!s)
-        return;
-    if (s->opt)
-        s->host->optim_destroy(ctx, s->opt);
-    s->host->free(ctx, s);
-}
 
 /* The state of a rule of the family on net, in one block; mode is the rule's parsed choice.
  * The parameters read: lr, loss, optimizer, momentum, feedback_scale. */
@@ -221,7 +229,7 @@ static inline rs_status lr_fb_create(const rs_host *host, rs_ctx *ctx, const rs_
     *state_out = NULL;
     const uint32_t L = net->n_layers;
     const size_t nb = net->max_batch;
-    lr_fb_state t = { .host = host, .loss = lr_loss_kind(host, p, task), .mode = mode,
+    lr_fb_state t = { .base.host = host, .loss = lr_loss_kind(host, p, task), .mode = mode,
                       .scale = host->param_real(p, "feedback_scale") };
     rs_block b;
     rs_block_init(&b, sizeof t);
@@ -234,18 +242,15 @@ static inline rs_status lr_fb_create(const rs_host *host, rs_ctx *ctx, const rs_
     }
     if (shape->work)
         rs_block_reals(&b, &t.work, shape->work);
-    lr_fb_state *s = (lr_fb_state *)rs_block_alloc(host, ctx, &b, &t, sizeof t, rule);
-    if (!s)
-        return RS_ERR_NOMEM;
-    if (!(s->opt = lr_optim_create(host, ctx, p, net->n_params))) {
-        lr_fb_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's optimizer", rule);
-    }
+    rs_status st = lr_with_optim(host, ctx, p, net, rs_block_alloc(host, ctx, &b, &t, sizeof t,
+                                                                   rule), rule, state_out);
+    if (st != RS_OK)
+        return st;
+    lr_fb_state *s = (lr_fb_state *)*state_out;
     for (uint32_t l = 1; l <= L; l++)
         if (shape->rows[l] && shape->fan[l])
             lr_fill_fan(host, ctx, s->fb[l], (size_t)shape->rows[l] * shape->cols[l],
                         shape->fan[l], s->scale);
-    *state_out = s;
     return RS_OK;
 }
 

@@ -88,7 +88,7 @@ static const rs_real *ss_feedback(lr_fb_state *s, rs_ctx *ctx, const rs_layer *l
         ss_signed(ly->w, NULL, (rs_real)(s->scale / sqrt(3.0 * ly->n_in)), count, s->work);
         return s->work;
     case SS_BRSF:
-        lr_fill_fan(s->host, ctx, s->work, count, ly->n_in, s->scale);
+        lr_fill_fan(s->base.host, ctx, s->work, count, ly->n_in, s->scale);
         ss_signed(ly->w, s->work, 0, count, s->work);
         return s->work;
     case SS_FRSF:
@@ -103,7 +103,7 @@ static rs_status ss_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
                          rs_step_stats *stats)
 {
     lr_fb_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -126,7 +126,7 @@ static rs_status ss_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         if (ly->db)
             lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -141,7 +141,7 @@ static const rs_rule_desc sign_symmetry = {
     .head.params = ss_params,
     .create = ss_create,
     .step = ss_step,
-    .destroy = lr_fb_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
