@@ -157,6 +157,15 @@ static inline void rs_rule_destroy(void *state, rs_ctx *ctx)
     b->host->free(ctx, b);
 }
 
+/* The widest layer of a layered network (for scratch sizes). */
+static inline uint32_t rs_net_widest(const rs_net *net)
+{
+    uint32_t w = 0;
+    for (uint32_t l = 0; l <= net->n_layers; l++)
+        w = net->sizes[l] > w ? net->sizes[l] : w;
+    return w;
+}
+
 /* RS_OK when net is layered with at most max_layers weight layers (0 = no limit); otherwise
  * the job's error says why and what to do. */
 static inline rs_status rs_rule_layered_only(const rs_host *host, rs_ctx *ctx, const rs_net *net,

@@ -82,14 +82,7 @@ static inline rs_status lr_with_optim(const rs_host *host, rs_ctx *ctx, const rs
 }
 
 /* The widest layer of a network (for scratch sizes). */
-static inline uint32_t lr_max_width(const rs_net *net)
-{
-    uint32_t w = 0;
-    for (uint32_t l = 0; l <= net->n_layers; l++)
-        if (net->sizes[l] > w)
-            w = net->sizes[l];
-    return w;
-}
+static inline uint32_t lr_max_width(const rs_net *net) { return rs_net_widest(net); }
 
 /* Forward pass of n examples x (n_0, n) into caller buffers z[l], a[l] (n_l, n), l = 1..L,
  * adding noise[l] (n_l, n) to z_l before the activation when noise and noise[l] are not NULL
