@@ -1,7 +1,7 @@
 /* sign_symmetry.c: backprop whose backward pass knows only the SIGNS of the forward weights
  * (Liao, Leibo & Poggio 2016, "How important is weight symmetry in backpropagation?", AAAI;
  * Moskovitz, Litwin-Kumar & Abbott 2018, "Feedback alignment in deep convolutional networks",
- * arXiv:1812.06488; ALGORITHMS.md 5).
+ * arXiv:1812.06488; docs/RULES.md, "Sign symmetry").
  *
  *   delta_L = dLoss/da_L * f_L'(z_L)
  *   delta_{l-1} = (F_l^T delta_l) * f_{l-1}'(z_{l-1})     F_l (n_l, n_{l-1}) in place of W_l

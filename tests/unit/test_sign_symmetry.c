@@ -310,12 +310,13 @@ static void assert_overlap(const char *what, size_t k, size_t n, double mlo, dou
 }
 
 /* XOR on 2-8-1 as test_rules_local.c's xor8 ({-1,+1}, ReLU hidden, tanh output, biases,
- * PyTorch init, the whole table each step, 1000 steps, MSE, lr 0.1). Measured with this spec at
- * `"seed": 1, "replicates": 1000` (the labels unchanged, since they seed the streams):
+ * PyTorch init, the whole table each step, 1000 steps, MSE, lr 0.1). Measured with
+ * `ruleset compare rules/sign-symmetry.json` (this spec at seed 1 with 1000 replicates, the
+ * labels unchanged, beside backprop and feedback alignment):
  *   usf   989/1000  Wilson [0.980, 0.994]
  *   brsf  990/1000  Wilson [0.982, 0.995]
  *   frsf  993/1000  Wilson [0.986, 0.997]
- * (backprop 995/1000 on the same jobs); this test runs seed 2 with 200 replicates. */
+ * (backprop 995/1000); this test runs seed 2 with 200 replicates. */
 static const char xor8_spec[] =
     "{ \"name\": \"ss-xor8\", \"seed\": 2, \"replicates\": 200, \"steps\": 1000,"
     "  \"batch\": \"full\", \"eval_every\": 50,"
