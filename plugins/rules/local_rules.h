@@ -1,8 +1,8 @@
 /* local_rules.h: the machinery shared by the local learning rules of this folder (hebbian, oja,
- * bcm, feedback_alignment, direct_feedback_alignment, node_perturbation, weight_perturbation),
- * included by each so that every rule stays one self-contained .so (plugins link nothing but
- * libc/libm; the tasks share truth_table.h the same way). Everything is static inline, so a
- * rule compiles only what it uses.
+ * bcm, feedback_alignment, direct_feedback_alignment, sign_symmetry, node_perturbation,
+ * weight_perturbation), included by each so that every rule stays one self-contained .so
+ * (plugins link nothing but libc/libm; the tasks share truth_table.h the same way).
+ * Everything is static inline, so a rule compiles only what it uses.
  *
  * Conventions (ALGORITHMS.md): layers 0..L, W_l is (n_l, n_{l-1}) row-major, activations and
  * batches are feature-major (unit i of example b at [i * n + b]). A bias is treated as the
