@@ -45,8 +45,12 @@ extern "C" {
 /* Every buffer of a block starts on this boundary (a cache line; host->alloc aligns the block's
  * start at least this far). */
 #define RS_BLOCK_ALIGN 64
-/* Buffers one block can hold (a rule with per-layer buffers needs a few per layer). */
-#define RS_BLOCK_MAX_PARTS 96
+/* Buffers one block can hold: a rule with k buffers per layer needs k * 17 + a few on the
+ * deepest network a spec allows (16 hidden layers). The builder lives on the stack (24 bytes a
+ * buffer). A plugin may define it larger before the #include. */
+#ifndef RS_BLOCK_MAX_PARTS
+#define RS_BLOCK_MAX_PARTS 256
+#endif
 
 enum { RS_BLOCK_REAL, RS_BLOCK_DOUBLE, RS_BLOCK_BYTES };
 
@@ -110,14 +114,15 @@ static inline void rs_block_bytes(rs_block *b, void **slot, size_t bytes)
 
 /* Allocate the block, point every declared slot at its buffer, copy the template state
  * (state_size bytes, as given to rs_block_init) into the head and return the head. On
- * failure returns NULL with the job's error set ("no memory for RULE's state ..."). Free the
- * result with host->free. */
+ * failure (no memory, or more than RS_BLOCK_MAX_PARTS buffers declared) returns NULL with the
+ * job's error set; the caller returns RS_ERR_NOMEM. Free the result with host->free. */
 static inline void *rs_block_alloc(const rs_host *host, rs_ctx *ctx, rs_block *b,
                                    void *state, size_t state_size, const char *rule)
 {
     if (b->overflow) {
-        host->fail(ctx, RS_ERR_UNSUPPORTED, "%s declares more than %d buffers in one block "
-                   "(raise RS_BLOCK_MAX_PARTS)", rule, RS_BLOCK_MAX_PARTS);
+        host->fail(ctx, RS_ERR_NOMEM, "%s declares more than %d buffers in one block; "
+                   "define RS_BLOCK_MAX_PARTS larger before including ruleset/rule_util.h", rule,
+                   RS_BLOCK_MAX_PARTS);
         return NULL;
     }
     char *base = (char *)host->alloc(ctx, b->size);
