@@ -11,11 +11,11 @@
  * backpropagates through the R rounds and the adjacency's parameterisation (docs/RULES.md),
  * and grads is dLoss/dP of the raw matrix. */
 #include <ruleset/plugin.h>
+#include <ruleset/rule_util.h>
 
 typedef struct bp_state {
-    const rs_host *host;
+    rs_rule_base base;  /* the host and the optimizer */
     uint32_t loss;      /* rs_loss_kind */
-    rs_optim *opt;
     rs_real *d_out;     /* (n_L, max_batch) dLoss/da_L */
 } bp_state;
 
@@ -39,17 +39,6 @@ static const rs_param_spec bp_params[] = {
     { 0 }
 };
 
-static void bp_destroy(void *state, rs_ctx *ctx)
-{
-    bp_state *s = state;
-    if (!s)
-        return;
-    if (s->opt)
-        s->host->optim_destroy(ctx, s->opt);
-    s->host->free(ctx, s->d_out);
-    s->host->free(ctx, s);
-}
-
 static rs_status bp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
@@ -58,13 +47,18 @@ static rs_status bp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     if (net->kind != RS_NET_LAYERED && net->kind != RS_NET_RECURRENT)
         return host->fail(ctx, RS_ERR_UNSUPPORTED, "backprop runs on layered and recurrent "
                                                    "networks only");
-    bp_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for backprop state");
-    s->host = host;
     const char *loss = host->param_str(p, "loss");
-    s->loss = loss[0] == 't' ? task->loss : loss[0] == 'm' ? RS_LOSS_MSE
-            : loss[0] == 'b' ? RS_LOSS_BCE : RS_LOSS_SOFTMAX_CE;
+    bp_state t = {
+        .base.host = host,
+        .loss = loss[0] == 't' ? task->loss : loss[0] == 'm' ? RS_LOSS_MSE
+              : loss[0] == 'b' ? RS_LOSS_BCE : RS_LOSS_SOFTMAX_CE,
+    };
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_reals(&b, &t.d_out, (size_t)net->sizes[net->n_layers] * net->max_batch);
+    bp_state *s = rs_block_alloc(host, ctx, &b, &t, sizeof t, "backprop");
+    if (!s)
+        return RS_ERR_NOMEM;
     rs_optim_config cfg = {
         .kind = host->param_str(p, "optimizer")[0] == 'a' ? RS_OPTIM_ADAM : RS_OPTIM_SGD,
         .lr = host->param_real(p, "lr"),
@@ -74,11 +68,9 @@ static rs_status bp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .eps = host->param_real(p, "eps"),
         .weight_decay = host->param_real(p, "weight_decay"),
     };
-    s->opt = host->optim_create(ctx, &cfg, net->n_params);
-    s->d_out = host->alloc(ctx, (size_t)net->sizes[net->n_layers] * net->max_batch * sizeof(rs_real));
-    if (!s->opt || !s->d_out) {
-        bp_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for backprop buffers");
+    if (!(s->base.opt = host->optim_create(ctx, &cfg, net->n_params))) {
+        rs_rule_destroy(s, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for backprop's optimizer");
     }
     *state_out = s;
     return RS_OK;
@@ -88,7 +80,7 @@ static rs_status bp_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
                          rs_step_stats *stats)
 {
     bp_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
         return st;
@@ -97,7 +89,7 @@ static rs_status bp_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
     stats->has_loss = 1;
     if ((st = h->net_backward(ctx, net, s->d_out)) != RS_OK)
         return st;
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -110,7 +102,7 @@ static const rs_rule_desc backprop = {
     .head.params = bp_params,
     .create = bp_create,
     .step = bp_step,
-    .destroy = bp_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

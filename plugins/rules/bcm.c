@@ -15,7 +15,7 @@
 #include "local_rules.h"
 
 typedef struct bcm_state {
-    const rs_host *host;
+    rs_rule_base base;
     int readout;
     rs_real lr, readout_lr, clip;
     double tau;
@@ -38,55 +38,38 @@ static const rs_param_spec bcm_params[] = {
     { 0 }
 };
 
-static void bcm_destroy(void *state, rs_ctx *ctx)
-{
-    bcm_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    for (int l = 0; l < LR_MAX_LAYERS; l++)
-        h->free(ctx, s->theta[l]);
-    h->free(ctx, s->phi);
-    h->free(ctx, s->d_pred);
-    h->free(ctx, s->delta);
-    h->free(ctx, s);
-}
-
 static rs_status bcm_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                             const rs_net *net, const rs_task_info *task, void **state_out)
 {
     (void)task;
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "bcm runs on layered networks only");
+    rs_status st = rs_rule_layered_only(host, ctx, net, "bcm", LR_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
     const uint32_t L = net->n_layers;
-    if (L + 1 > LR_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; bcm handles at most %d", L,
-                          LR_MAX_LAYERS - 1);
-    bcm_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for bcm state");
-    s->host = host;
-    s->readout = lr_readout_kind(host, p);
-    s->lr = (rs_real)host->param_real(p, "lr");
-    s->readout_lr = (rs_real)host->param_real(p, "readout_lr");
-    s->clip = (rs_real)host->param_real(p, "clip");
-    s->tau = host->param_real(p, "tau");
-    const rs_real theta0 = (rs_real)host->param_real(p, "theta0");
+    bcm_state t = {
+        .base.host = host,
+        .readout = lr_readout_kind(host, p),
+        .lr = (rs_real)host->param_real(p, "lr"),
+        .readout_lr = (rs_real)host->param_real(p, "readout_lr"),
+        .clip = (rs_real)host->param_real(p, "clip"),
+        .tau = host->param_real(p, "tau"),
+    };
     const size_t nb = net->max_batch, out = (size_t)net->sizes[L] * nb;
-    s->phi = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
-    s->d_pred = host->alloc(ctx, out * sizeof(rs_real));
-    s->delta = host->alloc(ctx, out * sizeof(rs_real));
-    int ok = s->phi && s->d_pred && s->delta;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        ok = (s->theta[l] = host->alloc(ctx, net->sizes[l] * sizeof(rs_real))) != NULL;
-        for (uint32_t i = 0; ok && i < net->sizes[l]; i++)
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_reals(&b, &t.phi, (size_t)lr_max_width(net) * nb);
+    rs_block_reals(&b, &t.d_pred, out);
+    rs_block_reals(&b, &t.delta, out);
+    for (uint32_t l = 1; l <= L; l++)
+        rs_block_reals(&b, &t.theta[l], net->sizes[l]);
+    bcm_state *s = rs_block_alloc(host, ctx, &b, &t, sizeof t, "bcm");
+    if (!s)
+        return RS_ERR_NOMEM;
+    const rs_real theta0 = (rs_real)host->param_real(p, "theta0");
+    for (uint32_t l = 1; l <= L; l++)
+        for (uint32_t i = 0; i < net->sizes[l]; i++)
             s->theta[l][i] = theta0;
-    }
-    if (!ok) {
-        bcm_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for bcm buffers");
-    }
     *state_out = s;
     return RS_OK;
 }
@@ -95,7 +78,7 @@ static rs_status bcm_create(const rs_host *host, rs_ctx *ctx, const rs_params *p
 static void bcm_layer(bcm_state *s, rs_layer *ly, rs_real *theta, const rs_real *y,
                       const rs_real *x, uint32_t n)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t m = ly->n_out;
     const rs_real alpha = s->lr / (rs_real)n;
     for (uint32_t i = 0; i < m; i++)
@@ -121,7 +104,7 @@ static rs_status bcm_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
                           rs_step_stats *stats)
 {
     bcm_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -146,7 +129,7 @@ static const rs_rule_desc bcm = {
     .head.params = bcm_params,
     .create = bcm_create,
     .step = bcm_step,
-    .destroy = bcm_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

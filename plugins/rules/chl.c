@@ -40,35 +40,17 @@ static const rs_param_spec chl_params[] = {
     { 0 }
 };
 
-static void chl_destroy(void *state, rs_ctx *ctx)
-{
-    chl_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->c.host;
-    er_common_destroy(&s->c, ctx);
-    er_states_free(h, ctx, &s->cl);
-    h->free(ctx, s);
-}
-
 static rs_status chl_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                             const rs_net *net, const rs_task_info *task, void **state_out)
 {
-    *state_out = NULL;
-    chl_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for chl state");
-    rs_status st = er_common_create(&s->c, host, ctx, p, net, task, 1, "chl");
-    if (st == RS_OK && er_states_alloc(host, ctx, net, net->max_batch, &s->cl))
-        st = host->fail(ctx, RS_ERR_NOMEM, "no memory for chl's clamped states");
-    if (st != RS_OK) {
-        chl_destroy(s, ctx);
+    chl_state t = { .c.host = host };
+    rs_status st = er_create(host, ctx, p, net, task, 1, "chl", &t, sizeof t, &t.cl, state_out);
+    if (st != RS_OK)
         return st;
-    }
+    chl_state *s = *state_out;
     s->clamp_cfg = s->c.free_cfg;
     s->clamp_cfg.output = RS_RELAX_CLAMPED;
     s->clamp_cfg.max_iters = (uint32_t)host->param_int(p, "clamped_iters");
-    *state_out = s;
     return RS_OK;
 }
 
@@ -118,7 +100,7 @@ static const rs_rule_desc chl = {
     .metric_names = chl_metrics,
     .create = chl_create,
     .step = chl_step,
-    .destroy = chl_destroy,
+    .destroy = er_destroy,
     .predict = chl_predict,
 };
 

@@ -16,16 +16,7 @@
  * (B_1 = W_2^T every step) DFA is backprop exactly, the test of docs/RULES.md. */
 #include "local_rules.h"
 
-typedef struct dfa_state {
-    const rs_host *host;
-    uint32_t loss;         /* rs_loss_kind */
-    int symmetric;         /* B_1 = W_2^T (one hidden layer only) */
-    rs_optim *opt;
-    rs_real *d_pred;       /* (n_L, max_batch) dLoss/da_L */
-    rs_real *fp;           /* (max width, max_batch) f'(z_l) */
-    rs_real *delta[LR_MAX_LAYERS]; /* delta[l] (n_l, max_batch), l = 1..L */
-    rs_real *fb[LR_MAX_LAYERS];    /* fb[l] (n_l, n_L), l = 1..L-1 */
-} dfa_state;
+enum { DFA_RANDOM, DFA_SYMMETRIC }; /* symmetric: B_1 = W_2^T (one hidden layer only) */
 
 static const rs_param_spec dfa_params[] = {
     { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
@@ -40,73 +31,34 @@ static const rs_param_spec dfa_params[] = {
     { 0 }
 };
 
-static void dfa_destroy(void *state, rs_ctx *ctx)
-{
-    dfa_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    if (s->opt)
-        h->optim_destroy(ctx, s->opt);
-    h->free(ctx, s->d_pred);
-    h->free(ctx, s->fp);
-    for (int l = 0; l < LR_MAX_LAYERS; l++) {
-        h->free(ctx, s->delta[l]);
-        h->free(ctx, s->fb[l]);
-    }
-    h->free(ctx, s);
-}
-
+/* B_l (n_l, n_L), l = 1..L-1, drawn at create (none with feedback=symmetric). */
 static rs_status dfa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                             const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "direct_feedback_alignment runs on layered "
-                                                   "networks only");
+    rs_status st = rs_rule_layered_only(host, ctx, net, "direct_feedback_alignment",
+                                        LR_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
     const uint32_t L = net->n_layers;
-    if (L + 1 > LR_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; direct_feedback_alignment "
-                          "handles at most %d", L, LR_MAX_LAYERS - 1);
-    const int symmetric = host->param_str(p, "feedback")[0] == 's';
-    if (symmetric && L != 2)
+    const int mode = host->param_str(p, "feedback")[0] == 's' ? DFA_SYMMETRIC : DFA_RANDOM;
+    if (mode == DFA_SYMMETRIC && L != 2)
         return host->fail(ctx, RS_ERR_PARAM, "feedback=symmetric (B_1 = W_2^T) needs exactly "
                           "one hidden layer, this network has %u; use feedback=random", L - 1);
-    dfa_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for direct_feedback_alignment state");
-    s->host = host;
-    s->loss = lr_loss_kind(host, p, task);
-    s->symmetric = symmetric;
-    s->opt = lr_optim_create(host, ctx, p, net->n_params);
-    const size_t nb = net->max_batch;
-    const uint32_t n_out = net->sizes[L];
-    s->d_pred = host->alloc(ctx, (size_t)n_out * nb * sizeof(rs_real));
-    s->fp = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
-    int ok = s->opt && s->d_pred && s->fp;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        ok = (s->delta[l] = host->alloc(ctx, (size_t)net->sizes[l] * nb * sizeof(rs_real))) != NULL;
-        if (ok && l < L && !symmetric) {
-            ok = (s->fb[l] = host->alloc(ctx, (size_t)net->sizes[l] * n_out * sizeof(rs_real)))
-                 != NULL;
-            if (ok)
-                lr_fill_feedback(host, ctx, s->fb[l], net->sizes[l], n_out,
-                                 host->param_real(p, "feedback_scale"));
-        }
+    lr_fb_shape shape = { .work = 0 };
+    for (uint32_t l = 1; mode == DFA_RANDOM && l < L; l++) {
+        shape.rows[l] = shape.fan[l] = net->sizes[l];
+        shape.cols[l] = net->sizes[L];
     }
-    if (!ok) {
-        dfa_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for direct_feedback_alignment buffers");
-    }
-    *state_out = s;
-    return RS_OK;
+    return lr_fb_create(host, ctx, p, net, task, "direct_feedback_alignment", mode, &shape,
+                        state_out);
 }
 
 static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                           rs_step_stats *stats)
 {
-    dfa_state *s = state;
-    const rs_host *h = s->host;
+    lr_fb_state *s = state;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n, n_out = net->sizes[L];
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -119,7 +71,7 @@ static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
         rs_layer *ly = &net->layers[l - 1];
         if (l < L) { /* delta_l = (B_l e) * f'(z_l) */
             rs_real *d = s->delta[l];
-            if (s->symmetric) { /* B_1 = W_2^T, W_2 (n_L, n_1) */
+            if (s->mode == DFA_SYMMETRIC) { /* B_1 = W_2^T, W_2 (n_L, n_1) */
                 const rs_layer *top = &net->layers[L - 1];
                 h->gemm(1, 0, ly->n_out, n, n_out, 1, top->w, top->n_in, e, n, 0, d, n);
             } else {
@@ -134,7 +86,7 @@ static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
         if (ly->db)
             lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -148,7 +100,7 @@ static const rs_rule_desc direct_feedback_alignment = {
     .head.params = dfa_params,
     .create = dfa_create,
     .step = dfa_step,
-    .destroy = dfa_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <ruleset/plugin.h>
+#include <ruleset/rule_util.h>
 
 /* Per-layer arrays are indexed by layer 0..L; 18 covers the spec's 16 hidden layers. */
 #define ER_MAX_LAYERS 18
@@ -71,26 +72,13 @@ typedef struct er_common {
     er_persist keep;
 } er_common;
 
-static inline void er_states_free(const rs_host *h, rs_ctx *ctx, er_states *st)
-{
-    for (int l = 0; l < ER_MAX_LAYERS; l++) {
-        h->free(ctx, st->u[l]);
-        h->free(ctx, st->s[l]);
-        st->u[l] = st->s[l] = NULL;
-    }
-}
-
-static inline int er_states_alloc(const rs_host *h, rs_ctx *ctx, const rs_net *net, uint32_t n,
-                                  er_states *st)
+/* Declare st's buffers u[l], s[l] (n_l, max_batch), l = 1..L, in the state's block. */
+static inline void er_states_declare(rs_block *b, const rs_net *net, er_states *st)
 {
     for (uint32_t l = 1; l <= net->n_layers; l++) {
-        size_t bytes = (size_t)net->sizes[l] * n * sizeof(rs_real);
-        st->u[l] = h->alloc(ctx, bytes);
-        st->s[l] = h->alloc(ctx, bytes);
-        if (!st->u[l] || !st->s[l])
-            return -1;
+        rs_block_reals(b, &st->u[l], (size_t)net->sizes[l] * net->max_batch);
+        rs_block_reals(b, &st->s[l], (size_t)net->sizes[l] * net->max_batch);
     }
-    return 0;
 }
 
 static inline void er_states_copy(const rs_net *net, uint32_t n, const er_states *src,
@@ -133,47 +121,44 @@ static inline rs_status er_parse_list(const rs_host *h, rs_ctx *ctx, const char 
     return RS_OK;
 }
 
-static inline void er_common_destroy(er_common *c, rs_ctx *ctx)
+/* A relaxing rule's state is a struct whose FIRST member is er_common, built in one block:
+ *   rule_state t = { 0 };  rs_block b;
+ *   er_declare(&t.c, ..., &b, sizeof t)   c's parameters and buffers (refuses bad ones)
+ *   ... the rule's own fields of t, its own buffers declared in b ...
+ *   er_finish(..., &b, &t, sizeof t, ...)  the block, and the host's relaxation
+ * and destroyed by er_destroy. */
+static inline void er_destroy(void *state, rs_ctx *ctx)
 {
-    const rs_host *h = c->host;
-    h->relax_destroy(ctx, c->relax);
-    er_states_free(h, ctx, &c->free);
-    er_states_free(h, ctx, &c->pred);
-    h->free(ctx, c->g);
-    h->free(ctx, c->keep.key);
-    h->free(ctx, c->keep.u);
-    h->free(ctx, c->keep.s);
+    er_common *c = (er_common *)state;
+    if (!c)
+        return;
+    c->host->relax_destroy(ctx, c->relax);
+    c->host->free(ctx, c);
 }
 
-/* Fill c from the common parameters (those of ER_LR_PARAMS(), and ER_FREE_PARAMS when
- * `hopfield`), allocate every buffer. On failure c holds what was allocated (destroy it). */
-static inline rs_status er_common_create(er_common *c, const rs_host *h, rs_ctx *ctx,
-                                         const rs_params *p, const rs_net *net,
-                                         const rs_task_info *task, int hopfield,
-                                         const char *rule)
+/* Fill c (in the rule's template) from the common parameters (those of ER_LR_PARAMS(), and
+ * ER_FREE_PARAMS when `hopfield`), start the block b with the template's size and declare
+ * c's buffers in it. Nothing is allocated. */
+static inline rs_status er_declare(er_common *c, const rs_host *h, rs_ctx *ctx,
+                                   const rs_params *p, const rs_net *net,
+                                   const rs_task_info *task, int hopfield, const char *rule,
+                                   rs_block *b, size_t state_size)
 {
     c->host = h;
     c->n_layers = net->n_layers;
     c->task_loss = task->loss;
-    if (net->kind != RS_NET_LAYERED)
-        return h->fail(ctx, RS_ERR_UNSUPPORTED, "%s runs on layered networks only", rule);
-    if (net->n_layers + 1 > ER_MAX_LAYERS)
-        return h->fail(ctx, RS_ERR_SHAPE, "%u weight layers; %s handles at most %d", net->n_layers,
-                       rule, ER_MAX_LAYERS - 1);
+    rs_status st = rs_rule_layered_only(h, ctx, net, rule, ER_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
     const char *lrs = h->param_str(p, "lr_layers");
-    if (lrs[0]) {
-        rs_status st = er_parse_list(h, ctx, "lr_layers", lrs, net->n_layers, 1, c->lr);
-        if (st != RS_OK)
-            return st;
-    } else {
-        for (uint32_t l = 1; l <= net->n_layers; l++)
-            c->lr[l] = (rs_real)h->param_real(p, "lr");
-    }
-    c->relax = h->relax_create(ctx, net, net->max_batch);
-    c->g = h->alloc(ctx, net->n_params * sizeof(rs_real));
-    if (!c->relax || !c->g || er_states_alloc(h, ctx, net, net->max_batch, &c->free)
-        || er_states_alloc(h, ctx, net, net->max_batch, &c->pred))
-        return h->fail(ctx, RS_ERR_NOMEM, "no memory for %s's states", rule);
+    if (lrs[0] && (st = er_parse_list(h, ctx, "lr_layers", lrs, net->n_layers, 1, c->lr)))
+        return st;
+    for (uint32_t l = 1; !lrs[0] && l <= net->n_layers; l++)
+        c->lr[l] = (rs_real)h->param_real(p, "lr");
+    rs_block_init(b, state_size);
+    rs_block_reals(b, &c->g, net->n_params);
+    er_states_declare(b, net, &c->free);
+    er_states_declare(b, net, &c->pred);
     if (!hopfield)
         return RS_OK;
     c->free_cfg = (rs_relax_config){
@@ -197,13 +182,48 @@ static inline rs_status er_common_create(er_common *c, const rs_host *h, rs_ctx 
         k->n_in = net->sizes[0];
         for (uint32_t l = 1; l <= net->n_layers; l++)
             k->n_units += net->sizes[l];
-        k->key = h->alloc(ctx, (size_t)k->cap * k->n_in * sizeof(rs_real));
-        k->u = h->alloc(ctx, (size_t)k->cap * k->n_units * sizeof(rs_real));
-        k->s = h->alloc(ctx, (size_t)k->cap * k->n_units * sizeof(rs_real));
-        if (!k->key || !k->u || !k->s)
-            return h->fail(ctx, RS_ERR_NOMEM, "no memory for %s's persistent states", rule);
+        rs_block_reals(b, &k->key, (size_t)k->cap * k->n_in);
+        rs_block_reals(b, &k->u, (size_t)k->cap * k->n_units);
+        rs_block_reals(b, &k->s, (size_t)k->cap * k->n_units);
     }
     return RS_OK;
+}
+
+/* Allocate the block of the template state (whose first member is er_common) and the host's
+ * relaxation; *state_out = the state, or NULL with the error set. */
+static inline rs_status er_finish(const rs_host *h, rs_ctx *ctx, const rs_net *net, rs_block *b,
+                                  void *tmpl, size_t state_size, const char *rule,
+                                  void **state_out)
+{
+    *state_out = NULL;
+    er_common *c = (er_common *)rs_block_alloc(h, ctx, b, tmpl, state_size, rule);
+    if (!c)
+        return RS_ERR_NOMEM;
+    if (!(c->relax = h->relax_create(ctx, net, net->max_batch))) {
+        er_destroy(c, ctx);
+        return h->fail(ctx, RS_ERR_NOMEM, "no memory for %s's relaxation", rule);
+    }
+    *state_out = c;
+    return RS_OK;
+}
+
+/* The whole create of a rule whose state is er_common plus, when `second` is not NULL (a
+ * pointer into the template), the states of a second phase (chl's clamped, eqprop's nudged):
+ * er_declare, second's buffers, er_finish. The rule then sets its own fields on *state_out. */
+static inline rs_status er_create(const rs_host *h, rs_ctx *ctx, const rs_params *p,
+                                  const rs_net *net, const rs_task_info *task, int hopfield,
+                                  const char *rule, void *tmpl, size_t state_size,
+                                  er_states *second, void **state_out)
+{
+    *state_out = NULL;
+    rs_block b;
+    rs_status st = er_declare((er_common *)tmpl, h, ctx, p, net, task, hopfield, rule, &b,
+                              state_size);
+    if (st != RS_OK)
+        return st;
+    if (second)
+        er_states_declare(&b, net, second);
+    return er_finish(h, ctx, net, &b, tmpl, state_size, rule, state_out);
 }
 
 /* Index of input column b of x (n_in, n) in the table, or -1. */

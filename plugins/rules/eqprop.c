@@ -50,38 +50,21 @@ static const rs_param_spec ep_params[] = {
     { 0 }
 };
 
-static void ep_destroy(void *state, rs_ctx *ctx)
-{
-    ep_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->c.host;
-    er_common_destroy(&s->c, ctx);
-    er_states_free(h, ctx, &s->nud);
-    h->free(ctx, s);
-}
-
 static rs_status ep_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
-    *state_out = NULL;
-    ep_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for eqprop state");
-    rs_status st = er_common_create(&s->c, host, ctx, p, net, task, 1, "eqprop");
-    if (st == RS_OK && er_states_alloc(host, ctx, net, net->max_batch, &s->nud))
-        st = host->fail(ctx, RS_ERR_NOMEM, "no memory for eqprop's nudged states");
-    if (st != RS_OK) {
-        ep_destroy(s, ctx);
+    ep_state t = { .c.host = host };
+    rs_status st = er_create(host, ctx, p, net, task, 1, "eqprop", &t, sizeof t, &t.nud,
+                             state_out);
+    if (st != RS_OK)
         return st;
-    }
+    ep_state *s = *state_out;
     s->nudge_cfg = s->c.free_cfg;
     s->nudge_cfg.output = RS_RELAX_NUDGED;
     s->nudge_cfg.max_iters = (uint32_t)host->param_int(p, "nudged_iters");
     s->nudge_cfg.beta = host->param_real(p, "beta");
     const char *nudge = host->param_str(p, "nudge");
     s->sign = nudge[0] == 'p' ? 1 : nudge[0] == 'n' ? -1 : nudge[0] == 'r' ? 0 : 2;
-    *state_out = s;
     return RS_OK;
 }
 
@@ -156,7 +139,7 @@ static const rs_rule_desc eqprop = {
     .metric_names = ep_metrics,
     .create = ep_create,
     .step = ep_step,
-    .destroy = ep_destroy,
+    .destroy = er_destroy,
     .predict = ep_predict,
 };
 

@@ -17,16 +17,7 @@
  * tasks harder, its mechanism (W aligning with B^T) is the same. */
 #include "local_rules.h"
 
-typedef struct fa_state {
-    const rs_host *host;
-    uint32_t loss;         /* rs_loss_kind */
-    int symmetric;         /* B_{l+1} = W_{l+1}^T (backprop) */
-    rs_optim *opt;
-    rs_real *d_pred;       /* (n_L, max_batch) dLoss/da_L */
-    rs_real *fp;           /* (max width, max_batch) f'(z_l) */
-    rs_real *delta[LR_MAX_LAYERS];
-    rs_real *fb[LR_MAX_LAYERS]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l); fb[0], fb[1] NULL */
-} fa_state;
+enum { FA_RANDOM, FA_SYMMETRIC }; /* symmetric: B_{l+1} = W_{l+1}^T (backprop) */
 
 static const rs_param_spec fa_params[] = {
     { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
@@ -41,68 +32,28 @@ static const rs_param_spec fa_params[] = {
     { 0 }
 };
 
-static void fa_destroy(void *state, rs_ctx *ctx)
-{
-    fa_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    if (s->opt)
-        h->optim_destroy(ctx, s->opt);
-    h->free(ctx, s->d_pred);
-    h->free(ctx, s->fp);
-    for (int l = 0; l < LR_MAX_LAYERS; l++) {
-        h->free(ctx, s->delta[l]);
-        h->free(ctx, s->fb[l]);
-    }
-    h->free(ctx, s);
-}
-
+/* B_l (n_{l-1}, n_l), l = 2..L, drawn at create (none with feedback=symmetric). */
 static rs_status fa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "feedback_alignment runs on layered networks "
-                                                   "only");
-    const uint32_t L = net->n_layers;
-    if (L + 1 > LR_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; feedback_alignment handles at "
-                          "most %d", L, LR_MAX_LAYERS - 1);
-    fa_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for feedback_alignment state");
-    s->host = host;
-    s->loss = lr_loss_kind(host, p, task);
-    s->symmetric = host->param_str(p, "feedback")[0] == 's';
-    s->opt = lr_optim_create(host, ctx, p, net->n_params);
-    const size_t nb = net->max_batch;
-    s->d_pred = host->alloc(ctx, (size_t)net->sizes[L] * nb * sizeof(rs_real));
-    s->fp = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
-    int ok = s->opt && s->d_pred && s->fp;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        ok = (s->delta[l] = host->alloc(ctx, (size_t)net->sizes[l] * nb * sizeof(rs_real))) != NULL;
-        if (ok && l >= 2 && !s->symmetric) {
-            const uint32_t rows = net->sizes[l - 1], cols = net->sizes[l];
-            ok = (s->fb[l] = host->alloc(ctx, (size_t)rows * cols * sizeof(rs_real))) != NULL;
-            if (ok)
-                lr_fill_feedback(host, ctx, s->fb[l], rows, cols,
-                                 host->param_real(p, "feedback_scale"));
-        }
+    rs_status st = rs_rule_layered_only(host, ctx, net, "feedback_alignment", LR_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
+    const int mode = host->param_str(p, "feedback")[0] == 's' ? FA_SYMMETRIC : FA_RANDOM;
+    lr_fb_shape shape = { .work = 0 };
+    for (uint32_t l = 2; mode == FA_RANDOM && l <= net->n_layers; l++) {
+        shape.rows[l] = shape.fan[l] = net->sizes[l - 1];
+        shape.cols[l] = net->sizes[l];
     }
-    if (!ok) {
-        fa_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for feedback_alignment buffers");
-    }
-    *state_out = s;
-    return RS_OK;
+    return lr_fb_create(host, ctx, p, net, task, "feedback_alignment", mode, &shape, state_out);
 }
 
 static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
-    fa_state *s = state;
-    const rs_host *h = s->host;
+    lr_fb_state *s = state;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -119,7 +70,7 @@ static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
             break;
         /* delta_{l-1} = (B_l delta_l) * f'(z_{l-1}); B_l is (n_{l-1}, n_l) */
         rs_real *d = s->delta[l - 1];
-        if (s->symmetric)
+        if (s->mode == FA_SYMMETRIC)
             h->gemm(1, 0, ly->n_in, n, ly->n_out, 1, ly->w, ly->n_in, s->delta[l], n, 0, d, n);
         else
             h->gemm(0, 0, ly->n_in, n, ly->n_out, 1, s->fb[l], ly->n_out, s->delta[l], n, 0, d,
@@ -129,7 +80,7 @@ static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         for (size_t k = 0; k < m; k++)
             d[k] *= s->fp[k];
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -142,7 +93,7 @@ static const rs_rule_desc feedback_alignment = {
     .head.params = fa_params,
     .create = fa_create,
     .step = fa_step,
-    .destroy = fa_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

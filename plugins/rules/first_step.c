@@ -41,42 +41,25 @@ static const rs_param_spec fs_params[] = {
     { 0 }
 };
 
-static void fs_destroy(void *state, rs_ctx *ctx)
-{
-    fs_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->c.host;
-    er_common_destroy(&s->c, ctx);
-    h->free(ctx, s->delta);
-    h->free(ctx, s);
-}
-
 static rs_status fs_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    fs_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for first_step state");
-    rs_status st = er_common_create(&s->c, host, ctx, p, net, task, 1, "first_step");
-    const uint32_t L = net->n_layers;
-    s->beta = host->param_real(p, "beta");
-    s->identity = host->param_str(p, "hidden")[0] == 'i';
-    for (uint32_t l = 1; st == RS_OK && s->identity && l < L; l++)
-        if (net->sizes[l] != net->sizes[L])
-            st = host->fail(ctx, RS_ERR_SHAPE, "hidden=identity sends output unit i's delta to "
-                            "hidden unit i, so every hidden layer needs %u units (the output's); "
-                            "layer %u has %u. Use hidden=none", net->sizes[L], l, net->sizes[l]);
-    if (st == RS_OK
-        && !(s->delta = host->alloc(ctx, (size_t)net->sizes[L] * net->max_batch * sizeof(rs_real))))
-        st = host->fail(ctx, RS_ERR_NOMEM, "no memory for first_step's delta");
-    if (st != RS_OK) {
-        fs_destroy(s, ctx);
+    fs_state t = { .beta = host->param_real(p, "beta"),
+                   .identity = host->param_str(p, "hidden")[0] == 'i' };
+    rs_block b;
+    rs_status st = er_declare(&t.c, host, ctx, p, net, task, 1, "first_step", &b, sizeof t);
+    if (st != RS_OK)
         return st;
-    }
-    *state_out = s;
-    return RS_OK;
+    const uint32_t L = net->n_layers;
+    for (uint32_t l = 1; t.identity && l < L; l++)
+        if (net->sizes[l] != net->sizes[L])
+            return host->fail(ctx, RS_ERR_SHAPE, "hidden=identity sends output unit i's delta "
+                              "to hidden unit i, so every hidden layer needs %u units (the "
+                              "output's); layer %u has %u. Use hidden=none", net->sizes[L], l,
+                              net->sizes[l]);
+    rs_block_reals(&b, &t.delta, (size_t)net->sizes[L] * net->max_batch);
+    return er_finish(host, ctx, net, &b, &t, sizeof t, "first_step", state_out);
 }
 
 static rs_status fs_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *b,
@@ -149,7 +132,7 @@ static const rs_rule_desc first_step = {
     .metric_names = fs_metrics,
     .create = fs_create,
     .step = fs_step,
-    .destroy = fs_destroy,
+    .destroy = er_destroy,
     .predict = fs_predict,
 };
 

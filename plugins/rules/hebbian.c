@@ -57,7 +57,7 @@ enum { DOWN_NOTEBOOK, DOWN_TRANSPOSE, DOWN_RANDOM };
 enum { SIG_NOTEBOOK, SIG_ERROR, SIG_REWARD };
 
 typedef struct hebb_state {
-    const rs_host *host;
+    rs_rule_base base;
     int mode, down, signal, unit_scope, linear;
     rs_real lr, clip, soft, noise, mid;
     double rate;
@@ -102,35 +102,14 @@ static const rs_param_spec hebb_params[] = {
     { 0 }
 };
 
-static void hebb_destroy(void *state, rs_ctx *ctx)
-{
-    hebb_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    h->free(ctx, s->rbar);
-    h->free(ctx, s->m_unit);
-    h->free(ctx, s->m_glob);
-    for (int l = 0; l < LR_MAX_LAYERS; l++) {
-        h->free(ctx, s->post[l]);
-        h->free(ctx, s->z[l]);
-        h->free(ctx, s->a[l]);
-        h->free(ctx, s->xi[l]);
-        h->free(ctx, s->fb[l]);
-    }
-    h->free(ctx, s);
-}
-
 static rs_status hebb_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                              const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "hebbian runs on layered networks only");
+    rs_status st = rs_rule_layered_only(host, ctx, net, "hebbian", LR_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
     const uint32_t L = net->n_layers;
-    if (L + 1 > LR_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; hebbian handles at most %d", L,
-                          LR_MAX_LAYERS - 1);
     const char *mode = host->param_str(p, "mode"), *down = host->param_str(p, "down");
     const char *sig = host->param_str(p, "signal");
     const int m = mode[0] == 'u' ? MODE_UNSUP : mode[0] == 's' ? MODE_SUP : MODE_MOD;
@@ -140,44 +119,43 @@ static rs_status hebb_create(const rs_host *host, rs_ctx *ctx, const rs_params *
         return host->fail(ctx, RS_ERR_PARAM, "noise=%g needs chain=network (the exploration is "
                           "the noisy minus the clean activation); set noise=0 or chain=network",
                           noise);
-    hebb_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for hebbian state");
-    s->host = host;
-    s->mode = m;
-    s->down = down[0] == 'n' ? DOWN_NOTEBOOK : down[0] == 't' ? DOWN_TRANSPOSE : DOWN_RANDOM;
-    s->signal = sig[0] == 'n' ? SIG_NOTEBOOK : sig[0] == 'e' ? SIG_ERROR : SIG_REWARD;
-    s->unit_scope = host->param_str(p, "scope")[0] == 'u';
-    s->linear = linear;
-    s->lr = (rs_real)host->param_real(p, "lr");
-    s->clip = (rs_real)host->param_real(p, "clip");
-    s->soft = (rs_real)host->param_real(p, "soft_bound");
-    s->noise = m == MODE_MOD ? (rs_real)noise : 0;
-    s->rate = host->param_real(p, "baseline_rate");
-    s->mid = (task->lo + task->hi) / 2;
-
+    hebb_state t = {
+        .base.host = host,
+        .mode = m,
+        .down = down[0] == 'n' ? DOWN_NOTEBOOK : down[0] == 't' ? DOWN_TRANSPOSE : DOWN_RANDOM,
+        .signal = sig[0] == 'n' ? SIG_NOTEBOOK : sig[0] == 'e' ? SIG_ERROR : SIG_REWARD,
+        .unit_scope = host->param_str(p, "scope")[0] == 'u',
+        .linear = linear,
+        .lr = (rs_real)host->param_real(p, "lr"),
+        .clip = (rs_real)host->param_real(p, "clip"),
+        .soft = (rs_real)host->param_real(p, "soft_bound"),
+        .noise = m == MODE_MOD ? (rs_real)noise : 0,
+        .rate = host->param_real(p, "baseline_rate"),
+        .mid = (task->lo + task->hi) / 2,
+    };
+    const int random_fb = m == MODE_SUP && t.down == DOWN_RANDOM;
     const size_t nb = net->max_batch;
     const uint32_t n_out = net->sizes[L];
-    s->rbar = host->alloc(ctx, 2 * (size_t)(n_out + 1) * sizeof(double));
-    s->m_unit = host->alloc(ctx, (size_t)n_out * nb * sizeof(rs_real));
-    s->m_glob = host->alloc(ctx, nb * sizeof(rs_real));
-    int ok = s->rbar && s->m_unit && s->m_glob;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        const size_t bytes = (size_t)net->sizes[l] * nb * sizeof(rs_real);
-        ok = (s->post[l] = host->alloc(ctx, bytes)) && (s->z[l] = host->alloc(ctx, bytes))
-          && (s->a[l] = host->alloc(ctx, bytes)) && (s->xi[l] = host->alloc(ctx, bytes));
-        if (ok && l >= 2 && m == MODE_SUP && s->down == DOWN_RANDOM) {
-            const uint32_t rows = net->sizes[l - 1], cols = net->sizes[l];
-            ok = (s->fb[l] = host->alloc(ctx, (size_t)rows * cols * sizeof(rs_real))) != NULL;
-            if (ok)
-                lr_fill_feedback(host, ctx, s->fb[l], rows, cols,
-                                 host->param_real(p, "feedback_scale"));
-        }
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_doubles(&b, &t.rbar, 2 * (size_t)(n_out + 1));
+    rs_block_reals(&b, &t.m_unit, (size_t)n_out * nb);
+    rs_block_reals(&b, &t.m_glob, nb);
+    for (uint32_t l = 1; l <= L; l++) {
+        const size_t count = (size_t)net->sizes[l] * nb;
+        rs_block_reals(&b, &t.post[l], count);
+        rs_block_reals(&b, &t.z[l], count);
+        rs_block_reals(&b, &t.a[l], count);
+        rs_block_reals(&b, &t.xi[l], count);
+        if (l >= 2 && random_fb)
+            rs_block_reals(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
     }
-    if (!ok) {
-        hebb_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for hebbian buffers");
-    }
+    hebb_state *s = rs_block_alloc(host, ctx, &b, &t, sizeof t, "hebbian");
+    if (!s)
+        return RS_ERR_NOMEM;
+    for (uint32_t l = 2; random_fb && l <= L; l++) /* B_l (n_{l-1}, n_l), in layer order */
+        lr_fill_feedback(host, ctx, s->fb[l], net->sizes[l - 1], net->sizes[l],
+                         host->param_real(p, "feedback_scale"));
     *state_out = s;
     return RS_OK;
 }
@@ -188,7 +166,7 @@ static void hebb_apply(hebb_state *s, rs_layer *ly, const rs_real *post, const r
                        uint32_t n)
 {
     const rs_real alpha = s->lr / (rs_real)n;
-    lr_outer(s->host, alpha, post, pre, ly->n_out, ly->n_in, n, ly->dw);
+    lr_outer(s->base.host, alpha, post, pre, ly->n_out, ly->n_in, n, ly->dw);
     lr_apply(ly->w, ly->dw, (size_t)ly->n_out * ly->n_in, s->clip, s->soft);
     if (ly->b) {
         lr_rowsum(alpha, post, ly->n_out, n, ly->db);
@@ -218,16 +196,16 @@ static void step_unsupervised(hebb_state *s, rs_net *net, const rs_batch *batch)
     const rs_real *p = batch->x;
     for (uint32_t l = 1; l <= L; l++) {
         rs_layer *ly = &net->layers[l - 1];
-        linear_layer(s->host, ly, p, n, s->z[l]);
+        linear_layer(s->base.host, ly, p, n, s->z[l]);
         hebb_apply(s, ly, s->z[l], p, n);
-        linear_layer(s->host, ly, p, n, s->z[l]); /* 004: x = layer(x) with the new weights */
+        linear_layer(s->base.host, ly, p, n, s->z[l]); /* 004: x = layer(x) with the new weights */
         p = s->z[l];
     }
 }
 
 static void step_supervised(hebb_state *s, rs_net *net, const rs_batch *batch)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     memcpy(s->post[L], batch->y, (size_t)net->sizes[L] * n * sizeof(rs_real));
     for (uint32_t l = L - 1; l >= 1; l--) { /* h*_l from h*_{l+1}, before any weight moves */
@@ -303,7 +281,7 @@ static void modulator(hebb_state *s, const rs_real *out, const rs_real *y, uint3
 
 static void step_modulated(hebb_state *s, rs_ctx *ctx, rs_net *net, const rs_batch *batch)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     /* the post and pre factors of every layer, all before any weight moves */
     rs_real *const *post_src = net->a; /* chain=network, no noise */
@@ -352,7 +330,7 @@ static rs_status hebb_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch
                            rs_step_stats *stats)
 {
     hebb_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
         return st;
@@ -379,7 +357,7 @@ static const rs_rule_desc hebbian = {
     .head.params = hebb_params,
     .create = hebb_create,
     .step = hebb_step,
-    .destroy = hebb_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

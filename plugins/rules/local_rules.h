@@ -1,8 +1,8 @@
 /* local_rules.h: the machinery shared by the local learning rules of this folder (hebbian, oja,
- * bcm, feedback_alignment, direct_feedback_alignment, node_perturbation, weight_perturbation),
- * included by each so that every rule stays one self-contained .so (plugins link nothing but
- * libc/libm; the tasks share truth_table.h the same way). Everything is static inline, so a
- * rule compiles only what it uses.
+ * bcm, feedback_alignment, direct_feedback_alignment, sign_symmetry, node_perturbation,
+ * weight_perturbation), included by each so that every rule stays one self-contained .so
+ * (plugins link nothing but libc/libm; the tasks share truth_table.h the same way).
+ * Everything is static inline, so a rule compiles only what it uses.
  *
  * Conventions (docs/RULES.md): layers 0..L, W_l is (n_l, n_{l-1}) row-major, activations and
  * batches are feature-major (unit i of example b at [i * n + b]). A bias is treated as the
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <ruleset/plugin.h>
+#include <ruleset/rule_util.h>
 
 /* Per-layer pointer arrays are indexed by layer 0..L; 18 covers the spec's 16 hidden layers. */
 #define LR_MAX_LAYERS 18
@@ -61,15 +62,27 @@ static inline rs_optim *lr_optim_create(const rs_host *host, rs_ctx *ctx, const 
     return host->optim_create(ctx, &cfg, n_params);
 }
 
-/* The widest layer of a network (for scratch sizes). */
-static inline uint32_t lr_max_width(const rs_net *net)
+/* *state_out = state (a one-block state starting with rs_rule_base, or NULL when its
+ * allocation failed) with lr_optim_create's optimizer; on failure the state is freed and
+ * *state_out is NULL. */
+static inline rs_status lr_with_optim(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                                      const rs_net *net, void *state, const char *rule,
+                                      void **state_out)
 {
-    uint32_t w = 0;
-    for (uint32_t l = 0; l <= net->n_layers; l++)
-        if (net->sizes[l] > w)
-            w = net->sizes[l];
-    return w;
+    *state_out = NULL;
+    rs_rule_base *b = (rs_rule_base *)state;
+    if (!b)
+        return RS_ERR_NOMEM;
+    if (!(b->opt = lr_optim_create(host, ctx, p, net->n_params))) {
+        rs_rule_destroy(b, ctx);
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's optimizer", rule);
+    }
+    *state_out = b;
+    return RS_OK;
 }
+
+/* The widest layer of a network (for scratch sizes). */
+static inline uint32_t lr_max_width(const rs_net *net) { return rs_net_widest(net); }
 
 /* Forward pass of n examples x (n_0, n) into caller buffers z[l], a[l] (n_l, n), l = 1..L,
  * adding noise[l] (n_l, n) to z_l before the activation when noise and noise[l] are not NULL
@@ -107,14 +120,22 @@ static inline void lr_example_losses(const rs_host *host, uint32_t kind, const r
     }
 }
 
-/* A fixed random feedback matrix (rows, cols), drawn with ONE host->rng_fill_uniform call:
- * entries ~ U(-scale / sqrt(rows), +scale / sqrt(rows)), the PyTorch-default scale of the
- * forward matrix (cols, rows) it stands in for. Tests replay this draw. */
+/* count values ~ U(-scale / sqrt(fan), +scale / sqrt(fan)), drawn with ONE
+ * host->rng_fill_uniform call: PyTorch's default init scale for a layer of fan inputs. */
+static inline void lr_fill_fan(const rs_host *host, rs_ctx *ctx, rs_real *dst, size_t count,
+                               uint32_t fan, double scale)
+{
+    const rs_real bound = (rs_real)(scale / sqrt((double)fan));
+    host->rng_fill_uniform(ctx, dst, count, -bound, bound);
+}
+
+/* A fixed random feedback matrix (rows, cols): entries ~ U(+-scale / sqrt(rows)), the
+ * PyTorch-default scale of the forward matrix (cols, rows) it stands in for. Tests replay
+ * this draw. */
 static inline void lr_fill_feedback(const rs_host *host, rs_ctx *ctx, rs_real *dst, uint32_t rows,
                                     uint32_t cols, double scale)
 {
-    const rs_real bound = (rs_real)(scale / sqrt((double)rows));
-    host->rng_fill_uniform(ctx, dst, (size_t)rows * cols, -bound, bound);
+    lr_fill_fan(host, ctx, dst, (size_t)rows * cols, rows, scale);
 }
 
 /* dst (n_out, n_in) = alpha * post (n_out, n) pre (n_in, n)^T: the batch sum of outer
@@ -164,6 +185,66 @@ static inline void lr_output_delta(const rs_host *host, const rs_net *net, const
     host->act_derivative(net->layers[L - 1].act, z, a, d, len);
     for (size_t k = 0; k < len; k++)
         d[k] *= d_pred[k];
+}
+
+/* ---- the feedback-alignment family (feedback_alignment, direct_feedback_alignment,
+ * sign_symmetry): backprop's forward pass and output delta, a different matrix in place of
+ * W^T on the way down. They share this state and its lifecycle; each rule's file holds its
+ * own backward pass. ------------------------------------------------------------------------ */
+
+/* Which feedback matrices a rule keeps: fb[l] (rows[l], cols[l]) for each l with rows[l] > 0,
+ * drawn at create when fan[l] > 0 (lr_fill_feedback's U(+-s/sqrt(fan)), s = feedback_scale),
+ * in layer order l = 1..L; plus `work` reals of scratch. */
+typedef struct lr_fb_shape {
+    uint32_t rows[LR_MAX_LAYERS], cols[LR_MAX_LAYERS], fan[LR_MAX_LAYERS];
+    size_t work;
+} lr_fb_shape;
+
+typedef struct lr_fb_state {
+    rs_rule_base base;             /* the host and the optimizer */
+    uint32_t loss;                 /* rs_loss_kind */
+    int mode;                      /* the rule's own choice (feedback=..., mode=...) */
+    double scale;                  /* feedback_scale */
+    rs_real *d_pred;               /* (n_L, max_batch) dLoss/da_L */
+    rs_real *fp;                   /* (max width, max_batch) f'(z_l) */
+    rs_real *delta[LR_MAX_LAYERS]; /* delta[l] (n_l, max_batch), l = 1..L */
+    rs_real *fb[LR_MAX_LAYERS];    /* as lr_fb_shape says; NULL where rows[l] = 0 */
+    rs_real *work;                 /* lr_fb_shape.work reals, or NULL */
+} lr_fb_state;
+
+/* The state of a rule of the family on net, in one block; mode is the rule's parsed choice.
+ * The parameters read: lr, loss, optimizer, momentum, feedback_scale. */
+static inline rs_status lr_fb_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                                     const rs_net *net, const rs_task_info *task,
+                                     const char *rule, int mode, const lr_fb_shape *shape,
+                                     void **state_out)
+{
+    *state_out = NULL;
+    const uint32_t L = net->n_layers;
+    const size_t nb = net->max_batch;
+    lr_fb_state t = { .base.host = host, .loss = lr_loss_kind(host, p, task), .mode = mode,
+                      .scale = host->param_real(p, "feedback_scale") };
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_reals(&b, &t.d_pred, (size_t)net->sizes[L] * nb);
+    rs_block_reals(&b, &t.fp, (size_t)lr_max_width(net) * nb);
+    for (uint32_t l = 1; l <= L; l++) {
+        rs_block_reals(&b, &t.delta[l], (size_t)net->sizes[l] * nb);
+        if (shape->rows[l])
+            rs_block_reals(&b, &t.fb[l], (size_t)shape->rows[l] * shape->cols[l]);
+    }
+    if (shape->work)
+        rs_block_reals(&b, &t.work, shape->work);
+    rs_status st = lr_with_optim(host, ctx, p, net, rs_block_alloc(host, ctx, &b, &t, sizeof t,
+                                                                   rule), rule, state_out);
+    if (st != RS_OK)
+        return st;
+    lr_fb_state *s = (lr_fb_state *)*state_out;
+    for (uint32_t l = 1; l <= L; l++)
+        if (shape->rows[l] && shape->fan[l])
+            lr_fill_fan(host, ctx, s->fb[l], (size_t)shape->rows[l] * shape->cols[l],
+                        shape->fan[l], s->scale);
+    return RS_OK;
 }
 
 /* ---- the readout of the unsupervised rules --------------------------------------------- */

@@ -44,7 +44,7 @@
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
 typedef struct ls_state {
-    const rs_host *host;
+    mr_base base;                       /* the host and the values-only tape */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
     int mod, pre_mod, bias;
@@ -114,7 +114,7 @@ static void make_shapes(ls_state *s)
 static void ls_init(void *state, rs_ctx *ctx, double *v)
 {
     const ls_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t H = s->hid, F = s->n_feat;
     size_t off = 0;
     for (uint32_t g = 0; g < s->n_groups; g++) {
@@ -139,7 +139,7 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
 static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_tv pre,
                           rs_tv post, rs_tv w, rs_tv m, rs_tv *hs, rs_tv *cs)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     rs_tv parts[5] = { pre, post, w };
     uint32_t n = 3;
     rs_tv pm = RS_TV_NONE;
@@ -183,7 +183,7 @@ static rs_tv per_pre(const rs_host *h, rs_tape *t, rs_tv col, uint32_t rows, uin
 static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
                         rs_tv y, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers;
     rs_tv a[RS_TAPE_MAX_LAYERS + 1], m[RS_TAPE_MAX_LAYERS + 1];
     h->tape_net_forward(t, net, w, b, x, a);
@@ -234,7 +234,7 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
 static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta,
                         const rs_batch *batch, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     double loss = 0;
     for (uint32_t e = 0; e < batch->n; e++) {
         rs_tv x = mr_example(h, t, batch->x, batch->n_in, batch->n, e, s->col);
@@ -248,29 +248,13 @@ static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
 
 /* ---- the rule ----------------------------------------------------------------------------------- */
 
-static void ls_destroy(void *state, rs_ctx *ctx)
-{
-    ls_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    h->tape_destroy(ctx, s->tape);
-    h->free(ctx, s->phi);
-    h->free(ctx, s->col);
-    for (int l = 0; l <= RS_TAPE_MAX_LAYERS; l++)
-        h->free(ctx, s->fb[l]);
-    for (int k = 0; k < 2 * RS_TAPE_MAX_LAYERS; k++)
-        h->free(ctx, s->carry[k]);
-    h->free(ctx, s);
-}
-
 /* step: the weights, the loaded meta-parameters and the carried state as constants on the
  * values-only tape, the update, the results copied back. */
 static rs_status run_step(ls_state *s, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                           int write, double *loss_out)
 {
-    const rs_host *h = s->host;
-    rs_tape *t = s->tape;
+    const rs_host *h = s->base.host;
+    rs_tape *t = s->base.tape;
     h->tape_reset(t);
     rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS], carry[2 * RS_TAPE_MAX_LAYERS];
     rs_tv meta[LS_TENSORS * RS_TAPE_MAX_LAYERS];
@@ -296,69 +280,56 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED || net->n_layers > RS_TAPE_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "lstm_synapse runs on layered networks of "
-                          "at most %d layers", RS_TAPE_MAX_LAYERS);
-    ls_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for lstm_synapse state");
-    s->host = host;
+    rs_status st = rs_rule_layered_only(host, ctx, net, "lstm_synapse", RS_TAPE_MAX_LAYERS);
+    if (st != RS_OK)
+        return st;
     const uint32_t L = net->n_layers;
     const char *mod = host->param_str(p, "modulator");
-    s->n_layers = L;
-    s->hid = (uint32_t)host->param_int(p, "hidden");
-    s->mod = mod[0] == 'e' ? MOD_ERROR : mod[0] == 'g' ? MOD_GLOBAL : MOD_NONE;
-    s->pre_mod = host->param_bool(p, "pre_mod");
-    s->n_feat = s->mod == MOD_NONE ? 3 : s->pre_mod ? 5 : 4;
-    s->n_groups = host->param_bool(p, "per_layer") ? L : 1;
-    s->scale = host->param_real(p, "scale");
-    s->clip = host->param_real(p, "clip");
-    s->skip_init = host->param_real(p, "skip_init");
-    s->loss = task->loss;
-    s->bias = net->layers[0].b != NULL;
-    make_shapes(s);
-    uint32_t widest = 0;
-    for (uint32_t l = 0; l <= L; l++)
-        widest = net->sizes[l] > widest ? net->sizes[l] : widest;
-    s->phi = host->alloc(ctx, mr_count(s->shapes, s->n_shapes) * sizeof(double));
-    s->col = host->alloc(ctx, (size_t)widest * sizeof(rs_real));
-    s->tape = host->tape_create(ctx, 0);
-    int ok = s->phi && s->col && s->tape;
-    rs_status st = ok ? mr_load(host, ctx, p, s->shapes, s->n_shapes, s->phi, ls_init, s)
-                      : RS_ERR_NOMEM;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        s->syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (s->bias ? 1 : 0));
-        for (int k = 0; ok && k < 2; k++)
-            ok = (s->carry[2 * (l - 1) + k] =
-                      host->alloc(ctx, (size_t)s->syn[l - 1] * s->hid * sizeof(double))) != NULL;
-        if (ok && st == RS_OK && l >= 2 && s->mod == MOD_ERROR) {
-            const uint32_t rows = net->sizes[l - 1], cols = net->sizes[l];
-            ok = (s->fb[l] = host->alloc(ctx, (size_t)rows * cols * sizeof(double))) != NULL;
-            const double bound = host->param_real(p, "feedback_scale") / sqrt((double)rows);
-            for (size_t k = 0; ok && k < (size_t)rows * cols; k++)
-                s->fb[l][k] = (2 * host->rng_uniform(ctx) - 1) * bound;
-        }
+    ls_state t = {
+        .base.host = host,
+        .n_layers = L,
+        .hid = (uint32_t)host->param_int(p, "hidden"),
+        .mod = mod[0] == 'e' ? MOD_ERROR : mod[0] == 'g' ? MOD_GLOBAL : MOD_NONE,
+        .pre_mod = host->param_bool(p, "pre_mod"),
+        .n_groups = host->param_bool(p, "per_layer") ? L : 1,
+        .scale = host->param_real(p, "scale"),
+        .clip = host->param_real(p, "clip"),
+        .skip_init = host->param_real(p, "skip_init"),
+        .loss = task->loss,
+        .bias = net->layers[0].b != NULL,
+    };
+    t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;
+    make_shapes(&t);
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
+    rs_block_reals(&b, &t.col, rs_net_widest(net));
+    for (uint32_t l = 1; l <= L; l++) {
+        t.syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
+        for (int k = 0; k < 2; k++)
+            rs_block_doubles(&b, &t.carry[2 * (l - 1) + k], (size_t)t.syn[l - 1] * t.hid);
+        if (l >= 2 && t.mod == MOD_ERROR)
+            rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
     }
-    if (!ok || st != RS_OK) {
-        ls_destroy(s, ctx);
-        return st != RS_OK ? st : host->fail(ctx, RS_ERR_NOMEM, "no memory for lstm_synapse");
+    ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
+    if (!s)
+        return RS_ERR_NOMEM;
+    st = mr_load(host, ctx, p, s->shapes, s->n_shapes, s->phi, ls_init, s);
+    for (uint32_t l = 2; st == RS_OK && s->mod == MOD_ERROR && l <= L; l++) {
+        /* B_l (n_{l-1}, n_l) ~ U(+-s / sqrt(n_{l-1})), entry by entry, after mr_load's draws */
+        const uint32_t rows = net->sizes[l - 1], cols = net->sizes[l];
+        const double bound = host->param_real(p, "feedback_scale") / sqrt((double)rows);
+        for (size_t k = 0; k < (size_t)rows * cols; k++)
+            s->fb[l][k] = (2 * host->rng_uniform(ctx) - 1) * bound;
     }
-    /* Size the values-only tape now: one dry step on zeros, not written back, so step never
-     * allocates. */
-    rs_real *zeros = host->alloc(ctx, ((size_t)net->sizes[0] + net->sizes[L]) * net->max_batch
-                                          * sizeof(rs_real));
-    if (!zeros) {
-        ls_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for lstm_synapse");
+    rs_batch dry = { .n = 0 };
+    if (st == RS_OK && (st = mr_dry_batch(host, ctx, net, task, "lstm_synapse", &dry)) == RS_OK) {
+        double unused;
+        st = run_step(s, ctx, (rs_net *)net, &dry, 0, &unused);
+        host->free(ctx, (void *)dry.x);
     }
-    rs_batch dry = { .n = net->max_batch, .n_in = net->sizes[0], .n_out = net->sizes[L],
-                     .loss = task->loss, .x = zeros,
-                     .y = zeros + (size_t)net->sizes[0] * net->max_batch };
-    double unused;
-    st = run_step(s, ctx, (rs_net *)net, &dry, 0, &unused);
-    host->free(ctx, zeros);
     if (st != RS_OK) {
-        ls_destroy(s, ctx);
+        mr_destroy(s, ctx);
         return st;
     }
     *state_out = s;
@@ -387,7 +358,7 @@ static rs_status ls_dstep(void *state, rs_ctx *ctx, rs_dstep_io *io)
             io->carry[k] = RS_TV_NONE;
     }
     double loss = ls_update(s, io->tape, io->net, io->meta, io->batch, io->w, io->b, io->carry);
-    rs_status st = mr_tape_status(s->host, ctx, io->tape);
+    rs_status st = mr_tape_status(s->base.host, ctx, io->tape);
     if (st != RS_OK)
         return st;
     io->stats->loss = loss;
@@ -400,10 +371,10 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
                           uint32_t n, uint32_t steps, double *dw)
 {
     ls_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     if (layer < 1 || layer > s->n_layers)
         return h->fail(ctx, RS_ERR_PARAM, "layer %u of %u", layer, s->n_layers);
-    rs_tape *t = s->tape;
+    rs_tape *t = s->base.tape;
     h->tape_reset(t);
     rs_tv meta[LS_TENSORS * RS_TAPE_MAX_LAYERS];
     mr_enter_meta(h, t, s->shapes, s->n_shapes, s->phi, meta);
@@ -432,7 +403,7 @@ static const rs_rule_desc lstm_synapse = {
     .head.params = ls_params,
     .create = ls_create,
     .step = ls_step,
-    .destroy = ls_destroy,
+    .destroy = mr_destroy,
     .meta_shapes = ls_shapes,
     .meta_init = ls_init,
     .dstep = ls_dstep,

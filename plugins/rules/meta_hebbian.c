@@ -25,12 +25,11 @@
 #include "meta_rules.h"
 
 typedef struct mh_state {
-    const rs_host *host;
+    mr_base base;       /* the host and the values-only tape */
     uint32_t n_layers, loss;
     int clamp;
     double lr, clip;
     double *phi;        /* (2, 4) the coefficients `step` uses: hidden layers, output layer */
-    rs_tape *tape;      /* values-only, for step */
 } mh_state;
 
 static const rs_param_spec mh_params[] = {
@@ -66,22 +65,12 @@ static void mh_init(void *state, rs_ctx *ctx, double *values)
     }
 }
 
-static void mh_destroy(void *state, rs_ctx *ctx)
-{
-    mh_state *s = state;
-    if (!s)
-        return;
-    s->host->tape_destroy(ctx, s->tape);
-    s->host->free(ctx, s->phi);
-    s->host->free(ctx, s);
-}
-
 /* The update of every layer from the batch x (n_0, n), y (n_L, n) as tape constants: w, b in,
  * new w, b out. coef is the (2, 4) tensor. Returns the batch's training loss tensor. */
 static rs_tv mh_update(mh_state *s, rs_tape *t, const rs_net *net, rs_tv coef, rs_tv x, rs_tv y,
                        rs_tv *w, rs_tv *b)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers;
     rs_tv a[RS_TAPE_MAX_LAYERS + 1];
     h->tape_net_forward(t, net, w, b, x, a);
@@ -119,43 +108,33 @@ static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED || net->n_layers > RS_TAPE_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "meta_hebbian runs on layered networks of "
-                          "at most %d layers", RS_TAPE_MAX_LAYERS);
-    mh_state *s = host->alloc(ctx, sizeof *s);
+    rs_status st = rs_rule_layered_only(host, ctx, net, "meta_hebbian", RS_TAPE_MAX_LAYERS);
+    if (st != RS_OK)
+        return st;
+    mh_state t = {
+        .base.host = host,
+        .n_layers = net->n_layers,
+        .loss = task->loss,
+        .clamp = host->param_bool(p, "clamp"),
+        .lr = host->param_real(p, "lr"),
+        .clip = host->param_real(p, "clip"),
+    };
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_doubles(&b, &t.phi, 2 * 4);
+    mh_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "meta_hebbian");
     if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian state");
-    s->host = host;
-    s->n_layers = net->n_layers;
-    s->loss = task->loss;
-    s->clamp = host->param_bool(p, "clamp");
-    s->lr = host->param_real(p, "lr");
-    s->clip = host->param_real(p, "clip");
-    s->phi = host->alloc(ctx, 2 * 4 * sizeof(double));
-    s->tape = host->tape_create(ctx, 0);
-    if (!s->phi || !s->tape) {
-        mh_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian buffers");
-    }
+        return RS_ERR_NOMEM;
     rs_meta_shape shape;
     mh_shapes(s, &shape, 1);
-    rs_status st = mr_load(host, ctx, p, &shape, 1, s->phi, mh_init, s);
-    if (st == RS_OK) { /* size the values-only tape now: one dry step on zeros, not kept */
-        const uint32_t L = net->n_layers;
-        rs_real *zeros = host->alloc(ctx, ((size_t)net->sizes[0] + net->sizes[L])
-                                              * net->max_batch * sizeof(rs_real));
-        if (!zeros) {
-            st = host->fail(ctx, RS_ERR_NOMEM, "no memory for meta_hebbian");
-        } else {
-            rs_batch dry = { .n = net->max_batch, .n_in = net->sizes[0], .n_out = net->sizes[L],
-                             .loss = task->loss, .x = zeros,
-                             .y = zeros + (size_t)net->sizes[0] * net->max_batch };
-            st = run_step(s, ctx, net, &dry, 0, NULL);
-            host->free(ctx, zeros);
-        }
+    st = mr_load(host, ctx, p, &shape, 1, s->phi, mh_init, s);
+    rs_batch dry = { .n = 0 };
+    if (st == RS_OK && (st = mr_dry_batch(host, ctx, net, task, "meta_hebbian", &dry)) == RS_OK) {
+        st = run_step(s, ctx, net, &dry, 0, NULL);
+        host->free(ctx, (void *)dry.x);
     }
     if (st != RS_OK) {
-        mh_destroy(s, ctx);
+        mr_destroy(s, ctx);
         return st;
     }
     *state_out = s;
@@ -167,8 +146,8 @@ static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
 static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch,
                           int write, rs_step_stats *stats)
 {
-    const rs_host *h = s->host;
-    rs_tape *t = s->tape;
+    const rs_host *h = s->base.host;
+    rs_tape *t = s->base.tape;
     h->tape_reset(t);
     rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS];
     mr_enter_net(h, t, net, w, b);
@@ -194,7 +173,7 @@ static rs_status mh_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
 static rs_status mh_dstep(void *state, rs_ctx *ctx, rs_dstep_io *io)
 {
     mh_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     rs_tape *t = io->tape;
     const rs_batch *batch = io->batch;
     rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
@@ -231,7 +210,7 @@ static const rs_rule_desc meta_hebbian = {
     .head.params = mh_params,
     .create = mh_create,
     .step = mh_step,
-    .destroy = mh_destroy,
+    .destroy = mr_destroy,
     .meta_shapes = mh_shapes,
     .meta_init = mh_init,
     .dstep = mh_dstep,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <ruleset/plugin.h>
+#include <ruleset/rule_util.h>
 
 #define MR_MAX_SHAPES 64
 
@@ -22,6 +23,51 @@
     { .name = "weights", .type = RS_PARAM_STR, .def_str = default_path,                       \
       .help = "meta-trained weights file (ruleset meta-train -o); \"\" = untrained initial "  \
               "values" }
+
+/* The first member of a meta-trainable rule's one-block state: the host and the values-only
+ * tape `step` runs on. */
+typedef struct mr_base {
+    const rs_host *host;
+    rs_tape *tape;
+} mr_base;
+
+static inline void mr_destroy(void *state, rs_ctx *ctx)
+{
+    mr_base *b = (mr_base *)state;
+    if (!b)
+        return;
+    b->host->tape_destroy(ctx, b->tape);
+    b->host->free(ctx, b);
+}
+
+/* The block of the template state (first member mr_base) with its values-only tape, or NULL
+ * with the error set. */
+static inline void *mr_alloc(const rs_host *host, rs_ctx *ctx, rs_block *b, void *tmpl,
+                             size_t state_size, const char *rule)
+{
+    mr_base *s = (mr_base *)rs_block_alloc(host, ctx, b, tmpl, state_size, rule);
+    if (s && !(s->tape = host->tape_create(ctx, 0))) {
+        mr_destroy(s, ctx);
+        host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's tape", rule);
+        return NULL;
+    }
+    return s;
+}
+
+/* A batch of zeros as large as the network takes (x and y in one allocation: free dry->x),
+ * for the dry step that sizes the values-only tape in create, so step never allocates. */
+static inline rs_status mr_dry_batch(const rs_host *host, rs_ctx *ctx, const rs_net *net,
+                                     const rs_task_info *task, const char *rule, rs_batch *dry)
+{
+    const uint32_t L = net->n_layers, nb = net->max_batch;
+    rs_real *zeros = (rs_real *)host->alloc(ctx, ((size_t)net->sizes[0] + net->sizes[L]) * nb
+                                                     * sizeof(rs_real));
+    if (!zeros)
+        return host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's first step", rule);
+    *dry = (rs_batch){ .n = nb, .n_in = net->sizes[0], .n_out = net->sizes[L],
+                       .loss = task->loss, .x = zeros, .y = zeros + (size_t)net->sizes[0] * nb };
+    return RS_OK;
+}
 
 /* Total number of values of n tensors. */
 static inline size_t mr_count(const rs_meta_shape *shapes, uint32_t n)

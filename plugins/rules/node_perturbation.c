@@ -20,11 +20,10 @@
 #include "local_rules.h"
 
 typedef struct np_state {
-    const rs_host *host;
+    rs_rule_base base;      /* the host and the optimizer */
     uint32_t loss;          /* rs_loss_kind */
     rs_real sigma;
     uint32_t samples;
-    rs_optim *opt;
     double *c_clean;        /* (max_batch) C_b */
     double *c_noisy;        /* (max_batch) C~_b */
     rs_real *col;           /* (2 n_L) scratch for one example's loss */
@@ -46,69 +45,42 @@ static const rs_param_spec np_params[] = {
     { 0 }
 };
 
-static void np_destroy(void *state, rs_ctx *ctx)
-{
-    np_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    if (s->opt)
-        h->optim_destroy(ctx, s->opt);
-    h->free(ctx, s->c_clean);
-    h->free(ctx, s->c_noisy);
-    h->free(ctx, s->col);
-    h->free(ctx, s->g);
-    for (int l = 0; l < LR_MAX_LAYERS; l++) {
-        h->free(ctx, s->xi[l]);
-        h->free(ctx, s->z[l]);
-        h->free(ctx, s->a[l]);
-    }
-    h->free(ctx, s);
-}
-
 static rs_status np_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "node_perturbation runs on layered networks "
-                                                   "only");
+    rs_status st = rs_rule_layered_only(host, ctx, net, "node_perturbation", LR_MAX_LAYERS - 1);
+    if (st != RS_OK)
+        return st;
     const uint32_t L = net->n_layers;
-    if (L + 1 > LR_MAX_LAYERS)
-        return host->fail(ctx, RS_ERR_SHAPE, "%u weight layers; node_perturbation handles at "
-                          "most %d", L, LR_MAX_LAYERS - 1);
-    np_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for node_perturbation state");
-    s->host = host;
-    s->loss = lr_loss_kind(host, p, task);
-    s->sigma = (rs_real)host->param_real(p, "sigma");
-    s->samples = (uint32_t)host->param_int(p, "samples");
-    s->opt = lr_optim_create(host, ctx, p, net->n_params);
+    np_state t = {
+        .base.host = host,
+        .loss = lr_loss_kind(host, p, task),
+        .sigma = (rs_real)host->param_real(p, "sigma"),
+        .samples = (uint32_t)host->param_int(p, "samples"),
+    };
     const size_t nb = net->max_batch;
-    s->c_clean = host->alloc(ctx, nb * sizeof(double));
-    s->c_noisy = host->alloc(ctx, nb * sizeof(double));
-    s->col = host->alloc(ctx, 2 * (size_t)net->sizes[L] * sizeof(rs_real));
-    s->g = host->alloc(ctx, (size_t)lr_max_width(net) * nb * sizeof(rs_real));
-    int ok = s->opt && s->c_clean && s->c_noisy && s->col && s->g;
-    for (uint32_t l = 1; ok && l <= L; l++) {
-        const size_t bytes = (size_t)net->sizes[l] * nb * sizeof(rs_real);
-        ok = (s->xi[l] = host->alloc(ctx, bytes)) && (s->z[l] = host->alloc(ctx, bytes))
-          && (s->a[l] = host->alloc(ctx, bytes));
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_doubles(&b, &t.c_clean, nb);
+    rs_block_doubles(&b, &t.c_noisy, nb);
+    rs_block_reals(&b, &t.col, 2 * (size_t)net->sizes[L]);
+    rs_block_reals(&b, &t.g, (size_t)lr_max_width(net) * nb);
+    for (uint32_t l = 1; l <= L; l++) {
+        rs_block_reals(&b, &t.xi[l], (size_t)net->sizes[l] * nb);
+        rs_block_reals(&b, &t.z[l], (size_t)net->sizes[l] * nb);
+        rs_block_reals(&b, &t.a[l], (size_t)net->sizes[l] * nb);
     }
-    if (!ok) {
-        np_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for node_perturbation buffers");
-    }
-    *state_out = s;
-    return RS_OK;
+    return lr_with_optim(host, ctx, p, net,
+                         rs_block_alloc(host, ctx, &b, &t, sizeof t, "node_perturbation"),
+                         "node_perturbation", state_out);
 }
 
 static rs_status np_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
     np_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n, n_out = batch->n_out;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -142,7 +114,7 @@ static rs_status np_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
                 }
         }
     }
-    h->optim_step(s->opt, net->params, net->grads, net->n_params);
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }
 
@@ -156,7 +128,7 @@ static const rs_rule_desc node_perturbation = {
     .head.params = np_params,
     .create = np_create,
     .step = np_step,
-    .destroy = np_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

@@ -19,7 +19,7 @@
 enum { FORM_SINGLE, FORM_SANGER, FORM_SUBSPACE };
 
 typedef struct oja_state {
-    const rs_host *host;
+    rs_rule_base base;
     int form, readout;
     rs_real lr, readout_lr, clip;
     rs_real *c;        /* single: (n_l) diag Y Y^T; sanger: (n_l, n_l) lower triangle of Y Y^T;
@@ -40,52 +40,38 @@ static const rs_param_spec oja_params[] = {
     { 0 }
 };
 
-static void oja_destroy(void *state, rs_ctx *ctx)
-{
-    oja_state *s = state;
-    if (!s)
-        return;
-    s->host->free(ctx, s->c);
-    s->host->free(ctx, s->d_pred);
-    s->host->free(ctx, s->delta);
-    s->host->free(ctx, s);
-}
-
 static rs_status oja_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                             const rs_net *net, const rs_task_info *task, void **state_out)
 {
     (void)task;
     *state_out = NULL;
-    if (net->kind != RS_NET_LAYERED)
-        return host->fail(ctx, RS_ERR_UNSUPPORTED, "oja runs on layered networks only");
-    oja_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for oja state");
-    s->host = host;
+    rs_status st = rs_rule_layered_only(host, ctx, net, "oja", 0);
+    if (st != RS_OK)
+        return st;
     const char *form = host->param_str(p, "form");
-    s->form = form[1] == 'i' ? FORM_SINGLE : form[1] == 'a' ? FORM_SANGER : FORM_SUBSPACE;
-    s->readout = lr_readout_kind(host, p);
-    s->lr = (rs_real)host->param_real(p, "lr");
-    s->readout_lr = (rs_real)host->param_real(p, "readout_lr");
-    s->clip = (rs_real)host->param_real(p, "clip");
+    oja_state t = {
+        .base.host = host,
+        .form = form[1] == 'i' ? FORM_SINGLE : form[1] == 'a' ? FORM_SANGER : FORM_SUBSPACE,
+        .readout = lr_readout_kind(host, p),
+        .lr = (rs_real)host->param_real(p, "lr"),
+        .readout_lr = (rs_real)host->param_real(p, "readout_lr"),
+        .clip = (rs_real)host->param_real(p, "clip"),
+    };
     const size_t w = lr_max_width(net), nb = net->max_batch;
     const size_t out = (size_t)net->sizes[net->n_layers] * nb;
-    const size_t nc = w * w > nb * (w + 1) ? w * w : nb * (w + 1);
-    s->c = host->alloc(ctx, nc * sizeof(rs_real));
-    s->d_pred = host->alloc(ctx, out * sizeof(rs_real));
-    s->delta = host->alloc(ctx, out * sizeof(rs_real));
-    if (!s->c || !s->d_pred || !s->delta) {
-        oja_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for oja buffers");
-    }
-    *state_out = s;
-    return RS_OK;
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_reals(&b, &t.c, w * w > nb * (w + 1) ? w * w : nb * (w + 1));
+    rs_block_reals(&b, &t.d_pred, out);
+    rs_block_reals(&b, &t.delta, out);
+    *state_out = rs_block_alloc(host, ctx, &b, &t, sizeof t, "oja");
+    return *state_out ? RS_OK : RS_ERR_NOMEM;
 }
 
 /* One layer's Oja update from post y (n_out, n) and pre x (n_in, n). */
 static void oja_layer(oja_state *s, rs_layer *ly, const rs_real *y, const rs_real *x, uint32_t n)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t m = ly->n_out;
     const rs_real alpha = s->lr / (rs_real)n;
     if (s->form == FORM_SINGLE) { /* C is diagonal: sum_b y_i^2, no m x m product needed */
@@ -144,7 +130,7 @@ static rs_status oja_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch 
                           rs_step_stats *stats)
 {
     oja_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers, n = batch->n;
     rs_status st = h->net_forward(ctx, net, batch->x, n);
     if (st != RS_OK)
@@ -171,7 +157,7 @@ static const rs_rule_desc oja = {
     .head.params = oja_params,
     .create = oja_create,
     .step = oja_step,
-    .destroy = oja_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

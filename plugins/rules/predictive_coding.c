@@ -54,32 +54,22 @@ static const rs_param_spec pc_params[] = {
     { 0 }
 };
 
-static void pc_destroy(void *state, rs_ctx *ctx)
-{
-    pc_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->c.host;
-    er_common_destroy(&s->c, ctx);
-    h->free(ctx, s);
-}
-
 static rs_status pc_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
-    *state_out = NULL;
-    pc_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for predictive_coding state");
-    rs_status st = er_common_create(&s->c, host, ctx, p, net, task, 0, "predictive_coding");
+    pc_state t = { .c.host = host };
+    rs_status st = er_create(host, ctx, p, net, task, 0, "predictive_coding", &t, sizeof t, NULL,
+                             state_out);
+    if (st != RS_OK)
+        return st;
+    pc_state *s = *state_out;
     const char *vars = host->param_str(p, "variances");
     rs_real v[ER_MAX_LAYERS];
-    for (uint32_t l = 1; l <= net->n_layers && l < ER_MAX_LAYERS; l++)
+    for (uint32_t l = 1; l <= net->n_layers; l++)
         v[l] = 1;
-    if (st == RS_OK && vars[0])
-        st = er_parse_list(host, ctx, "variances", vars, net->n_layers, 0, v);
-    if (st != RS_OK) {
-        pc_destroy(s, ctx);
+    if (vars[0] && (st = er_parse_list(host, ctx, "variances", vars, net->n_layers, 0, v))) {
+        er_destroy(s, ctx);
+        *state_out = NULL;
         return st;
     }
     for (uint32_t l = 1; l <= net->n_layers; l++)
@@ -98,7 +88,6 @@ static rs_status pc_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .variance = s->var,
     };
     s->scale = nudge ? 1 / s->cfg.beta : 1;
-    *state_out = s;
     return RS_OK;
 }
 
@@ -135,7 +124,7 @@ static const rs_rule_desc predictive_coding = {
     .metric_names = pc_metrics,
     .create = pc_create,
     .step = pc_step,
-    .destroy = pc_destroy,
+    .destroy = er_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

@@ -16,12 +16,11 @@
 #include "local_rules.h"
 
 typedef struct wp_state {
-    const rs_host *host;
+    rs_rule_base base; /* the host and the optimizer */
     uint32_t loss;     /* rs_loss_kind */
     rs_real sigma;
     uint32_t samples;
     int antithetic;
-    rs_optim *opt;
     rs_real *theta;    /* (n_params) the unperturbed parameters */
     rs_real *xi;       /* (n_params) */
 } wp_state;
@@ -40,19 +39,6 @@ static const rs_param_spec wp_params[] = {
     { 0 }
 };
 
-static void wp_destroy(void *state, rs_ctx *ctx)
-{
-    wp_state *s = state;
-    if (!s)
-        return;
-    const rs_host *h = s->host;
-    if (s->opt)
-        h->optim_destroy(ctx, s->opt);
-    h->free(ctx, s->theta);
-    h->free(ctx, s->xi);
-    h->free(ctx, s);
-}
-
 static rs_status wp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
@@ -62,30 +48,27 @@ static rs_status wp_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     if (net->kind != RS_NET_LAYERED && net->kind != RS_NET_RECURRENT)
         return host->fail(ctx, RS_ERR_UNSUPPORTED, "weight_perturbation runs on layered and "
                                                    "recurrent networks only");
-    wp_state *s = host->alloc(ctx, sizeof *s);
-    if (!s)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for weight_perturbation state");
-    s->host = host;
-    s->loss = lr_loss_kind(host, p, task);
-    s->sigma = (rs_real)host->param_real(p, "sigma");
-    s->samples = (uint32_t)host->param_int(p, "samples");
-    s->antithetic = host->param_bool(p, "antithetic");
-    s->opt = lr_optim_create(host, ctx, p, net->n_params);
-    s->theta = host->alloc(ctx, net->n_params * sizeof(rs_real));
-    s->xi = host->alloc(ctx, net->n_params * sizeof(rs_real));
-    if (!s->opt || !s->theta || !s->xi) {
-        wp_destroy(s, ctx);
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for weight_perturbation buffers");
-    }
-    *state_out = s;
-    return RS_OK;
+    wp_state t = {
+        .base.host = host,
+        .loss = lr_loss_kind(host, p, task),
+        .sigma = (rs_real)host->param_real(p, "sigma"),
+        .samples = (uint32_t)host->param_int(p, "samples"),
+        .antithetic = host->param_bool(p, "antithetic"),
+    };
+    rs_block b;
+    rs_block_init(&b, sizeof t);
+    rs_block_reals(&b, &t.theta, net->n_params);
+    rs_block_reals(&b, &t.xi, net->n_params);
+    return lr_with_optim(host, ctx, p, net,
+                         rs_block_alloc(host, ctx, &b, &t, sizeof t, "weight_perturbation"),
+                         "weight_perturbation", state_out);
 }
 
 /* The batch loss with the parameters theta + sign * xi. */
 static double probe(wp_state *s, rs_ctx *ctx, rs_net *net, const rs_batch *batch, rs_real sign,
                     rs_status *st)
 {
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     for (size_t k = 0; k < net->n_params; k++)
         net->params[k] = s->theta[k] + sign * s->xi[k];
     *st = h->net_forward(ctx, net, batch->x, batch->n);
@@ -96,7 +79,7 @@ static rs_status wp_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
                          rs_step_stats *stats)
 {
     wp_state *s = state;
-    const rs_host *h = s->host;
+    const rs_host *h = s->base.host;
     const size_t np = net->n_params;
     rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
@@ -124,7 +107,7 @@ static rs_status wp_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
     memcpy(net->params, s->theta, np * sizeof(rs_real));
     if (st != RS_OK)
         return st;
-    h->optim_step(s->opt, net->params, net->grads, np);
+    h->optim_step(s->base.opt, net->params, net->grads, np);
     return RS_OK;
 }
 
@@ -137,7 +120,7 @@ static const rs_rule_desc weight_perturbation = {
     .head.params = wp_params,
     .create = wp_create,
     .step = wp_step,
-    .destroy = wp_destroy,
+    .destroy = rs_rule_destroy,
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)
