@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Seconds per epoch of Fashion-MNIST 784-256-10, batch 128, one thread, data loading excluded:
+# ruleset's backprop rule (bench/bench_epoch.c) against the same epoch in plain PyTorch
+# (bench/torch_fashion.py, Debian's python3-torch), pinned to one core, interleaved round by
+# round (the order alternating, so drift in the machine's speed hits both sides alike).
+#
+#   bash bench/epoch.sh [rounds (5)] [cpu (1)]      build first (cmake --build build)
+#
+# Each round starts each side once; a side trains two epochs and both are reported: epoch 1
+# includes the first touches of the weights and, for PyTorch, its allocator's warm-up; epoch 2 is
+# the steady state. Printed: each round's times, then medians over the rounds and the ratio
+# torch / ruleset of the medians (> 1: ruleset is faster), and the median of the per-round
+# ratios. The PyTorch runs print their test accuracy too (one seed): for the faithfulness check
+# over 5 seeds use torch_fashion.py --seeds 0,1,2,3,4 --epochs N beside ruleset's compare.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+cpu=${2:-1}
+export RULESET_PLUGIN_PATH=$PWD/build/plugins
+ours=(taskset -c "$cpu" ./build/bench/bench_epoch --epochs 2)
+theirs=(taskset -c "$cpu" /usr/bin/python3 bench/torch_fashion.py --epochs 2)
+[ -x build/bench/bench_epoch ] || { echo "epoch.sh: build/bench/bench_epoch missing; build first" >&2; exit 2; }
+/usr/bin/python3 -c 'import torch' 2>/dev/null \
+    || { echo "epoch.sh: python3-torch missing: apt-get install python3-torch" >&2; exit 2; }
+
+# The two epoch times of one run, "e1 e2", from either program's TSV.
+ruleset_run() { "${ours[@]}" | awk -F'\t' '$1 ~ /^[0-9]+$/ { t[$1] = $2 } END { print t[1], t[2] }'; }
+torch_run() { "${theirs[@]}" | awk -F'\t' '$2 ~ /^[0-9]+$/ { t[$2] = $3 } END { print t[1], t[2] }'; }
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+printf 'round\truleset_e1\truleset_e2\ttorch_e1\ttorch_e2\n'
+for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then
+        a=$(ruleset_run); b=$(torch_run)
+    else
+        b=$(torch_run); a=$(ruleset_run)
+    fi
+    printf '%s\t%s\t%s\n' "$r" "${a// /$'\t'}" "${b// /$'\t'}" | tee -a "$tmp"
+done
+awk -F'\t' '
+function median(v, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+{ n++; r1[n] = $2; r2[n] = $3; t1[n] = $4; t2[n] = $5; q1[n] = $4 / $2; q2[n] = $5 / $3 }
+END {
+    printf "median\t%.4f\t%.4f\t%.4f\t%.4f\n", median(r1, n), median(r2, n), median(t1, n), median(t2, n)
+    printf "# torch/ruleset, ratio of medians: epoch 1 %.2fx, epoch 2 %.2fx; median of per-round ratios: %.2fx, %.2fx\n",
+        median(t1, n) / median(r1, n), median(t2, n) / median(r2, n), median(q1, n), median(q2, n)
+}' "$tmp"
