@@ -44,8 +44,13 @@ static inline rs_params *bench_params(const rs_plugin_head *h, const char *text)
     char *copy = strdup(text), *save = NULL, err[256];
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
-        if (!eq || (*eq = '\0', rs_params_set_text(p, kv, eq + 1, err, sizeof err) != RS_OK)) {
-            fprintf(stderr, "bench: %s: bad parameter '%s'\n", h->name, kv);
+        if (!eq) {
+            fprintf(stderr, "bench: %s: expected key=value, got '%s'\n", h->name, kv);
+            exit(2);
+        }
+        *eq = '\0';
+        if (rs_params_set_text(p, kv, eq + 1, err, sizeof err) != RS_OK) {
+            fprintf(stderr, "bench: %s\n", err);
             exit(2);
         }
     }
