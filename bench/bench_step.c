@@ -13,6 +13,9 @@
  *   as much again for dA = W^T delta on every layer but the first (the input needs no
  *   gradient). Biases, activations, the loss and the optimizer are not counted.
  *
+ * Each case: a warm-up, then the best of REPEATS timings of seconds / REPEATS, a peak sample
+ * before each; the peaks are the best samples of the whole run.
+ *
  * Usage: bench_step [seconds per case [case name prefix]]   (run from the build folder or with
  * RULESET_PLUGIN_PATH pointing at the built plugins). Pin it: taskset -c 1 bench_step. */
 #include <stdio.h>
@@ -26,6 +29,8 @@
 #include "params.h"
 #include "peak.h"
 #include "registry.h"
+
+#define REPEATS 5
 
 typedef struct bench_case {
     const char *name;
@@ -46,8 +51,34 @@ static double step_flops(const bench_case *bc)
     return f;
 }
 
-/* Microseconds per step of one case; NAN when its rule plugin is not built. */
-static double run_case(rs_registry *reg, const bench_case *bc, double seconds, double *loss)
+/* Microseconds per step over about `seconds` (the batch drawn first when there is a task). */
+static double time_steps(const rs_rule_desc *rd, void *rule, const rs_task_desc *td, void *task,
+                         rs_ctx *ctx, rs_net *net, const rs_batch *batch, double seconds,
+                         double *loss)
+{
+    rs_step_stats stats;
+    long steps = 0, chunk = 4;
+    double t0 = bench_now(), elapsed = 0;
+    while (elapsed < seconds) { /* grow the chunk so the clock is read rarely */
+        for (long i = 0; i < chunk; i++) {
+            if (td)
+                td->batch(task, ctx, batch->n, (rs_real *)batch->x, (rs_real *)batch->y);
+            memset(&stats, 0, sizeof stats);
+            rd->step(rule, ctx, net, batch, &stats);
+        }
+        steps += chunk;
+        if (chunk < (1 << 20))
+            chunk *= 2;
+        elapsed = bench_now() - t0;
+    }
+    *loss = stats.loss;
+    return elapsed / steps * 1e6;
+}
+
+/* Microseconds per step of one case, the best of REPEATS timings with a peak sample before
+ * each (into pk); NAN when its rule plugin is not built. */
+static double run_case(rs_registry *reg, const bench_case *bc, double seconds, bench_peak *pk,
+                       double *loss)
 {
     const rs_rule_desc *rd = (const rs_rule_desc *)rs_registry_find(reg, RS_KIND_RULE, bc->rule);
     if (!rd)
@@ -83,22 +114,14 @@ static double run_case(rs_registry *reg, const bench_case *bc, double seconds, d
     }
     rs_batch batch = { .n = bc->batch, .n_in = n_in, .n_out = n_out, .loss = info.loss,
                        .x = x, .y = y };
-    rs_step_stats stats;
-    long steps = 0, chunk = 4;
-    double t0 = bench_now(), elapsed = 0;
-    while (elapsed < seconds) { /* grow the chunk so the clock is read rarely */
-        for (long i = 0; i < chunk; i++) {
-            if (td)
-                td->batch(task, ctx, bc->batch, x, y);
-            memset(&stats, 0, sizeof stats);
-            rd->step(rule, ctx, net, &batch, &stats);
-        }
-        steps += chunk;
-        if (chunk < (1 << 20))
-            chunk *= 2;
-        elapsed = bench_now() - t0;
+    double best = INFINITY;
+    for (int r = 0; r <= REPEATS; r++) { /* r = 0 warms up: first touches, caches */
+        if (r > 0)
+            bench_peak_sample(pk, 0.05);
+        double us = time_steps(rd, rule, td, task, ctx, net, &batch, seconds / REPEATS, loss);
+        if (r > 0 && us < best)
+            best = us;
     }
-    *loss = stats.loss;
     rd->destroy(rule, ctx);
     if (task)
         td->destroy(task, ctx);
@@ -108,7 +131,7 @@ static double run_case(rs_registry *reg, const bench_case *bc, double seconds, d
     rs_free(ctx, y);
     bench_net_destroy(net, bc->n_layers, acts);
     rs_ctx_destroy(ctx);
-    return elapsed / steps * 1e6;
+    return best;
 }
 
 #define MNIST(name, s1, rule, params) \
@@ -136,31 +159,37 @@ int main(int argc, char **argv)
         { "784-1000-1000-10 batch 128", { 784, 1000, 1000, 10 }, 3, 128, "relu", "identity",
           NULL, "backprop", "lr=0.01,loss=ce" },
     };
-    bench_peak pk = bench_measure_peak(0.3);
-    printf("# fma_peak %.1f GFLOP/s, sgemm_peak %.1f GFLOP/s (1024^3, one thread, %s)\n",
-           pk.fma_gflops, pk.sgemm_gflops, pk.blas_core);
+    enum { N_CASES = sizeof cases / sizeof *cases };
+    double us[N_CASES], loss[N_CASES];
+    bench_peak pk = { 0 };
+    for (size_t i = 0; i < N_CASES; i++) {
+        us[i] = NAN;
+        if (!only || strncmp(cases[i].name, only, strlen(only)) == 0)
+            us[i] = run_case(reg, &cases[i], seconds, &pk, &loss[i]);
+    }
+    printf("# fma_peak %.1f GFLOP/s, sgemm_peak %.1f GFLOP/s (1024^3, one thread, %s); "
+           "best of %d timings each\n", pk.fma_gflops, pk.sgemm_gflops, pk.blas_core, REPEATS);
     printf("case\tus_per_step\tgflops\tpct_fma_peak\tpct_sgemm_peak\tvs_backprop\n");
     double bp_us = NAN;
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    for (size_t i = 0; i < N_CASES; i++) {
         const bench_case *bc = &cases[i];
+        const int is_bp = strcmp(bc->rule, "backprop") == 0;
         if (only && strncmp(bc->name, only, strlen(only)) != 0)
             continue;
-        double loss = 0, us = run_case(reg, bc, seconds, &loss);
-        if (us != us) {
+        if (us[i] != us[i]) {
             printf("%s\t-\t-\t-\t-\t-\t(rule %s not built)\n", bc->name, bc->rule);
             continue;
         }
-        if (strcmp(bc->rule, "backprop") == 0)
-            bp_us = us;
-        double gf = step_flops(bc) / (us * 1e3);
-        printf("%s\t%.4g\t%.3g\t%.0f%%\t%.0f%%\t", bc->name, us, gf, 100 * gf / pk.fma_gflops,
-               100 * gf / pk.sgemm_gflops);
-        if (strcmp(bc->rule, "backprop") == 0)
+        if (is_bp)
+            bp_us = us[i];
+        double gf = step_flops(bc) / (us[i] * 1e3);
+        printf("%s\t%.4g\t%.3g\t%.0f%%\t%.0f%%\t", bc->name, us[i], gf,
+               100 * gf / pk.fma_gflops, 100 * gf / pk.sgemm_gflops);
+        if (is_bp)
             printf("-");
         else
-            printf("%.2fx", us / bp_us);
-        printf("\t(final loss %.3g)\n", loss);
-        fflush(stdout);
+            printf("%.2fx", us[i] / bp_us);
+        printf("\t(final loss %.3g)\n", loss[i]);
     }
     rs_registry_destroy(reg);
     return 0;

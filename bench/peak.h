@@ -8,7 +8,7 @@
  *   sgemm_gflops  a 1024^3 cblas_sgemm through OpenBLAS on one thread: what the library the
  *                 networks use reaches on a large square product (packing included).
  *
- * Each is the best of five timings of >= `seconds` / 5 (the least disturbed by other load). */
+ * Each is the best of the samples a bench takes (the least disturbed by other load). */
 #ifndef RS_BENCH_PEAK_H
 #define RS_BENCH_PEAK_H
 
@@ -80,16 +80,21 @@ static inline double bench_sgemm_gflops(double seconds)
     return 2.0 * n * n * n * reps / el / 1e9;
 }
 
-static inline bench_peak bench_measure_peak(double seconds)
+/* One sample of both peaks (about `seconds` of sgemm and a few ms of FMA); pk keeps the best
+ * seen. Benches call it between their own timings, so the peak is taken under the same
+ * conditions as the figures quoted against it. Start from bench_peak pk = { 0 }. */
+static inline void bench_peak_sample(bench_peak *pk, double seconds)
 {
-    bench_peak pk = { 0, 0, openblas_get_corename() };
-    bench_sgemm_gflops(seconds / 5); /* warm-up: pages, clocks */
-    for (int r = 0; r < 5; r++) {
-        double f = bench_fma_gflops(20000000), g = bench_sgemm_gflops(seconds / 5);
-        pk.fma_gflops = f > pk.fma_gflops || pk.fma_gflops != pk.fma_gflops ? f : pk.fma_gflops;
-        pk.sgemm_gflops = g > pk.sgemm_gflops ? g : pk.sgemm_gflops;
+    if (!pk->blas_core) {
+        pk->blas_core = openblas_get_corename();
+        pk->fma_gflops = NAN;
+        bench_sgemm_gflops(seconds); /* warm-up: pages, clocks */
     }
-    return pk;
+    double f = bench_fma_gflops(5000000), g = bench_sgemm_gflops(seconds);
+    if (f > pk->fma_gflops || pk->fma_gflops != pk->fma_gflops)
+        pk->fma_gflops = f;
+    if (g > pk->sgemm_gflops)
+        pk->sgemm_gflops = g;
 }
 
 #endif
