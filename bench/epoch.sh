@@ -27,13 +27,18 @@ cpu=${2:-1}
 export RULESET_PLUGIN_PATH=$PWD/build/plugins
 ours=(taskset -c "$cpu" ./build/bench/bench_epoch --epochs 2)
 theirs=(taskset -c "$cpu" /usr/bin/python3 bench/torch_fashion.py --epochs 2)
-[ -x build/bench/bench_epoch ] || { echo "epoch.sh: build/bench/bench_epoch missing; build first" >&2; exit 2; }
+[ -x build/bench/bench_epoch ] \
+    || { echo "epoch.sh: build/bench/bench_epoch missing; build first" >&2; exit 2; }
 /usr/bin/python3 -c 'import torch' 2>/dev/null \
     || { echo "epoch.sh: python3-torch missing: apt-get install python3-torch" >&2; exit 2; }
 
 # The two epoch times of one run, "e1 e2", from either program's TSV.
-ruleset_run() { "${ours[@]}" | awk -F'\t' '$1 ~ /^[0-9]+$/ { t[$1] = $2 } END { print t[1], t[2] }'; }
-torch_run() { "${theirs[@]}" | awk -F'\t' '$2 ~ /^[0-9]+$/ { t[$2] = $3 } END { print t[1], t[2] }'; }
+ruleset_run() {
+    "${ours[@]}" | awk -F'\t' '$1 ~ /^[0-9]+$/ { t[$1] = $2 } END { print t[1], t[2] }'
+}
+torch_run() {
+    "${theirs[@]}" | awk -F'\t' '$2 ~ /^[0-9]+$/ { t[$2] = $3 } END { print t[1], t[2] }'
+}
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
@@ -48,12 +53,14 @@ for r in $(seq 1 "$rounds"); do
 done
 awk -F'\t' '
 function median(v, n,   i, j, t) {
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 }
 { n++; r1[n] = $2; r2[n] = $3; t1[n] = $4; t2[n] = $5; q1[n] = $4 / $2; q2[n] = $5 / $3 }
 END {
-    printf "median\t%.4f\t%.4f\t%.4f\t%.4f\n", median(r1, n), median(r2, n), median(t1, n), median(t2, n)
-    printf "# torch/ruleset, ratio of medians: epoch 1 %.2fx, epoch 2 %.2fx; median of per-round ratios: %.2fx, %.2fx\n",
-        median(t1, n) / median(r1, n), median(t2, n) / median(r2, n), median(q1, n), median(q2, n)
+    m1 = median(r1, n); m2 = median(r2, n); p1 = median(t1, n); p2 = median(t2, n)
+    printf "median\t%.4f\t%.4f\t%.4f\t%.4f\n", m1, m2, p1, p2
+    printf "# torch/ruleset, ratio of medians: epoch 1 %.2fx, epoch 2 %.2fx; ", p1 / m1, p2 / m2
+    printf "median of per-round ratios: %.2fx, %.2fx\n", median(q1, n), median(q2, n)
 }' "$tmp"

@@ -16,7 +16,8 @@ epochs=${1:-5}
 n_seeds=${2:-5}
 cpu=${3:-1}
 export RULESET_PLUGIN_PATH=$PWD/build/plugins
-[ -x build/bench/bench_epoch ] || { echo "faithful.sh: build/bench/bench_epoch missing; build first" >&2; exit 2; }
+[ -x build/bench/bench_epoch ] \
+    || { echo "faithful.sh: build/bench/bench_epoch missing; build first" >&2; exit 2; }
 seeds=$(seq -s, 0 $((n_seeds - 1)))
 printf 'seed\truleset_acc\ttorch_acc\n'
 torch_accs=$(taskset -c "$cpu" /usr/bin/python3 bench/torch_fashion.py --epochs "$epochs" \
@@ -32,5 +33,6 @@ for s in ${seeds//,/ }; do
 done | tee "$tmp"
 awk -F'\t' '
 { n++; a += $2; b += $3 }
-END { printf "mean\t%.4f\t%.4f\n# difference ruleset - torch: %+.2f points over %d seeds, %s epochs\n",
-      a / n, b / n, 100 * (a - b) / n, n, "'"$epochs"'" }' "$tmp"
+END { printf "mean\t%.4f\t%.4f\n", a / n, b / n
+      printf "# difference ruleset - torch: %+.2f points over %d seeds, %s epochs\n",
+      100 * (a - b) / n, n, "'"$epochs"'" }' "$tmp"

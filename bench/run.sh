@@ -17,10 +17,12 @@ else
     echo "(python3-torch not installed: apt-get install python3-torch for the PyTorch column)" >&2
 fi
 printf '%s\n' "$ours" | grep '^#'
-printf 'case\truleset_us\truleset_gflops\tpct_fma_peak\tvs_backprop\ttorch_us\ttorch_gflops\tspeedup\n'
+printf 'case\truleset_us\truleset_gflops\tpct_fma_peak\tvs_backprop\t'
+printf 'torch_us\ttorch_gflops\tspeedup\n'
 # torch_bench names a case "784-256-10_b128" where bench_step says "784-256-10 batch 128"
 printf '%s\n' "$ours" | grep -v '^#' | tail -n +2 | while IFS=$'\t' read -r name us gf pf _ vs _; do
-    key=$(printf '%s' "$name" | awk '$2 == "batch" && (NF == 3 || $4 == "(+draw)") { print $1 "_b" $3 }')
+    key=$(printf '%s' "$name" \
+        | awk '$2 == "batch" && (NF == 3 || $4 == "(+draw)") { print $1 "_b" $3 }')
     t=""
     [ -n "$key" ] && t=$(printf '%s\n' "$theirs" | awk -F'\t' -v k="$key" '$1 == k')
     tus=$(printf '%s' "$t" | cut -f2)
