@@ -14,7 +14,10 @@
  *   gradient). Biases, activations, the loss and the optimizer are not counted.
  *
  * Each case: a warm-up, then the best of REPEATS timings of seconds / REPEATS, a peak sample
- * before each; the peaks are the best samples of the whole run.
+ * before each; the peaks are the best samples of the whole run. Every time here is the CPU
+ * time of the process (one thread: the wall time of an idle core), so that on a core shared
+ * with other load the others' turns are left out of both the steps and the peaks; bench/epoch.sh
+ * gives wall-clock figures beside PyTorch.
  *
  * Usage: bench_step [seconds per case [case name prefix]]   (run from the build folder or with
  * RULESET_PLUGIN_PATH pointing at the built plugins). Pin it: taskset -c 1 bench_step. */
@@ -58,7 +61,7 @@ static double time_steps(const rs_rule_desc *rd, void *rule, const rs_task_desc 
 {
     rs_step_stats stats;
     long steps = 0, chunk = 4;
-    double t0 = bench_now(), elapsed = 0;
+    double t0 = bench_cpu_now(), elapsed = 0;
     while (elapsed < seconds) { /* grow the chunk so the clock is read rarely */
         for (long i = 0; i < chunk; i++) {
             if (td)
@@ -69,7 +72,7 @@ static double time_steps(const rs_rule_desc *rd, void *rule, const rs_task_desc 
         steps += chunk;
         if (chunk < (1 << 20))
             chunk *= 2;
-        elapsed = bench_now() - t0;
+        elapsed = bench_cpu_now() - t0;
     }
     *loss = stats.loss;
     return elapsed / steps * 1e6;

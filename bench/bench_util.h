@@ -1,5 +1,5 @@
 /* bench_util.h: what the C benches share (header-only: each bench/ file is its own program):
- * a monotonic clock, plugin look-up, parameter tables from "k=v,k=v" text, and a seeded
+ * a monotonic clock and a CPU clock, plugin look-up, parameter tables from "k=v,k=v" text, and a seeded
  * layered network with PyTorch's default init. */
 #ifndef RS_BENCH_UTIL_H
 #define RS_BENCH_UTIL_H
@@ -20,6 +20,15 @@ static inline double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of this process: on a core shared with other load, the time it actually ran
+ * (what the scheduler gave others is left out; their cache pollution is not). */
+static inline double bench_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

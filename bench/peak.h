@@ -8,7 +8,8 @@
  *   sgemm_gflops  a 1024^3 cblas_sgemm through OpenBLAS on one thread: what the library the
  *                 networks use reaches on a large square product (packing included).
  *
- * Each is the best of the samples a bench takes (the least disturbed by other load). */
+ * Each is the best of the samples a bench takes (the least disturbed by other load), timed on
+ * the process's CPU clock like the figures quoted against them. */
 #ifndef RS_BENCH_PEAK_H
 #define RS_BENCH_PEAK_H
 
@@ -38,11 +39,11 @@ static inline double bench_fma_gflops(long iters)
     const __m256 x = _mm256_set1_ps(0.9999999f), y = _mm256_set1_ps(1e-7f);
     for (int i = 0; i < FMA_CHAINS; i++)
         acc[i] = _mm256_set1_ps((float)i);
-    double t = bench_now();
+    double t = bench_cpu_now();
     for (long k = 0; k < iters; k++)
         for (int i = 0; i < FMA_CHAINS; i++) /* unrolled at -O3: all chains in registers */
             acc[i] = _mm256_fmadd_ps(acc[i], x, y);
-    t = bench_now() - t;
+    t = bench_cpu_now() - t;
     __m256 s = acc[0];
     for (int i = 1; i < FMA_CHAINS; i++)
         s = _mm256_add_ps(s, acc[i]);
@@ -71,11 +72,11 @@ static inline double bench_sgemm_gflops(double seconds)
         b[i] = 1e-3f * (float)(i % 5);
     }
     int reps = 0;
-    double t = bench_now(), el;
+    double t = bench_cpu_now(), el;
     do {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
         reps++;
-    } while ((el = bench_now() - t) < seconds);
+    } while ((el = bench_cpu_now() - t) < seconds);
     free(a), free(b), free(c);
     return 2.0 * n * n * n * reps / el / 1e9;
 }
