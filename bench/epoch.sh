@@ -19,8 +19,9 @@
 # same OpenBLAS sgemm. At the FMA peak bench_step measures on a Zen 4 core (117.5 GFLOP/s) that
 # is 0.42 s; ruleset's epoch runs at about 95 GFLOP/s (97 % of the sgemm peak, 82 % of the FMA
 # peak), so its lead over PyTorch is PyTorch's own overhead around the same products, not a
-# multiple: on that core, with other load, 7 to 9 rounds gave ratios of medians of 1.26x-1.41x
-# (ruleset 0.52-0.56 s quiet, PyTorch 0.65-0.73 s quiet).
+# multiple. On that core, shared with other load, runs of 7 to 9 rounds gave medians of epoch 2
+# of 0.53-0.54 CPU seconds for ruleset and 0.69-0.73 for PyTorch (ratio 1.32x-1.35x), and wall
+# ratios of medians of 1.26x-1.42x.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
