@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include <ruleset/host.h>
 #include <ruleset/plugin.h>
 
 /* Does rule descriptor d (const rs_rule_desc *) have `field`? Callbacks appended after 1.0
@@ -31,9 +32,16 @@ typedef struct rs_registry {
     char **seen_files;    /* real paths already loaded, so a file found twice loads once */
     size_t n_seen, cap_seen;
     char *builtin_dir;    /* real path of the built-in plugin folder, or NULL */
+    const rs_host *host;  /* the table every plugin's entry point is given */
 } rs_registry;
 
+/* An empty registry whose plugins will be handed `host` (loader.c knows no host table of its
+ * own, so the loader sits below the table and everything the table reaches). */
+rs_registry *rs_registry_create_for(const rs_host *host);
+/* rs_registry_create_for(rs_host_get()): the registry every command and test uses. */
 rs_registry *rs_registry_create(void);
+/* The one host table (host.c). */
+const rs_host *rs_host_get(void);
 void rs_registry_destroy(rs_registry *reg);
 /* Load one file. RS_OK when it added at least one plugin; otherwise the refusal lines were
  * appended to reg->refused and a non-OK status is returned. */

@@ -35,7 +35,5 @@ rs_status rs_fail(rs_ctx *ctx, rs_status code, const char *fmt, ...) RS_PRINTF(3
 
 const char *rs_status_str(rs_status s);
 
-/* The one host table. */
-const rs_host *rs_host_get(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "clock.h"
 #include "ctx.h"
 
 /* ---- which jobs -------------------------------------------------------------------------- */
@@ -265,13 +266,6 @@ static rs_worker *spawn(rs_run *run, char *err, size_t err_size)
 
 /* ---- one job through a worker -------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 enum { GOT = 0, DEAD = 1, TIMED_OUT = 2, STOPPED = 3 };
 
 /* Read n bytes from the worker, waking every 100 ms to check the deadline (0 = none), the
@@ -296,7 +290,7 @@ static int recv_all(rs_worker *w, const rs_run *run, void *buf, size_t n, double
             return DEAD;
         if (*run->interrupted)
             return STOPPED;
-        if (deadline > 0 && now_s() > deadline)
+        if (deadline > 0 && rs_now_s() > deadline)
             return TIMED_OUT;
         if (!w->reaped && waitpid(w->pid, &w->wstatus, WNOHANG) == w->pid)
             w->reaped = 1;
@@ -414,7 +408,7 @@ void rs_isolate_job(rs_worker **wp, rs_run *run, size_t j, rs_job_result *res)
         }
     }
     rs_worker *w = *wp;
-    double deadline = run->job_timeout > 0 ? now_s() + run->job_timeout : 0;
+    double deadline = run->job_timeout > 0 ? rs_now_s() + run->job_timeout : 0;
     rs_job_result got;
     int rc = recv_all(w, run, &got, sizeof got, deadline);
     if (rc == GOT) {

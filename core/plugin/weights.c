@@ -12,7 +12,7 @@
 #include "ctx.h"
 #include "params.h"
 #include "paths.h"
-#include "spec.h"
+#include "file.h"
 
 int rs_weights_resolve(const char *path, char *out, size_t size)
 {

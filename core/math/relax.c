@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "act.h"
+#include "act_fn.h"
 #include "ctx.h"
 #include "kernels.h"
 

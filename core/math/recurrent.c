@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act.h"
+#include "act_fn.h"
 #include "kernels.h"
 
 typedef struct rnet {

@@ -6,6 +6,7 @@
 
 #include <ruleset/plugin.h>
 
+#include "file.h"
 #include "network.h"
 #include "params.h"
 #include "recurrent.h"
@@ -64,7 +65,5 @@ void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char 
 int rs_recspec_parse(const struct cJSON *obj, rs_recspec *rs, char *msg, size_t msg_size);
 /* The activation text of weight layer l (1..n_layers). */
 const char *rs_netspec_act(const rs_netspec *ns, uint32_t l, uint32_t n_layers);
-/* Read a whole file; NULL with a message on failure. */
-char *rs_read_file(const char *path, char *err, size_t err_size);
 
 #endif

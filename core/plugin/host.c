@@ -9,6 +9,7 @@
 #include "network.h"
 #include "optim.h"
 #include "params.h"
+#include "registry.h"
 #include "relax.h"
 #include "recurrent.h"
 #include "tape.h"
@@ -143,3 +144,5 @@ static const rs_host host_table = {
 };
 
 const rs_host *rs_host_get(void) { return &host_table; }
+
+rs_registry *rs_registry_create(void) { return rs_registry_create_for(&host_table); }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act.h"
+#include "act_fn.h"
 #include "kernels.h"
 #include "recurrent.h"
 

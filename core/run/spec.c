@@ -21,37 +21,6 @@ typedef struct parser {
 
 static int parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns);
 
-char *rs_read_file(const char *path, char *err, size_t err_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (size_t got; buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        snprintf(err, err_size, "%s: cannot read (%s)", path, bad ? "read error" : "no memory");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* Line of the occ-th (0-based) quoted occurrence of each key in turn; 0 if not found. */
 static int locate(const char *text, const char *const *keys, const int *occ, int n_keys)
 {

@@ -2,7 +2,7 @@
  * same computations as network.c and kernels.c's rs_loss, in double. */
 #include <string.h>
 
-#include "act.h"
+#include "act_fn.h"
 #include "tape.h"
 
 static const char *const tape_acts[] = { "identity", "sigmoid", "tanh", "relu", "leaky_relu",

@@ -1,11 +1,10 @@
-/* act.h: activation functions resolved from text ("relu", "leaky_relu:slope=0.2") into an
- * activation plugin plus its parameter values. */
-#ifndef RS_ACT_H
-#define RS_ACT_H
+/* act_fn.h: applying an activation: an activation plugin's descriptor plus its parameter
+ * values. Resolving one from its text ("leaky_relu:slope=0.2") needs the registry, a layer up
+ * (plugin/act.h). */
+#ifndef RS_ACT_FN_H
+#define RS_ACT_FN_H
 
 #include <ruleset/plugin.h>
-
-#include "registry.h"
 
 struct rs_act {
     const rs_activation_desc *desc;
@@ -13,8 +12,6 @@ struct rs_act {
     char label[192]; /* as written, normalised */
 };
 
-/* NULL on error, with one line in err (unknown activation with the known ones, bad param). */
-rs_act *rs_act_create(const rs_registry *reg, const char *text, char *err, size_t err_size);
 void rs_act_destroy(rs_act *act);
 
 void rs_act_forward(const rs_act *act, const rs_real *x, rs_real *y, size_t n);

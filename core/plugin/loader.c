@@ -30,7 +30,13 @@ const char *rs_kind_name(int kind)
     return "unknown";
 }
 
-rs_registry *rs_registry_create(void) { return calloc(1, sizeof(rs_registry)); }
+rs_registry *rs_registry_create_for(const rs_host *host)
+{
+    rs_registry *reg = calloc(1, sizeof *reg);
+    if (reg)
+        reg->host = host;
+    return reg;
+}
 
 void rs_registry_destroy(rs_registry *reg)
 {
@@ -257,7 +263,7 @@ rs_status rs_registry_add_file(rs_registry *reg, const char *path)
     size_t added = 0, refused_before = reg->n_refused;
     uint32_t idx = 0;
     for (; idx < RS_MAX_PER_FILE; idx++) {
-        const rs_plugin_head *h = entry(rs_host_get(), idx);
+        const rs_plugin_head *h = entry(reg->host, idx);
         if (!h)
             break;
         if (check_head(reg, path, h, idx))
