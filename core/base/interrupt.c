@@ -16,3 +16,9 @@ void rs_interrupt_install(void)
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
 }
+
+void rs_interrupt_uninstall(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}

@@ -10,5 +10,7 @@ extern volatile sig_atomic_t rs_interrupted;
 
 /* Clear the flag and install the handler for SIGINT and SIGTERM. */
 void rs_interrupt_install(void);
+/* Back to the default handlers (the flag keeps its value). */
+void rs_interrupt_uninstall(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include "recurrent.h"
 #include "report.h"
 #include "runview.h"
+#include "truth.h"
 
 #define MAX_DIFFS 16
 
@@ -41,15 +42,6 @@ typedef struct iopts {
 } iopts;
 
 /* ---- numbers and inputs ----------------------------------------------------------------- */
-
-static void vec_text(const rs_real *x, size_t stride, uint32_t n, char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (uint32_t i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%g", i ? "," : "",
-                                 (double)x[i * stride]);
-}
 
 /* "0,0:1,0" into two inputs of n_in values. 0, or a message. */
 static int parse_diff(const char *text, uint32_t n_in, rs_real *from, rs_real *to, char *err,
@@ -185,7 +177,7 @@ static void print_truth_one(const view *w)
         for (uint32_t b = 0; b < es->n; b++)
             for (uint32_t k = 0; k < ti->n_out; k++) {
                 char in[256];
-                vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
+                rs_vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
                 fprintf(w->out, "target\t%s\t\t%u\t\t%.9g\n", in, k, (double)es->y[k * es->n + b]);
                 fprintf(w->out, "pred\t%s\t\t%u\t\t%.9g\n", in, k, (double)pred[k * w->m + b]);
             }
@@ -197,7 +189,7 @@ static void print_truth_one(const view *w)
     for (uint32_t b = 0; b < es->n && b < 256; b++)
         for (uint32_t k = 0; k < ti->n_out; k++) {
             char in[256];
-            vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
+            rs_vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
             double p = pred[k * w->m + b], y = es->y[k * es->n + b];
             fprintf(w->out, "  %-16s %-6u %10.4f %6d %6g  %s\n", in, k, p, p > mid, y,
                     right_text(ti, p, y));
@@ -374,10 +366,10 @@ static int inspect_one(rs_loaded_net *ln, const rs_evalset *es, const iopts *o, 
                 net->kind == RS_NET_RECURRENT ? "s = f(u)" : "a = f(z)");
     for (uint32_t b = 0; b < es->n; b++) {
         char in[256], title[300];
-        vec_text(w.x + b, w.m, n_in, in, sizeof in);
+        rs_vec_text(w.x + b, w.m, n_in, in, sizeof in);
         if (!o->tsv) {
             char tg[256];
-            vec_text(es->y + b, es->n, es->info.n_out, tg, sizeof tg);
+            rs_vec_text(es->y + b, es->n, es->info.n_out, tg, sizeof tg);
             fprintf(out, "input %s (target %s)\n", in, tg);
         }
         snprintf(title, sizeof title, "%s", in);
@@ -386,8 +378,8 @@ static int inspect_one(rs_loaded_net *ln, const rs_evalset *es, const iopts *o, 
     for (int d = 0; d < o->n_diff; d++) {
         uint32_t b0 = es->n + 2 * (uint32_t)d;
         char x0[128], x1[128], title[300];
-        vec_text(w.x + b0, w.m, n_in, x0, sizeof x0);
-        vec_text(w.x + b0 + 1, w.m, n_in, x1, sizeof x1);
+        rs_vec_text(w.x + b0, w.m, n_in, x0, sizeof x0);
+        rs_vec_text(w.x + b0 + 1, w.m, n_in, x1, sizeof x1);
         snprintf(title, sizeof title, "%s->%s", x0, x1);
         if (!o->tsv)
             fprintf(out, "\ndifference: the activations at %s minus those at %s\n", x1, x0);
@@ -396,158 +388,6 @@ static int inspect_one(rs_loaded_net *ln, const rs_evalset *es, const iopts *o, 
     print_weights(&w);
     free(w.x);
     return RS_EXIT_OK;
-}
-
-/* ---- truth tables over replicates ----------------------------------------------------- */
-
-typedef struct tally {
-    uint32_t n_rows, n_out;
-    double *sum, *lo, *hi; /* (n_out, n_rows) */
-    uint32_t *right;
-    size_t nets, solved;
-} tally;
-
-static int tally_init(tally *t, uint32_t n_rows, uint32_t n_out)
-{
-    memset(t, 0, sizeof *t);
-    size_t n = (size_t)n_rows * n_out;
-    t->n_rows = n_rows;
-    t->n_out = n_out;
-    t->sum = calloc(n, sizeof *t->sum);
-    t->lo = calloc(n, sizeof *t->lo);
-    t->hi = calloc(n, sizeof *t->hi);
-    t->right = calloc(n, sizeof *t->right);
-    for (size_t i = 0; t->lo && t->hi && i < n; i++) {
-        t->lo[i] = INFINITY;
-        t->hi[i] = -INFINITY;
-    }
-    return !t->sum || !t->lo || !t->hi || !t->right;
-}
-
-static void tally_free(tally *t)
-{
-    free(t->sum);
-    free(t->lo);
-    free(t->hi);
-    free(t->right);
-}
-
-static void tally_add(tally *t, const rs_net *net, const rs_evalset *es, int solved)
-{
-    rs_net_forward((rs_net *)net, es->x, es->n);
-    const rs_real *p = net->a[net->n_layers];
-    double mid = ((double)es->info.lo + es->info.hi) / 2;
-    for (size_t i = 0; i < (size_t)t->n_rows * t->n_out; i++) {
-        double v = p[i];
-        t->sum[i] += v;
-        t->lo[i] = v < t->lo[i] ? v : t->lo[i];
-        t->hi[i] = v > t->hi[i] ? v : t->hi[i];
-        t->right[i] += (v > mid) == (es->y[i] > mid);
-    }
-    t->nets++;
-    t->solved += solved != 0;
-}
-
-static void tally_print(const tally *t, const rs_evalset *es, const char *rule, const char *task,
-                        const char *net, size_t n_reps, FILE *out, int tsv)
-{
-    double wlo, whi;
-    rs_wilson(t->solved, t->nets, &wlo, &whi);
-    if (!tsv) {
-        fprintf(out, "\n%s on %s, %s: solved %zu of %zu (95%% Wilson interval %.1f-%.1f%%)%s\n",
-                task, net, rule, t->solved, t->nets, 100 * wlo, 100 * whi,
-                t->nets < n_reps ? " (some replicates kept no network)" : "");
-        fprintf(out, "  %-16s %-6s %6s %10s %10s %10s  %s\n", "input", "output", "target",
-                "pred mean", "min", "max", "right");
-    }
-    for (uint32_t b = 0; b < t->n_rows; b++)
-        for (uint32_t k = 0; k < t->n_out; k++) {
-            size_t i = (size_t)k * t->n_rows + b;
-            char in[256];
-            vec_text(es->x + b, es->n, es->info.n_in, in, sizeof in);
-            double mean = t->sum[i] / (double)t->nets;
-            if (tsv)
-                fprintf(out, "%s\t%s\t%s\t%s\t%u\t%.9g\t%.9g\t%.9g\t%.9g\t%u\t%zu\n", rule, task,
-                        net, in, k, (double)es->y[i], mean, t->lo[i], t->hi[i], t->right[i],
-                        t->nets);
-            else if (b < 256)
-                fprintf(out, "  %-16s %-6u %6g %10.4f %10.4f %10.4f  %u/%zu\n", in, k,
-                        (double)es->y[i], mean, t->lo[i], t->hi[i], t->right[i], t->nets);
-        }
-}
-
-/* --truth: every chosen group, every replicate (read from nets.jsonl, or trained when
- * `train`). */
-static int truth_run(rs_runview *v, const size_t *groups, size_t ng, const iopts *o, int train,
-                     FILE *out)
-{
-    int rc = RS_EXIT_OK;
-    if (o->tsv)
-        fprintf(out, "rule\ttask\tnet\tinput\toutput\ttarget\tpred_mean\tpred_min\tpred_max\t"
-                     "right\tnets\n");
-    for (size_t gi = 0; gi < ng; gi++) {
-        size_t g = groups[gi], n_reps = v->run.n_reps;
-        const rs_group *gr = &v->run.groups[g];
-        const rs_task_info *ti = &v->run.tasks[gr->task].info;
-        char nl[128], err[2048];
-        rs_netspec_label(&v->spec->nets[gr->net], ti->n_in, ti->n_out, nl, sizeof nl);
-        const char *rl = v->spec->rules[gr->rule].label, *tl = v->spec->tasks[gr->task].label;
-        if (ti->n_full == 0) {
-            fprintf(stderr, "ruleset: inspect: %s draws fresh examples (no finite set): no truth "
-                    "table\n", tl);
-            continue;
-        }
-        tally t = { 0 };
-        rs_evalset es0; /* the first replicate's set: a finite task's is every replicate's */
-        int have = 0;
-        size_t k0 = o->replicate >= 0 ? (size_t)o->replicate : 0;
-        size_t k1 = o->replicate >= 0 ? k0 + 1 : n_reps;
-        for (size_t k = k0; k < k1; k++) {
-            size_t j = g * n_reps + k;
-            rs_evalset es;
-            rs_loaded_net ln;
-            if (rs_evalset_job(&es, v, j, err, sizeof err)) {
-                fprintf(stderr, "ruleset: inspect: %s\n", err);
-                rs_evalset_close(&es);
-                rc = RS_EXIT_INPUT;
-                break;
-            }
-            int lr = train ? rs_runview_train(v, j, es.n, &ln, err, sizeof err)
-                           : rs_runview_load(v, j, es.n, &ln, err, sizeof err);
-            if (lr) {
-                if (lr == 2 || train) {
-                    fprintf(stderr, "ruleset: inspect: %s\n", err);
-                    rc = RS_EXIT_INPUT;
-                }
-                rs_evalset_close(&es);
-                continue;
-            }
-            if (!have) {
-                es0 = es;
-                have = 1;
-                if (tally_init(&t, es.n, es.info.n_out)) {
-                    fprintf(stderr, "ruleset: out of memory\n");
-                    rs_netio_free(&ln);
-                    rc = RS_EXIT_INTERNAL;
-                    break;
-                }
-            }
-            if (es.n == es0.n)
-                tally_add(&t, ln.net, &es, ln.meta.solved);
-            rs_netio_free(&ln);
-            if (es.state != es0.state)
-                rs_evalset_close(&es);
-        }
-        if (have && t.nets)
-            tally_print(&t, &es0, rl, tl, nl, k1 - k0, out, o->tsv);
-        else if (rc == RS_EXIT_OK)
-            fprintf(stderr, "ruleset: inspect: %s on %s, %s: no saved network in "
-                    "%s/nets.jsonl (compare --no-save-nets?)\n", tl, nl, rl, v->run.dir);
-        if (have)
-            rs_evalset_close(&es0);
-        tally_free(&t);
-    }
-    return rc;
 }
 
 /* ---- the command -------------------------------------------------------------------------- */
@@ -581,7 +421,7 @@ static int inspect_run(const rs_registry *reg, const iopts *o, const char *spec_
         goto done;
     }
     if (o->truth) {
-        rc = truth_run(&v, groups, ng, o, !*dir, out);
+        rc = rs_truth_run(&v, groups, ng, o->replicate, o->tsv, !*dir, out);
         goto done;
     }
     if (ng > 1) {
@@ -660,14 +500,6 @@ static int inspect_file(const rs_registry *reg, const iopts *o, const char *path
     rs_netio_free(&ln);
     rs_evalset_close(&es);
     return rc;
-}
-
-int rs_inspect_truth(const rs_registry *reg, const char *rundir, FILE *out)
-{
-    char spec_path[4200];
-    snprintf(spec_path, sizeof spec_path, "%s/spec.json", rundir);
-    iopts o = { .replicate = -1, .truth = 1 };
-    return inspect_run(reg, &o, spec_path, rundir, out);
 }
 
 int rs_cmd_inspect(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "plot.h"
 #include "report.h"
 #include "runner.h"
 
@@ -202,8 +203,9 @@ int rs_cmd_merge(int argc, char **argv)
                     run.n_jobs - taken, run.dir);
     }
     if (!no_plot && n_sums > 0) {
-        char *pargv[] = { "plot", run.dir, "--quiet", NULL };
-        rs_cmd_plot(3, pargv);
+        rs_plot_opts po = { .rundir = run.dir, .term = "png", .replicate = -1,
+                            .input_row = -1, .quiet = 1, .reg = reg };
+        rs_plot_run(&po);
     }
     rc = bad ? RS_EXIT_JOBS : RS_EXIT_OK;
 out:

@@ -19,8 +19,6 @@ int rs_cmd_plot(int argc, char **argv);
 int rs_cmd_merge(int argc, char **argv);
 int rs_cmd_new(int argc, char **argv);
 int rs_cmd_inspect(int argc, char **argv);
-/* `inspect RUNDIR --truth` with a registry already made (compare's "truth_table"). */
-int rs_inspect_truth(const rs_registry *reg, const char *rundir, FILE *out);
 int rs_cmd_meta_train(int argc, char **argv);
 int rs_cmd_explain(int argc, char **argv);
 
