@@ -97,6 +97,10 @@ int rs_meta_episode(rs_meta *m, const double *phi, rs_episode *ep, double *grad)
 uint64_t rs_meta_stream(long it, long e);
 uint64_t rs_meta_validation_stream(size_t h, long k);
 
+/* The "meta" object of a meta-training spec's text (meta_config.c): defaults for missing keys;
+ * 0, or -1 with one line in err naming the key. */
+int rs_meta_cfg_parse(const char *text, const char *file, rs_meta_cfg *c, char *err,
+                      size_t size);
 /* One meta-step; m->done advances by one (a skipped step too: the next draws new episodes). */
 void rs_meta_step(rs_meta *m, rs_meta_step_stats *out);
 
