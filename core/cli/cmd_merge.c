@@ -69,152 +69,183 @@ static int append_nets(const char *from, const char *to, char *err, size_t err_s
     return bad;
 }
 
-int rs_cmd_merge(int argc, char **argv)
+typedef struct merge {
+    const char **dirs;
+    size_t n_dirs;
+    const char *out_dir;
+    int quiet, no_plot;
+    rs_registry *reg;
+    char *first;
+    rs_spec *spec;
+    rs_run run;
+    rs_summary *sums;
+    size_t taken;
+    char err[2048], path[4200];
+} merge;
+
+/* 0 ok, -1 after --help, else the exit code. */
+static int parse_flags(int argc, char **argv, merge *m)
 {
-    rs_registry *reg = rs_cli_registry(&argc, argv);
-    if (!reg)
-        return RS_EXIT_INTERNAL;
-    int rc = RS_EXIT_INPUT, quiet = 0, no_plot = 0;
-    const char *out_dir = NULL;
-    char **dirs = calloc((size_t)argc, sizeof *dirs);
-    size_t n_dirs = 0;
-    char *first = NULL, *other = NULL;
-    rs_spec *spec = NULL;
-    rs_run run = { 0 };
-    rs_summary *sums = NULL;
-    volatile sig_atomic_t never = 0;
-    if (!dirs) {
-        rc = RS_EXIT_INTERNAL;
-        goto out;
-    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
-            rc = RS_EXIT_OK;
-            goto out;
+            return -1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
             if (i + 1 == argc) {
                 fprintf(stderr, "ruleset: merge: %s needs a folder\n%s", a, usage);
-                goto out;
+                return RS_EXIT_INPUT;
             }
-            out_dir = argv[++i];
+            m->out_dir = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
+            m->quiet = 1;
         } else if (!strcmp(a, "--no-plot")) {
-            no_plot = 1;
+            m->no_plot = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "ruleset: merge: unknown flag '%s'\n%s", a, usage);
-            goto out;
+            return RS_EXIT_INPUT;
         } else {
-            dirs[n_dirs++] = argv[i];
+            m->dirs[m->n_dirs++] = argv[i];
         }
     }
-    if (n_dirs == 0) {
+    if (m->n_dirs == 0) {
         fprintf(stderr, "ruleset: merge: no run folders given\n%s", usage);
-        goto out;
+        return RS_EXIT_INPUT;
     }
-    if (!(first = read_spec(dirs[0])))
-        goto out;
-    for (size_t d = 1; d < n_dirs; d++) {
-        if (!(other = read_spec(dirs[d])))
-            goto out;
-        if (strcmp(first, other) != 0) {
+    return 0;
+}
+
+/* Every folder's spec.json, byte for byte the first's; the first parsed and planned. */
+static int load_spec(merge *m)
+{
+    if (!(m->first = read_spec(m->dirs[0])))
+        return RS_EXIT_INPUT;
+    for (size_t d = 1; d < m->n_dirs; d++) {
+        char *other = read_spec(m->dirs[d]);
+        int same = other && strcmp(m->first, other) == 0;
+        free(other);
+        if (!other)
+            return RS_EXIT_INPUT;
+        if (!same) {
             fprintf(stderr, "ruleset: merge: %s/spec.json differs from %s/spec.json: these "
                             "folders are not shards of one run (same spec, flags and seed)\n",
-                    dirs[d], dirs[0]);
-            goto out;
+                    m->dirs[d], m->dirs[0]);
+            return RS_EXIT_INPUT;
         }
-        free(other);
-        other = NULL;
     }
-    char err[2048], path[4200];
-    snprintf(path, sizeof path, "%s/spec.json", dirs[0]);
-    if (!(spec = rs_spec_parse(first, path, reg, err, sizeof err))) {
-        fprintf(stderr, "ruleset: %s\n", err);
-        goto out;
+    snprintf(m->path, sizeof m->path, "%s/spec.json", m->dirs[0]);
+    if (!(m->spec = rs_spec_parse(m->first, m->path, m->reg, m->err, sizeof m->err))) {
+        fprintf(stderr, "ruleset: %s\n", m->err);
+        return RS_EXIT_INPUT;
     }
-    run.spec = spec;
-    run.reg = reg;
-    run.steps_override = run.replicates_override = -1;
-    run.interrupted = &never;
-    if (rs_run_plan(&run, err, sizeof err)) {
-        fprintf(stderr, "ruleset: %s: %s\n", path, err);
-        goto out;
+    static volatile sig_atomic_t never = 0;
+    m->run.spec = m->spec;
+    m->run.reg = m->reg;
+    m->run.steps_override = m->run.replicates_override = -1;
+    m->run.interrupted = &never;
+    if (rs_run_plan(&m->run, m->err, sizeof m->err)) {
+        fprintf(stderr, "ruleset: %s: %s\n", m->path, m->err);
+        return RS_EXIT_INPUT;
     }
-    size_t taken = 0;
-    for (size_t d = 0; d < n_dirs; d++) {
-        snprintf(run.dir, sizeof run.dir, "%s", dirs[d]);
-        size_t n = rs_run_resume(&run);
-        taken += n;
-        if (!quiet)
-            fprintf(stderr, "ruleset: merge: %s: %zu jobs\n", dirs[d], n);
+    return 0;
+}
+
+/* Each folder's journal, read as --resume reads it. */
+static void take_journals(merge *m)
+{
+    for (size_t d = 0; d < m->n_dirs; d++) {
+        snprintf(m->run.dir, sizeof m->run.dir, "%s", m->dirs[d]);
+        size_t n = rs_run_resume(&m->run);
+        m->taken += n;
+        if (!m->quiet)
+            fprintf(stderr, "ruleset: merge: %s: %zu jobs\n", m->dirs[d], n);
     }
-    if (out_dir) {
-        snprintf(run.dir, sizeof run.dir, "%s", out_dir);
+}
+
+/* The merged folder: spec.json, every job's journal record in job order, the networks. */
+static int write_folder(merge *m)
+{
+    rs_run *run = &m->run;
+    if (m->out_dir) {
+        snprintf(run->dir, sizeof run->dir, "%s", m->out_dir);
     } else {
         char stamp[32];
         time_t now = time(NULL);
         strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
-        snprintf(run.dir, sizeof run.dir, "runs/%s-%s", spec->name, stamp);
+        snprintf(run->dir, sizeof run->dir, "runs/%s-%s", m->spec->name, stamp);
     }
-    snprintf(path, sizeof path, "%s/journal.tsv", run.dir);
-    if (access(path, F_OK) == 0) {
+    snprintf(m->path, sizeof m->path, "%s/journal.tsv", run->dir);
+    if (access(m->path, F_OK) == 0) {
         fprintf(stderr, "ruleset: merge: %s already holds a run; choose another -o OUT\n",
-                run.dir);
-        goto out;
+                run->dir);
+        return RS_EXIT_INPUT;
     }
-    if (!out_dir)
+    if (!m->out_dir)
         mkdir("runs", 0777); /* the default's parent; an error shows at the next mkdir */
-    if (mkdir(run.dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "ruleset: merge: cannot create %s (%s)\n", run.dir, strerror(errno));
-        rc = RS_EXIT_INTERNAL;
-        goto out;
+    if (mkdir(run->dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "ruleset: merge: cannot create %s (%s)\n", run->dir, strerror(errno));
+        return RS_EXIT_INTERNAL;
     }
-    if (write_file(run.dir, "spec.json", spec->json, &run, path, sizeof path) != 0
-        || write_file(run.dir, "journal.tsv", NULL, &run, path, sizeof path) != 0) {
-        fprintf(stderr, "ruleset: merge: %s: cannot write (%s)\n", path, strerror(errno));
-        rc = RS_EXIT_INTERNAL;
-        goto out;
+    if (write_file(run->dir, "spec.json", m->spec->json, run, m->path, sizeof m->path) != 0
+        || write_file(run->dir, "journal.tsv", NULL, run, m->path, sizeof m->path) != 0) {
+        fprintf(stderr, "ruleset: merge: %s: cannot write (%s)\n", m->path, strerror(errno));
+        return RS_EXIT_INTERNAL;
     }
-    for (size_t d = 0; d < n_dirs; d++) /* the shards' trained networks, for inspect and plot */
-        if (append_nets(dirs[d], run.dir, err, sizeof err) != 0) {
-            fprintf(stderr, "ruleset: merge: %s\n", err);
-            rc = RS_EXIT_INTERNAL;
-            goto out;
+    for (size_t d = 0; d < m->n_dirs; d++) /* the shards' trained networks, for inspect and plot */
+        if (append_nets(m->dirs[d], run->dir, m->err, sizeof m->err) != 0) {
+            fprintf(stderr, "ruleset: merge: %s\n", m->err);
+            return RS_EXIT_INTERNAL;
         }
-    size_t n_sums = rs_summarise(&run, &sums);
-    if (rs_report_write(&run, sums, n_sums, err, sizeof err) != 0) {
-        fprintf(stderr, "ruleset: merge: %s\n", err);
-        rc = RS_EXIT_INTERNAL;
-        goto out;
+    return 0;
+}
+
+/* The report, what is missing, the figures. */
+static int report(merge *m)
+{
+    const rs_run *run = &m->run;
+    size_t n_sums = rs_summarise(run, &m->sums);
+    if (rs_report_write(run, m->sums, n_sums, m->err, sizeof m->err) != 0) {
+        fprintf(stderr, "ruleset: merge: %s\n", m->err);
+        return RS_EXIT_INTERNAL;
     }
-    rs_report_table(stdout, sums, n_sums);
+    rs_report_table(stdout, m->sums, n_sums);
     fflush(stdout);
     size_t bad = 0;
-    for (size_t j = 0; j < run.n_jobs; j++)
-        bad += run.results[j].status >= RS_JOB_FAILED;
-    if (!quiet) {
-        fprintf(stderr, "ruleset: merged %zu folders: %zu of %zu jobs -> %s/\n", n_dirs, taken,
-                run.n_jobs, run.dir);
-        if (taken < run.n_jobs)
+    for (size_t j = 0; j < run->n_jobs; j++)
+        bad += run->results[j].status >= RS_JOB_FAILED;
+    if (!m->quiet) {
+        fprintf(stderr, "ruleset: merged %zu folders: %zu of %zu jobs -> %s/\n", m->n_dirs,
+                m->taken, run->n_jobs, run->dir);
+        if (m->taken < run->n_jobs)
             fprintf(stderr, "ruleset: merge: %zu jobs are in none of the folders (a shard "
                             "missing?); 'ruleset compare -o %s --resume' runs just those\n",
-                    run.n_jobs - taken, run.dir);
+                    run->n_jobs - m->taken, run->dir);
     }
-    if (!no_plot && n_sums > 0) {
-        rs_plot_opts po = { .rundir = run.dir, .term = "png", .replicate = -1,
-                            .input_row = -1, .quiet = 1, .reg = reg };
+    if (!m->no_plot && n_sums > 0) {
+        rs_plot_opts po = { .rundir = run->dir, .term = "png", .replicate = -1,
+                            .input_row = -1, .quiet = 1, .reg = m->reg };
         rs_plot_run(&po);
     }
-    rc = bad ? RS_EXIT_JOBS : RS_EXIT_OK;
-out:
-    free(sums);
-    rs_run_free_results(&run);
-    rs_spec_destroy(spec);
-    free(first);
-    free(other);
-    free(dirs);
-    rs_registry_destroy(reg);
-    return rc;
+    return bad ? RS_EXIT_JOBS : RS_EXIT_OK;
+}
+
+int rs_cmd_merge(int argc, char **argv)
+{
+    merge m = { 0 };
+    if (!(m.reg = rs_cli_registry(&argc, argv)))
+        return RS_EXIT_INTERNAL;
+    int rc = RS_EXIT_INTERNAL;
+    if ((m.dirs = calloc((size_t)argc, sizeof *m.dirs))
+        && !(rc = parse_flags(argc, argv, &m)) && !(rc = load_spec(&m))) {
+        take_journals(&m);
+        if (!(rc = write_folder(&m)))
+            rc = report(&m);
+    }
+    free(m.sums);
+    rs_run_free_results(&m.run);
+    rs_spec_destroy(m.spec);
+    free(m.first);
+    free(m.dirs);
+    rs_registry_destroy(m.reg);
+    return rc < 0 ? RS_EXIT_OK : rc;
 }

@@ -92,10 +92,6 @@ const char *const *rs_rule_metric_names(const rs_item *rule)
 
 /* ---- one job --------------------------------------------------------------------------- */
 
-typedef struct job_bufs {
-    rs_real *x, *y;     /* (n_in, batch), (n_out, batch) */
-    rs_real *pred;      /* (n_out, n_eval) */
-} job_bufs;
 
 /* Classification accuracy on a finite task: one output by the coding's midpoint, several by
  * argmax. NaN for regression tasks (n_full == 0). */
@@ -134,204 +130,264 @@ void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
     snprintf(buf, size, "%s/nets.jsonl", run->dir);
 }
 
-void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
+/* One job while it runs: what it was given, what it made, its buffers. */
+typedef struct job {
+    rs_run *run;
+    size_t j, rule_i, task_i, net_i, rep;
+    const rs_item *rule, *task;
+    const rs_netspec *ns;
+    const rs_rule_desc *rd;
+    const rs_task_desc *td;
+    long steps, every, batch;
+    char nl[128];                /* the network's label */
+    rs_ctx *ctx;
+    void *task_state, *rule_state;
+    rs_net *net;
+    const rs_act *acts[RS_MAX_LAYERS + 1];
+    uint32_t n_acts;
+    rs_task_info info;
+    const rs_real *ex, *ey;      /* the evaluation set (n_in, n_eval), (n_out, n_eval) */
+    uint32_t n_eval;
+    rs_real *x, *y;              /* a batch: (n_in, batch), (n_out, batch) */
+    rs_real *pred;               /* (n_out, n_eval) */
+    rs_batch b;
+    rs_status st;                /* the failing plugin call's */
+} job;
+
+/* How a phase of a job ended. */
+typedef enum { GO_ON, DONE, FAILED, PLUGIN_FAILED, INTERRUPTED } job_flow;
+
+static void job_init(job *jb, rs_run *run, size_t j)
 {
     const rs_spec *s = run->spec;
-    const rs_host *host = rs_host_get();
-    size_t r, t, k, rep;
-    rs_job_coords(run, j, &r, &t, &k, &rep);
-    const rs_item *rule = &s->rules[r], *task = &s->tasks[t];
-    const rs_netspec *ns = &s->nets[k];
-    const rs_rule_desc *rd = (const rs_rule_desc *)rule->head;
-    const rs_task_desc *td = (const rs_task_desc *)task->head;
-    long steps = rs_job_steps_of(run, r, t), every = rs_job_eval_every(run, r, t);
-    long batch = rs_job_batch(run, r, t);
-    char nl[128];
-    net_label(run, t, k, nl, sizeof nl);
+    *jb = (job){ .run = run, .j = j, .info = { .struct_size = sizeof jb->info } };
+    rs_job_coords(run, j, &jb->rule_i, &jb->task_i, &jb->net_i, &jb->rep);
+    jb->rule = &s->rules[jb->rule_i];
+    jb->task = &s->tasks[jb->task_i];
+    jb->ns = &s->nets[jb->net_i];
+    jb->rd = (const rs_rule_desc *)jb->rule->head;
+    jb->td = (const rs_task_desc *)jb->task->head;
+    jb->steps = rs_job_steps_of(run, jb->rule_i, jb->task_i);
+    jb->every = rs_job_eval_every(run, jb->rule_i, jb->task_i);
+    jb->batch = rs_job_batch(run, jb->rule_i, jb->task_i);
+    net_label(run, jb->task_i, jb->net_i, jb->nl, sizeof jb->nl);
+}
 
+static job_flow fail(rs_job_result *res, const char *fmt, const char *arg1, const char *arg2)
+{
+    res->status = RS_JOB_FAILED;
+    snprintf(res->message, sizeof res->message, fmt, arg1, arg2);
+    return FAILED;
+}
+
+/* The network: one activation per weight layer (one for every node of a recurrent net), the
+ * buffers, the initial weights from the init stream. */
+static job_flow make_net(job *jb, uint64_t init_stream, rs_job_result *res)
+{
+    const rs_netspec *ns = jb->ns;
+    uint32_t n_layers = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
+    sizes[0] = jb->info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[n_layers] = jb->info.n_out;
+    int rec = ns->kind == RS_NET_RECURRENT;
+    jb->n_acts = rec ? 1 : n_layers; /* a recurrent net: one activation, every node's */
+    char msg[512];
+    for (uint32_t l = 1; l <= jb->n_acts; l++)
+        if (!(jb->acts[l - 1] = rs_act_create(jb->run->reg, rec ? ns->act[0]
+                                              : rs_netspec_act(ns, l, n_layers), msg, sizeof msg)))
+            return fail(res, "network %s: %s", jb->nl, msg);
+    uint32_t cap = (uint32_t)(jb->batch > (long)jb->n_eval ? jb->batch : (long)jb->n_eval);
+    jb->net = rec ? rs_rnet_create(&ns->rec, jb->info.n_in, jb->info.n_out, jb->acts[0], cap)
+                  : rs_net_create(sizes, n_layers, jb->acts, ns->bias, cap);
+    jb->x = rs_alloc(jb->ctx, (size_t)jb->info.n_in * (size_t)jb->batch * sizeof(rs_real));
+    jb->y = rs_alloc(jb->ctx, (size_t)jb->info.n_out * (size_t)jb->batch * sizeof(rs_real));
+    jb->pred = rs_alloc(jb->ctx, (size_t)jb->info.n_out * jb->n_eval * sizeof(rs_real));
+    if (!jb->net || !jb->x || !jb->y || !jb->pred)
+        return fail(res, "out of memory for network %s%s", jb->nl, "");
+    rs_rng init_rng;
+    rs_rng_init(&init_rng, jb->run->spec->seed, init_stream);
+    rs_net_init_layers(jb->net, ns->n_init > 1 ? ns->layer_init : &ns->init,
+                       ns->n_init > 1 ? ns->n_init : 1, &init_rng);
+    return GO_ON;
+}
+
+/* The task, its evaluation set, the network and the rule, each from its own stream. */
+static job_flow job_open(job *jb, rs_job_result *res)
+{
+    const rs_host *host = rs_host_get();
+    const rs_spec *s = jb->run->spec;
     /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
      * network and the replicate only, so every rule meets the same data and the same starting
      * network in replicate k (paired comparisons). Training draws from the job's own stream. */
-    uint64_t task_stream = rs_job_task_stream(run, j);
-    uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, task->label), nl), "|init")
-                         + rep * 104729u;
-    uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, rule->label),
-                                                               task->label), nl), "|job")
-                        + rep * 1299709u;
-    rs_ctx *ctx = rs_ctx_create(s->seed, task_stream);
-    void *task_state = NULL, *rule_state = NULL;
-    rs_net *net = NULL;
-    const rs_act *acts[RS_MAX_LAYERS + 1] = { 0 };
-    job_bufs bufs = { 0 };
-    rs_task_info info = { .struct_size = sizeof info };
-    uint32_t n_layers = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
-    res->steps_to_solve = -1;
-    res->final_loss = res->final_acc = NAN;
-    long n_pts = steps / every + 2;
-    res->points = calloc((size_t)n_pts, sizeof *res->points);
-    if (!ctx || !res->points) {
-        res->status = RS_JOB_FAILED;
-        snprintf(res->message, sizeof res->message, "out of memory");
-        goto done;
-    }
-    const char *const *mnames = rd->metric_names;
+    uint64_t task_stream = rs_job_task_stream(jb->run, jb->j);
+    uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, jb->task->label), jb->nl),
+                                       "|init") + jb->rep * 104729u;
+    uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, jb->rule->label),
+                                                               jb->task->label), jb->nl), "|job")
+                        + jb->rep * 1299709u;
+    jb->ctx = rs_ctx_create(s->seed, task_stream);
+    res->points = calloc((size_t)(jb->steps / jb->every + 2), sizeof *res->points);
+    if (!jb->ctx || !res->points)
+        return fail(res, "out of memory%s%s", "", "");
+    const char *const *mnames = jb->rd->metric_names;
     while (mnames && mnames[res->n_metrics])
         res->n_metrics++;
+    jb->ctx->who = jb->task->head->name;
+    if ((jb->st = jb->td->create(host, jb->ctx, jb->task->params, &jb->info, &jb->task_state))
+        != RS_OK
+        || (jb->st = jb->td->eval_set(jb->task_state, jb->ctx, &jb->ex, &jb->ey, &jb->n_eval))
+        != RS_OK)
+        return PLUGIN_FAILED;
+    job_flow f = make_net(jb, init_stream, res);
+    if (f != GO_ON)
+        return f;
+    rs_ctx_reset(jb->ctx, s->seed, job_stream);
+    jb->ctx->who = jb->rule->head->name;
+    if ((jb->st = jb->rd->create(host, jb->ctx, jb->rule->params, jb->net, &jb->info,
+                                 &jb->rule_state)) != RS_OK)
+        return PLUGIN_FAILED;
+    jb->b = (rs_batch){ .n = (uint32_t)jb->batch, .n_in = jb->info.n_in,
+                        .n_out = jb->info.n_out, .loss = jb->info.loss, .x = jb->x, .y = jb->y };
+    return GO_ON;
+}
 
-    ctx->who = task->head->name;
-    rs_status st = td->create(host, ctx, task->params, &info, &task_state);
-    const rs_real *ex = NULL, *ey = NULL;
-    uint32_t n_eval = 0;
-    if (st == RS_OK)
-        st = td->eval_set(task_state, ctx, &ex, &ey, &n_eval);
-    if (st != RS_OK)
-        goto plugin_failed;
+/* Evaluation at `step` on the fixed set: one point of the curve. DONE at the last step or on
+ * divergence. */
+static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_result *res)
+{
+    const rs_task_info *info = &jb->info;
+    rs_ctx_clear_error(jb->ctx);
+    if (jb->rd->predict) {
+        if ((jb->st = jb->rd->predict(jb->rule_state, jb->ctx, jb->net, jb->ex, jb->n_eval,
+                                      jb->pred)) != RS_OK)
+            return PLUGIN_FAILED;
+    } else {
+        rs_net_forward(jb->net, jb->ex, jb->n_eval);
+        memcpy(jb->pred, jb->net->a[jb->net->n_layers],
+               (size_t)info->n_out * jb->n_eval * sizeof(rs_real));
+    }
+    double loss = rs_loss(info->loss, jb->pred, jb->ey, info->n_out, jb->n_eval, NULL);
+    double acc = rs_accuracy(info, jb->pred, jb->ey, jb->n_eval);
+    rs_point *pt = &res->points[res->n_points++];
+    pt->step = (uint32_t)step;
+    pt->loss = loss;
+    pt->acc = acc;
+    for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
+        pt->metrics[m] = m < stats->n_metrics && step > 0 ? stats->metrics[m] : NAN;
+    res->final_loss = loss;
+    res->final_acc = acc;
+    if (!isfinite(loss) || !rs_net_finite(jb->net)) {
+        res->status = RS_JOB_DIVERGED;
+        snprintf(res->message, sizeof res->message, "diverged at step %ld: evaluation loss %g%s; "
+                 "try a smaller learning rate", step, loss,
+                 rs_net_finite(jb->net) ? "" : ", non-finite weights");
+        return DONE;
+    }
+    res->solved = jb->td->solved(jb->task_state, jb->pred, jb->ey, jb->n_eval, loss) != 0;
+    if (res->solved && res->steps_to_solve < 0)
+        res->steps_to_solve = step;
+    if (step == jb->steps)
+        return DONE;
+    return *jb->run->interrupted ? INTERRUPTED : GO_ON;
+}
 
-    sizes[0] = info.n_in;
-    for (uint32_t h = 0; h < ns->n_hidden; h++)
-        sizes[h + 1] = ns->hidden[h];
-    sizes[n_layers] = info.n_out;
-    char msg[512];
-    int rec = ns->kind == RS_NET_RECURRENT;
-    if (rec)
-        n_layers = 1; /* one activation, every node's */
-    for (uint32_t l = 1; l <= n_layers; l++) {
-        acts[l - 1] = rs_act_create(run->reg, rec ? ns->act[0] : rs_netspec_act(ns, l, n_layers),
-                                    msg, sizeof msg);
-        if (!acts[l - 1]) {
-            res->status = RS_JOB_FAILED;
-            snprintf(res->message, sizeof res->message, "network %s: %s", nl, msg);
-            goto done;
+/* The training steps from *step up to the next evaluation; *step ends there. Only these are
+ * timed. DONE when the training loss diverges. */
+static job_flow train_span(job *jb, long *step, rs_step_stats *stats, rs_job_result *res,
+                           double *train_us)
+{
+    double t0 = rs_now_s();
+    long stop = *step + jb->every < jb->steps ? *step + jb->every : jb->steps;
+    job_flow f = GO_ON;
+    for (; *step < stop && f == GO_ON; ++*step) {
+        jb->ctx->who = jb->task->head->name;
+        if ((jb->st = jb->td->batch(jb->task_state, jb->ctx, (uint32_t)jb->batch, jb->x, jb->y))
+            != RS_OK) {
+            f = PLUGIN_FAILED;
+            break;
+        }
+        jb->ctx->who = jb->rule->head->name;
+        memset(stats, 0, sizeof *stats);
+        if ((jb->st = jb->rd->step(jb->rule_state, jb->ctx, jb->net, &jb->b, stats)) != RS_OK) {
+            f = PLUGIN_FAILED;
+            break;
+        }
+        rs_net_post_update(jb->net);
+        if (stats->has_loss && !isfinite(stats->loss)) {
+            res->status = RS_JOB_DIVERGED;
+            snprintf(res->message, sizeof res->message, "diverged at step %ld: training loss "
+                     "%g; try a smaller learning rate", *step + 1, stats->loss);
+            f = DONE;
         }
     }
-    uint32_t cap = (uint32_t)(batch > (long)n_eval ? batch : (long)n_eval);
-    net = rec ? rs_rnet_create(&ns->rec, info.n_in, info.n_out, acts[0], cap)
-              : rs_net_create(sizes, n_layers, acts, ns->bias, cap);
-    bufs.x = rs_alloc(ctx, (size_t)info.n_in * (size_t)batch * sizeof(rs_real));
-    bufs.y = rs_alloc(ctx, (size_t)info.n_out * (size_t)batch * sizeof(rs_real));
-    bufs.pred = rs_alloc(ctx, (size_t)info.n_out * n_eval * sizeof(rs_real));
-    if (!net || !bufs.x || !bufs.y || !bufs.pred) {
-        res->status = RS_JOB_FAILED;
-        snprintf(res->message, sizeof res->message, "out of memory for network %s", nl);
-        goto done;
+    if (f != PLUGIN_FAILED)
+        *train_us += (rs_now_s() - t0) * 1e6;
+    return f;
+}
+
+/* Once per job, at the end: the trained network as one line of nets.jsonl. */
+static void save_net(const job *jb, rs_job_result *res)
+{
+    rs_netmeta meta = { .index = (long)jb->j, .replicate = (long)jb->rep, .steps = jb->steps,
+                        .solved = res->solved, .final_loss = res->final_loss };
+    snprintf(meta.rule, sizeof meta.rule, "%s", jb->rule->label);
+    snprintf(meta.task, sizeof meta.task, "%s", jb->task->label);
+    snprintf(meta.net, sizeof meta.net, "%s", jb->nl);
+    rs_job_key(jb->run, jb->j, meta.key, sizeof meta.key);
+    snprintf(meta.status, sizeof meta.status, "%s", res->status == RS_JOB_OK ? "ok" : "diverged");
+    char plab[400];
+    rs_params_label(jb->task->params, plab, sizeof plab);
+    snprintf(meta.task_text, sizeof meta.task_text, "%s%s%s", jb->task->head->name,
+             plab[0] ? ":" : "", plab);
+    res->net_json = rs_netio_dump(jb->net, &meta);
+}
+
+static void job_close(job *jb)
+{
+    if (jb->rule_state)
+        jb->rd->destroy(jb->rule_state, jb->ctx);
+    if (jb->task_state)
+        jb->td->destroy(jb->task_state, jb->ctx);
+    if (jb->ctx) {
+        rs_free(jb->ctx, jb->x);
+        rs_free(jb->ctx, jb->y);
+        rs_free(jb->ctx, jb->pred);
     }
-    rs_rng init_rng;
-    rs_rng_init(&init_rng, s->seed, init_stream);
-    rs_net_init_layers(net, ns->n_init > 1 ? ns->layer_init : &ns->init,
-                       ns->n_init > 1 ? ns->n_init : 1, &init_rng);
+    rs_net_destroy(jb->net);
+    for (uint32_t l = 0; l < jb->n_acts; l++)
+        rs_act_destroy((rs_act *)jb->acts[l]);
+    rs_ctx_destroy(jb->ctx);
+}
 
-    rs_ctx_reset(ctx, s->seed, job_stream);
-    ctx->who = rule->head->name;
-    if ((st = rd->create(host, ctx, rule->params, net, &info, &rule_state)) != RS_OK)
-        goto plugin_failed;
-
-    rs_batch b = { .n = (uint32_t)batch, .n_in = info.n_in, .n_out = info.n_out,
-                   .loss = info.loss, .x = bufs.x, .y = bufs.y };
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
+{
+    job jb;
+    job_init(&jb, run, j);
+    res->steps_to_solve = -1;
+    res->final_loss = res->final_acc = NAN;
     double train_us = 0;
     rs_step_stats stats = { 0 };
-    for (long step = 0;; step++) {
-        if (step % every == 0 || step == steps) { /* evaluate on the fixed set */
-            rs_ctx_clear_error(ctx);
-            if (rd->predict) {
-                st = rd->predict(rule_state, ctx, net, ex, n_eval, bufs.pred);
-                if (st != RS_OK)
-                    goto plugin_failed;
-            } else {
-                rs_net_forward(net, ex, n_eval);
-                memcpy(bufs.pred, net->a[net->n_layers],
-                       (size_t)info.n_out * n_eval * sizeof(rs_real));
-            }
-            double loss = rs_loss(info.loss, bufs.pred, ey, info.n_out, n_eval, NULL);
-            double acc = rs_accuracy(&info, bufs.pred, ey, n_eval);
-            rs_point *pt = &res->points[res->n_points++];
-            pt->step = (uint32_t)step;
-            pt->loss = loss;
-            pt->acc = acc;
-            for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
-                pt->metrics[m] = m < stats.n_metrics && step > 0 ? stats.metrics[m] : NAN;
-            res->final_loss = loss;
-            res->final_acc = acc;
-            if (!isfinite(loss) || !rs_net_finite(net)) {
-                res->status = RS_JOB_DIVERGED;
-                snprintf(res->message, sizeof res->message, "diverged at step %ld: evaluation "
-                         "loss %g%s; try a smaller learning rate", step, loss,
-                         rs_net_finite(net) ? "" : ", non-finite weights");
-                break;
-            }
-            res->solved = td->solved(task_state, bufs.pred, ey, n_eval, loss) != 0;
-            if (res->solved && res->steps_to_solve < 0)
-                res->steps_to_solve = step;
-            if (step == steps)
-                break;
-            if (*run->interrupted)
-                goto interrupted;
-        }
-        double t0 = rs_now_s();
-        long stop = step + every < steps ? step + every : steps;
-        for (; step < stop; step++) {
-            ctx->who = task->head->name;
-            if ((st = td->batch(task_state, ctx, (uint32_t)batch, bufs.x, bufs.y)) != RS_OK)
-                goto plugin_failed;
-            ctx->who = rule->head->name;
-            memset(&stats, 0, sizeof stats);
-            if ((st = rd->step(rule_state, ctx, net, &b, &stats)) != RS_OK)
-                goto plugin_failed;
-            rs_net_post_update(net);
-            if (stats.has_loss && !isfinite(stats.loss)) {
-                res->status = RS_JOB_DIVERGED;
-                snprintf(res->message, sizeof res->message, "diverged at step %ld: training "
-                         "loss %g; try a smaller learning rate", step + 1, stats.loss);
-                train_us += (rs_now_s() - t0) * 1e6;
-                goto timed;
-            }
-        }
-        train_us += (rs_now_s() - t0) * 1e6;
-        step--; /* the outer loop's increment lands on `stop` */
+    job_flow f = job_open(&jb, res);
+    for (long step = 0; f == GO_ON;) { /* evaluate, train up to the next evaluation, ... */
+        if ((f = evaluate(&jb, step, &stats, res)) == GO_ON)
+            f = train_span(&jb, &step, &stats, res, &train_us);
     }
-timed:
-    res->us_per_step = steps > 0 ? train_us / steps : 0;
-    if (res->status == RS_JOB_PENDING)
-        res->status = RS_JOB_OK;
-    if (res->status == RS_JOB_DIVERGED)
-        res->solved = 0;
-    if (run->save_nets) { /* once per job, at the end: one line of nets.jsonl */
-        rs_netmeta meta = { .index = (long)j, .replicate = (long)rep, .steps = steps,
-                            .solved = res->solved, .final_loss = res->final_loss };
-        snprintf(meta.rule, sizeof meta.rule, "%s", rule->label);
-        snprintf(meta.task, sizeof meta.task, "%s", task->label);
-        snprintf(meta.net, sizeof meta.net, "%s", nl);
-        rs_job_key(run, j, meta.key, sizeof meta.key);
-        snprintf(meta.status, sizeof meta.status, "%s",
-                 res->status == RS_JOB_OK ? "ok" : "diverged");
-        char plab[400];
-        rs_params_label(task->params, plab, sizeof plab);
-        snprintf(meta.task_text, sizeof meta.task_text, "%s%s%s", task->head->name,
-                 plab[0] ? ":" : "", plab);
-        res->net_json = rs_netio_dump(net, &meta);
-    }
-    goto done;
-
-plugin_failed:
-    res->status = RS_JOB_FAILED;
-    snprintf(res->message, sizeof res->message, "plugin '%s' failed (%s): %s", ctx->who,
-             rs_status_str(st), ctx->err[0] ? ctx->err : "no message");
-    goto done;
-interrupted:
-    res->status = RS_JOB_PENDING;
-done:
-    if (rule_state)
-        rd->destroy(rule_state, ctx);
-    if (task_state)
-        td->destroy(task_state, ctx);
-    if (ctx) {
-        rs_free(ctx, bufs.x);
-        rs_free(ctx, bufs.y);
-        rs_free(ctx, bufs.pred);
-    }
-    rs_net_destroy(net);
-    for (uint32_t l = 0; l < n_layers; l++)
-        rs_act_destroy((rs_act *)acts[l]);
-    rs_ctx_destroy(ctx);
+    if (f == DONE) {
+        res->us_per_step = jb.steps > 0 ? train_us / jb.steps : 0;
+        if (res->status == RS_JOB_PENDING)
+            res->status = RS_JOB_OK;
+        if (res->status == RS_JOB_DIVERGED)
+            res->solved = 0;
+        if (run->save_nets)
+            save_net(&jb, res);
+    } else if (f == PLUGIN_FAILED) {
+        res->status = RS_JOB_FAILED;
+        snprintf(res->message, sizeof res->message, "plugin '%s' failed (%s): %s", jb.ctx->who,
+                 rs_status_str(jb.st), jb.ctx->err[0] ? jb.ctx->err : "no message");
+    } else if (f == INTERRUPTED)
+        res->status = RS_JOB_PENDING;
+    job_close(&jb);
     if (res->status == RS_JOB_PENDING) {
         free(res->points);
         res->points = NULL;
