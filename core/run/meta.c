@@ -66,6 +66,12 @@ typedef struct episode_env {    /* everything an episode creates, for one cleanu
     uint32_t n_layers;
     rs_net *net;
     rs_real *bx, *by, *pred;
+    /* what the unroll reads */
+    const rs_item *task;
+    rs_task_info info;
+    const rs_real *ex, *ey;     /* the evaluation set */
+    uint32_t n_eval;
+    long K, batch;              /* inner steps, batch size */
 } episode_env;
 
 static void env_close(rs_meta *m, episode_env *env)
@@ -168,12 +174,219 @@ static int segment_end(rs_meta_worker *w, rs_tv seg_loss, const rs_tv *meta, dou
     return 0;
 }
 
+/* The episode's task and network, drawn from its stream unless ep->task names the task. */
+static void draw_task_net(rs_meta *m, rs_episode *ep, episode_env *env)
+{
+    const rs_spec *s = m->spec;
+    rs_ctx *ctx = env->ctx;
+    const size_t ti = ep->task >= 0 ? (size_t)ep->task
+                                     : m->train[rs_rng_u64(&ctx->rng) % m->n_train];
+    const rs_item *task = &s->tasks[ti];
+    const size_t first = task->net_count ? task->net_first : 0;
+    const size_t count = task->net_count ? task->net_count : s->n_global_nets;
+    ep->task_used = ti;
+    ep->net_used = first + rs_rng_u64(&ctx->rng) % count;
+    env->task = task;
+}
+
+/* The network with fresh weights and its buffers. 0 ok, else failed (ep->err). */
+static int make_net(rs_meta *m, rs_episode *ep, episode_env *env)
+{
+    const rs_netspec *ns = &m->spec->nets[ep->net_used];
+    uint32_t sizes[RS_MAX_LAYERS + 2];
+    env->n_layers = ns->n_hidden + 1;
+    sizes[0] = env->info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[env->n_layers] = env->info.n_out;
+    char msg[512];
+    for (uint32_t l = 1; l <= env->n_layers; l++)
+        if (!(env->acts[l - 1] = rs_act_create(m->reg, rs_netspec_act(ns, l, env->n_layers), msg,
+                                               sizeof msg)))
+            return ep_fail(ep, "network: %s", msg);
+    uint32_t cap = (uint32_t)(env->batch > (long)env->n_eval ? env->batch : (long)env->n_eval);
+    env->net = rs_net_create(sizes, env->n_layers, env->acts, ns->bias, cap);
+    env->bx = malloc((size_t)env->info.n_in * (size_t)env->batch * sizeof(rs_real));
+    env->by = malloc((size_t)env->info.n_out * (size_t)env->batch * sizeof(rs_real));
+    env->pred = malloc((size_t)env->info.n_out * env->n_eval * sizeof(rs_real));
+    if (!env->net || !env->bx || !env->by || !env->pred)
+        return ep_fail(ep, "out of memory");
+    rs_net_init(env->net, &ns->init, &env->ctx->rng);
+    return 0;
+}
+
+/* The task, the network with fresh weights, the rule (its own random draws). 0 ok. */
+static int episode_open(rs_meta *m, rs_episode *ep, episode_env *env)
+{
+    const rs_host *host = rs_host_get();
+    if (!(env->ctx = rs_ctx_create(m->spec->seed, ep->stream)))
+        return ep_fail(ep, "out of memory");
+    rs_ctx *ctx = env->ctx;
+    draw_task_net(m, ep, env);
+    const rs_item *task = env->task;
+    env->td = (const rs_task_desc *)task->head;
+    env->info = (rs_task_info){ .struct_size = sizeof env->info };
+    ctx->who = task->head->name;
+    if (env->td->create(host, ctx, task->params, &env->info, &env->task_state) != RS_OK
+        || env->td->eval_set(env->task_state, ctx, &env->ex, &env->ey, &env->n_eval) != RS_OK)
+        return ep_fail(ep, "task '%s': %s", task->label, ctx->err);
+    env->K = steps_of(m->spec, ep->task_used);
+    env->batch = batch_of(m->spec, ep->task_used, env->info.n_full);
+    ep->steps = env->K;
+    if (env->batch <= 0 || env->K <= 0)
+        return ep_fail(ep, "task '%s': needs a batch size and at least one step", task->label);
+    if (make_net(m, ep, env))
+        return 1;
+    ctx->who = m->rule->head.name;
+    if (m->rule->create(host, ctx, m->params, env->net, &env->info, &env->rule_state) != RS_OK)
+        return ep_fail(ep, "rule '%s': %s", m->rule->head.name, ctx->err);
+    rs_meta_shape shapes[RS_META_MAX_SHAPES];
+    uint32_t n_shapes = m->rule->meta_shapes(env->rule_state, shapes, RS_META_MAX_SHAPES);
+    if (n_shapes != m->n_shapes || memcmp(shapes, m->shapes, n_shapes * sizeof *shapes) != 0)
+        return ep_fail(ep, "network %zu gives rule '%s' other meta-parameter shapes than the "
+                       "first network; meta-train on networks of one depth (or "
+                       "per_layer=false)", ep->net_used, m->rule->head.name);
+    return 0;
+}
+
+/* The task loss on the evaluation set through the network as io holds it; its output layer
+ * into *out. RS_TV_NONE after ep_fail. */
+static rs_tv eval_loss(rs_tape *t, const episode_env *env, const rs_dstep_io *io, rs_tv *out,
+                       rs_episode *ep)
+{
+    rs_tv xe = rs_tape_const_real(t, env->info.n_in, env->n_eval, env->ex);
+    rs_tv ye = rs_tape_const_real(t, env->info.n_out, env->n_eval, env->ey);
+    rs_tv a[RS_MAX_LAYERS + 2];
+    rs_tape_net_forward(t, env->net, io->w, io->b, xe, a);
+    rs_tv loss = rs_tape_loss(t, env->info.loss, a[env->n_layers], ye);
+    if (rs_tape_error(t)) {
+        ep_fail(ep, "%s", rs_tape_error(t));
+        return RS_TV_NONE;
+    }
+    *out = a[env->n_layers];
+    return loss;
+}
+
+/* The first tape segment: the meta-parameters, the initial weights as constants, and the loss
+ * before training (ep->loss0, the normaliser). 0, or 1 after ep_fail. */
+static int unroll_start(rs_meta_worker *w, episode_env *env, rs_dstep_io *io, rs_tv *meta,
+                           const double *phi, rs_episode *ep)
+{
+    rs_tape *t = w->tape;
+    *io = (rs_dstep_io){ .struct_size = sizeof *io, .tape = t, .net = env->net,
+                         .n_meta = w->m->n_shapes, .n_layers = env->n_layers };
+    segment_start(w, io, meta, phi, 1);
+    for (uint32_t l = 0; l < env->n_layers; l++) {
+        const rs_layer *ly = &env->net->layers[l];
+        io->w[l] = rs_tape_const_real(t, ly->n_out, ly->n_in, ly->w);
+        io->b[l] = ly->b ? rs_tape_const_real(t, ly->n_out, 1, ly->b) : RS_TV_NONE;
+    }
+    io->meta = meta;
+    rs_tv out, l0 = eval_loss(t, env, io, &out, ep);
+    if (l0 == RS_TV_NONE)
+        return 1;
+    ep->loss0 = rs_tape_value(t, l0)[0];
+    return 0;
+}
+
+/* Inner step k: a batch, the rule's dstep on the tape, the evaluation loss after it. Returns
+ * the loss's tape value (RS_TV_NONE after ep_fail), its value in *lv, the output in *out. */
+static rs_tv inner_step(rs_meta_worker *w, episode_env *env, rs_dstep_io *io, long k,
+                        double *lv, rs_tv *out, rs_episode *ep)
+{
+    rs_meta *m = w->m;
+    rs_tape *t = w->tape;
+    rs_ctx *ctx = env->ctx;
+    ctx->who = env->task->head->name;
+    if (env->td->batch(env->task_state, ctx, (uint32_t)env->batch, env->bx, env->by) != RS_OK) {
+        ep_fail(ep, "task '%s': %s", env->task->label, ctx->err);
+        return RS_TV_NONE;
+    }
+    rs_batch b = { .n = (uint32_t)env->batch, .n_in = env->info.n_in, .n_out = env->info.n_out,
+                   .loss = env->info.loss, .x = env->bx, .y = env->by };
+    rs_step_stats stats = { 0 };
+    io->batch = &b;
+    io->stats = &stats;
+    ctx->who = m->rule->head.name;
+    if (m->rule->dstep(env->rule_state, ctx, io) != RS_OK || rs_tape_error(t)) {
+        ep_fail(ep, "rule '%s' dstep at inner step %ld: %s", m->rule->head.name, k + 1,
+                ctx->err[0] ? ctx->err : rs_tape_error(t));
+        return RS_TV_NONE;
+    }
+    io->batch = NULL; /* b and stats end here */
+    io->stats = NULL;
+    if (io->n_carry > RS_TAPE_MAX_CARRY) {
+        ep_fail(ep, "rule '%s' uses %u carry slots; at most %d", m->rule->head.name, io->n_carry,
+                RS_TAPE_MAX_CARRY);
+        return RS_TV_NONE;
+    }
+    rs_tv loss = eval_loss(t, env, io, out, ep);
+    if (loss == RS_TV_NONE)
+        return RS_TV_NONE;
+    *lv = rs_tape_value(t, loss)[0];
+    if (!isfinite(*lv)) {
+        ep_fail(ep, "diverged at inner step %ld of task '%s' (loss %g)", k + 1, env->task->label,
+                *lv);
+        return RS_TV_NONE;
+    }
+    return loss;
+}
+
+/* After the last inner step: the final loss, accuracy and whether it solved the task. */
+static void episode_result(rs_tape *t, episode_env *env, rs_tv out, double lv, rs_episode *ep)
+{
+    const double *pv = rs_tape_value(t, out);
+    for (size_t i = 0; i < (size_t)env->info.n_out * env->n_eval; i++)
+        env->pred[i] = (rs_real)pv[i];
+    ep->final_loss = lv;
+    ep->final_acc = rs_accuracy(&env->info, env->pred, env->ey, env->n_eval);
+    ep->solved = env->td->solved(env->task_state, env->pred, env->ey, env->n_eval, lv) != 0;
+}
+
+/* The unroll: K inner steps, backprop every `truncation` of them; ep->meta_loss at the end. */
+static int unroll(rs_meta_worker *w, episode_env *env, const double *phi, rs_episode *ep,
+                  double *grad)
+{
+    rs_meta *m = w->m;
+    rs_tape *t = w->tape;
+    rs_dstep_io io;
+    rs_tv meta[RS_META_MAX_SHAPES];
+    if (unroll_start(w, env, &io, meta, phi, ep))
+        return 1;
+    const long K = env->K, T = m->cfg.truncation > 0 ? m->cfg.truncation : K;
+    const double norm = m->cfg.normalize ? fmax(ep->loss0, 1e-6) : 1.0;
+    rs_tv seg = RS_TV_NONE, out = RS_TV_NONE;
+    double total = 0;
+    for (long k = 0; k < K; k++) {
+        if (k > 0 && k % T == 0) { /* truncate: backprop this window, carry values on */
+            if (segment_end(w, seg, meta, grad, ep))
+                return 1;
+            if (segment_start(w, &io, meta, phi, 0))
+                return ep_fail(ep, "out of memory detaching the state at inner step %ld", k + 1);
+            seg = RS_TV_NONE;
+        }
+        double lv;
+        rs_tv loss = inner_step(w, env, &io, k, &lv, &out, ep);
+        if (loss == RS_TV_NONE)
+            return 1;
+        if (ep->curve)
+            ep->curve[k] = lv;
+        double wgt = 1.0 / ((double)K * norm) + (k == K - 1 ? m->cfg.final_weight / norm : 0);
+        total += wgt * lv;
+        rs_tv term = rs_tape_scale(t, loss, wgt);
+        seg = seg == RS_TV_NONE ? term : rs_tape_add(t, seg, term);
+        if (k == K - 1)
+            episode_result(t, env, out, lv, ep);
+    }
+    if (segment_end(w, seg, meta, grad, ep))
+        return 1;
+    ep->meta_loss = total;
+    return 0;
+}
+
 static int run_episode(rs_meta_worker *w, const double *phi, rs_episode *ep, double *grad)
 {
     rs_meta *m = w->m;
-    const rs_spec *s = m->spec;
-    const rs_host *host = rs_host_get();
-    rs_tape *t = w->tape;
     episode_env env = { 0 };
     ep->failed = 0;
     ep->err[0] = '\0';
@@ -181,164 +394,8 @@ static int run_episode(rs_meta_worker *w, const double *phi, rs_episode *ep, dou
     ep->solved = 0;
     if (grad)
         memset(grad, 0, m->n_phi * sizeof *grad);
-    env.ctx = rs_ctx_create(s->seed, ep->stream);
-    if (!env.ctx)
-        return ep_fail(ep, "out of memory");
-    rs_ctx *ctx = env.ctx;
-    const size_t ti = ep->task >= 0 ? (size_t)ep->task
-                                     : m->train[rs_rng_u64(&ctx->rng) % m->n_train];
-    const rs_item *task = &s->tasks[ti];
-    const size_t first = task->net_count ? task->net_first : 0;
-    const size_t count = task->net_count ? task->net_count : s->n_global_nets;
-    const size_t ni = first + rs_rng_u64(&ctx->rng) % count;
-    const rs_netspec *ns = &s->nets[ni];
-    ep->task_used = ti;
-    ep->net_used = ni;
-
-    /* the task, the network with fresh weights, the rule (its own random draws) */
-    env.td = (const rs_task_desc *)task->head;
-    rs_task_info info = { .struct_size = sizeof info };
-    const rs_real *ex = NULL, *ey = NULL;
-    uint32_t n_eval = 0;
-    ctx->who = task->head->name;
-    if (env.td->create(host, ctx, task->params, &info, &env.task_state) != RS_OK
-        || env.td->eval_set(env.task_state, ctx, &ex, &ey, &n_eval) != RS_OK) {
-        ep_fail(ep, "task '%s': %s", task->label, ctx->err);
-        goto done;
-    }
-    const long K = steps_of(s, ti), batch = batch_of(s, ti, info.n_full);
-    ep->steps = K;
-    if (batch <= 0 || K <= 0) {
-        ep_fail(ep, "task '%s': needs a batch size and at least one step", task->label);
-        goto done;
-    }
-    uint32_t sizes[RS_MAX_LAYERS + 2];
-    env.n_layers = ns->n_hidden + 1;
-    sizes[0] = info.n_in;
-    for (uint32_t h = 0; h < ns->n_hidden; h++)
-        sizes[h + 1] = ns->hidden[h];
-    sizes[env.n_layers] = info.n_out;
-    char msg[512];
-    for (uint32_t l = 1; l <= env.n_layers; l++)
-        if (!(env.acts[l - 1] = rs_act_create(m->reg, rs_netspec_act(ns, l, env.n_layers), msg,
-                                              sizeof msg))) {
-            ep_fail(ep, "network: %s", msg);
-            goto done;
-        }
-    uint32_t cap = (uint32_t)(batch > (long)n_eval ? batch : (long)n_eval);
-    env.net = rs_net_create(sizes, env.n_layers, env.acts, ns->bias, cap);
-    env.bx = malloc((size_t)info.n_in * (size_t)batch * sizeof(rs_real));
-    env.by = malloc((size_t)info.n_out * (size_t)batch * sizeof(rs_real));
-    env.pred = malloc((size_t)info.n_out * n_eval * sizeof(rs_real));
-    if (!env.net || !env.bx || !env.by || !env.pred) {
-        ep_fail(ep, "out of memory");
-        goto done;
-    }
-    rs_net_init(env.net, &ns->init, &ctx->rng);
-    ctx->who = m->rule->head.name;
-    if (m->rule->create(host, ctx, m->params, env.net, &info, &env.rule_state) != RS_OK) {
-        ep_fail(ep, "rule '%s': %s", m->rule->head.name, ctx->err);
-        goto done;
-    }
-    rs_meta_shape shapes[RS_META_MAX_SHAPES];
-    uint32_t n_shapes = m->rule->meta_shapes(env.rule_state, shapes, RS_META_MAX_SHAPES);
-    if (n_shapes != m->n_shapes || memcmp(shapes, m->shapes, n_shapes * sizeof *shapes) != 0) {
-        ep_fail(ep, "network %zu gives rule '%s' other meta-parameter shapes than the first "
-                "network; meta-train on networks of one depth (or per_layer=false)", ni,
-                m->rule->head.name);
-        goto done;
-    }
-
-    /* the unroll */
-    rs_dstep_io io = { .struct_size = sizeof io, .tape = t, .net = env.net,
-                       .n_meta = m->n_shapes, .n_layers = env.n_layers };
-    rs_tv meta[RS_META_MAX_SHAPES];
-    segment_start(w, &io, meta, phi, 1);
-    for (uint32_t l = 0; l < env.n_layers; l++) {
-        const rs_layer *ly = &env.net->layers[l];
-        io.w[l] = rs_tape_const_real(t, ly->n_out, ly->n_in, ly->w);
-        io.b[l] = ly->b ? rs_tape_const_real(t, ly->n_out, 1, ly->b) : RS_TV_NONE;
-    }
-    io.meta = meta;
-    /* loss before training: the normaliser */
-    rs_tv xe = rs_tape_const_real(t, info.n_in, n_eval, ex);
-    rs_tv ye = rs_tape_const_real(t, info.n_out, n_eval, ey);
-    rs_tv a[RS_MAX_LAYERS + 2];
-    rs_tape_net_forward(t, env.net, io.w, io.b, xe, a);
-    rs_tv l0 = rs_tape_loss(t, info.loss, a[env.n_layers], ye);
-    if (rs_tape_error(t)) {
-        ep_fail(ep, "%s", rs_tape_error(t));
-        goto done;
-    }
-    ep->loss0 = rs_tape_value(t, l0)[0];
-    const double norm = m->cfg.normalize ? fmax(ep->loss0, 1e-6) : 1.0;
-    const long T = m->cfg.truncation > 0 ? m->cfg.truncation : K;
-    rs_batch b = { .n = (uint32_t)batch, .n_in = info.n_in, .n_out = info.n_out,
-                   .loss = info.loss, .x = env.bx, .y = env.by };
-    rs_tv seg = RS_TV_NONE;
-    double total = 0;
-    for (long k = 0; k < K; k++) {
-        if (k > 0 && k % T == 0) { /* truncate: backprop this window, carry values on */
-            if (segment_end(w, seg, meta, grad, ep))
-                goto done;
-            if (segment_start(w, &io, meta, phi, 0)) {
-                ep_fail(ep, "out of memory detaching the state at inner step %ld", k + 1);
-                goto done;
-            }
-            seg = RS_TV_NONE;
-        }
-        ctx->who = task->head->name;
-        if (env.td->batch(env.task_state, ctx, (uint32_t)batch, env.bx, env.by) != RS_OK) {
-            ep_fail(ep, "task '%s': %s", task->label, ctx->err);
-            goto done;
-        }
-        rs_step_stats stats = { 0 };
-        io.batch = &b;
-        io.stats = &stats;
-        ctx->who = m->rule->head.name;
-        if (m->rule->dstep(env.rule_state, ctx, &io) != RS_OK || rs_tape_error(t)) {
-            ep_fail(ep, "rule '%s' dstep at inner step %ld: %s", m->rule->head.name, k + 1,
-                    ctx->err[0] ? ctx->err : rs_tape_error(t));
-            goto done;
-        }
-        if (io.n_carry > RS_TAPE_MAX_CARRY) {
-            ep_fail(ep, "rule '%s' uses %u carry slots; at most %d", m->rule->head.name,
-                    io.n_carry, RS_TAPE_MAX_CARRY);
-            goto done;
-        }
-        xe = rs_tape_const_real(t, info.n_in, n_eval, ex);
-        ye = rs_tape_const_real(t, info.n_out, n_eval, ey);
-        rs_tape_net_forward(t, env.net, io.w, io.b, xe, a);
-        rs_tv loss = rs_tape_loss(t, info.loss, a[env.n_layers], ye);
-        if (rs_tape_error(t)) {
-            ep_fail(ep, "%s", rs_tape_error(t));
-            goto done;
-        }
-        const double lv = rs_tape_value(t, loss)[0];
-        if (!isfinite(lv)) {
-            ep_fail(ep, "diverged at inner step %ld of task '%s' (loss %g)", k + 1, task->label,
-                    lv);
-            goto done;
-        }
-        if (ep->curve)
-            ep->curve[k] = lv;
-        double wgt = 1.0 / ((double)K * norm) + (k == K - 1 ? m->cfg.final_weight / norm : 0);
-        total += wgt * lv;
-        rs_tv term = rs_tape_scale(t, loss, wgt);
-        seg = seg == RS_TV_NONE ? term : rs_tape_add(t, seg, term);
-        if (k == K - 1) {
-            const double *pv = rs_tape_value(t, a[env.n_layers]);
-            for (size_t i = 0; i < (size_t)info.n_out * n_eval; i++)
-                env.pred[i] = (rs_real)pv[i];
-            ep->final_loss = lv;
-            ep->final_acc = rs_accuracy(&info, env.pred, ey, n_eval);
-            ep->solved = env.td->solved(env.task_state, env.pred, ey, n_eval, lv) != 0;
-        }
-    }
-    if (segment_end(w, seg, meta, grad, ep))
-        goto done;
-    ep->meta_loss = total;
-done:
+    if (!episode_open(m, ep, &env))
+        unroll(w, &env, phi, ep, grad);
     env_close(m, &env);
     if (ep->failed && grad)
         memset(grad, 0, m->n_phi * sizeof *grad);
@@ -480,14 +537,10 @@ void rs_meta_close(rs_meta *m)
     memset(m, 0, sizeof *m);
 }
 
-int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const rs_meta_cfg *cfg,
-                 int threads, char *err, size_t err_size)
+/* The one rule, with dstep, its parameters with weights = "" (the dstep contract: do not
+ * load). 0, or -1 with err. */
+static int take_rule(rs_meta *m, const rs_spec *spec, char *err, size_t err_size)
 {
-    memset(m, 0, sizeof *m);
-    m->spec = spec;
-    m->reg = reg;
-    m->cfg = *cfg;
-    m->threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
     if (spec->n_rules != 1) {
         snprintf(err, err_size, "meta-training takes exactly one rule (no parameter sweeps); "
                  "the spec has %zu", spec->n_rules);
@@ -506,10 +559,16 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (wi >= 0) { /* the dstep contract: weights = "" means "do not load" */
+    if (wi >= 0) {
         free(m->params->str[wi]);
         m->params->str[wi] = strdup("");
     }
+    return 0;
+}
+
+/* The training family and the held-out tasks (cfg.held_out), the largest K. */
+static int split_tasks(rs_meta *m, const rs_spec *spec, char *err, size_t err_size)
+{
     m->train = calloc(spec->n_tasks, sizeof *m->train);
     m->held = calloc(spec->n_tasks, sizeof *m->held);
     if (!m->train || !m->held) {
@@ -518,8 +577,8 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
     }
     for (size_t t = 0; t < spec->n_tasks; t++) {
         int held = 0;
-        for (size_t h = 0; h < cfg->n_held_out; h++)
-            held |= strstr(spec->tasks[t].label, cfg->held_out[h]) != NULL;
+        for (size_t h = 0; h < m->cfg.n_held_out; h++)
+            held |= strstr(spec->tasks[t].label, m->cfg.held_out[h]) != NULL;
         if (held)
             m->held[m->n_held++] = t;
         else
@@ -536,7 +595,13 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
         snprintf(err, err_size, "\"steps\" (the inner steps of an episode) must be >= 1");
         return -1;
     }
-    for (size_t k = 0; k < spec->n_nets; k++) { /* every activation needs a tape form */
+    return 0;
+}
+
+/* Every activation needs a tape form. */
+static int check_acts(const rs_spec *spec, char *err, size_t err_size)
+{
+    for (size_t k = 0; k < spec->n_nets; k++) {
         const rs_netspec *ns = &spec->nets[k];
         for (uint32_t a = 0; a < ns->n_act; a++) {
             char name[64];
@@ -550,64 +615,37 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
             }
         }
     }
+    return 0;
+}
+
+static int make_workers(rs_meta *m, char *err, size_t err_size)
+{
     m->workers = calloc((size_t)m->threads, sizeof *m->workers);
-    if (!m->workers) {
+    for (int k = 0; m->workers && k < m->threads; k++) {
+        m->workers[k].m = m;
+        m->workers[k].ctx = rs_ctx_create(m->spec->seed, 0);
+        m->workers[k].tape = m->workers[k].ctx ? rs_tape_create(m->workers[k].ctx, 1) : NULL;
+        if (!m->workers[k].tape)
+            break;
+    }
+    if (!m->workers || !m->workers[m->threads - 1].tape) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    for (int k = 0; k < m->threads; k++) {
-        m->workers[k].m = m;
-        m->workers[k].ctx = rs_ctx_create(spec->seed, 0);
-        m->workers[k].tape = m->workers[k].ctx ? rs_tape_create(m->workers[k].ctx, 1) : NULL;
-        if (!m->workers[k].tape) {
-            snprintf(err, err_size, "out of memory");
-            return -1;
-        }
-    }
-    /* The shapes and initial values: create the rule once on the first training task's
-     * first network (an episode whose stream is the init stream), then ask it. */
-    const rs_host *host = rs_host_get();
-    rs_ctx *ctx = rs_ctx_create(spec->seed, rs_hash_str(0, "meta-init"));
-    const rs_item *task = &spec->tasks[m->train[0]];
-    const rs_task_desc *td = (const rs_task_desc *)task->head;
-    const rs_netspec *ns = &spec->nets[task->net_count ? task->net_first : 0];
-    rs_task_info info = { .struct_size = sizeof info };
-    void *tstate = NULL, *rstate = NULL;
-    const rs_act *acts[RS_MAX_LAYERS + 1] = { 0 };
-    uint32_t L = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
-    rs_net *net = NULL;
-    int rc = -1;
-    char msg[512];
-    if (!ctx || td->create(host, ctx, task->params, &info, &tstate) != RS_OK) {
-        snprintf(err, err_size, "task '%s': %s", task->label, ctx ? ctx->err : "out of memory");
-        goto out;
-    }
-    sizes[0] = info.n_in;
-    for (uint32_t h = 0; h < ns->n_hidden; h++)
-        sizes[h + 1] = ns->hidden[h];
-    sizes[L] = info.n_out;
-    for (uint32_t l = 1; l <= L; l++)
-        if (!(acts[l - 1] = rs_act_create(reg, rs_netspec_act(ns, l, L), msg, sizeof msg))) {
-            snprintf(err, err_size, "network: %s", msg);
-            goto out;
-        }
-    if (!(net = rs_net_create(sizes, L, acts, ns->bias, 1))) {
-        snprintf(err, err_size, "out of memory");
-        goto out;
-    }
-    if (m->rule->create(host, ctx, m->params, net, &info, &rstate) != RS_OK) {
-        snprintf(err, err_size, "rule '%s': %s", m->rule->head.name, ctx->err);
-        goto out;
-    }
-    m->n_shapes = m->rule->meta_shapes(rstate, m->shapes, RS_META_MAX_SHAPES);
+    return 0;
+}
+
+/* The meta-parameters' storage, once their shapes are known. */
+static int alloc_phi(rs_meta *m, char *err, size_t err_size)
+{
     if (m->n_shapes == 0 || m->n_shapes > RS_META_MAX_SHAPES) {
         snprintf(err, err_size, "rule '%s' declares %u meta-parameter tensors (1..%d)",
                  m->rule->head.name, m->n_shapes, RS_META_MAX_SHAPES);
-        goto out;
+        return -1;
     }
     for (uint32_t k = 0; k < m->n_shapes; k++)
         m->n_phi += (size_t)m->shapes[k].rows * m->shapes[k].cols;
-    const size_t E = (size_t)(cfg->episodes > 0 ? cfg->episodes : 1);
+    const size_t E = (size_t)(m->cfg.episodes > 0 ? m->cfg.episodes : 1);
     m->phi = calloc(m->n_phi, sizeof *m->phi);
     m->adam_m = calloc(2 * m->n_phi, sizeof *m->adam_m); /* moments, then a gradient scratch */
     m->adam_v = calloc(m->n_phi, sizeof *m->adam_v);
@@ -618,18 +656,69 @@ int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const 
     if (!m->phi || !m->adam_m || !m->adam_v || !m->curve || !m->ep_grad || !m->eps
         || !m->ep_curves) {
         snprintf(err, err_size, "out of memory for %zu meta-parameters", m->n_phi);
+        return -1;
+    }
+    return 0;
+}
+
+/* The shapes and initial values: create the rule once on the first training task's first
+ * network (from the init stream), then ask it. */
+static int init_phi(rs_meta *m, char *err, size_t err_size)
+{
+    const rs_spec *spec = m->spec;
+    const rs_host *host = rs_host_get();
+    episode_env env = { 0 };
+    const rs_item *task = &spec->tasks[m->train[0]];
+    const rs_netspec *ns = &spec->nets[task->net_count ? task->net_first : 0];
+    uint32_t L = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
+    rs_task_info info = { .struct_size = sizeof info };
+    char msg[512];
+    int rc = -1;
+    env.ctx = rs_ctx_create(spec->seed, rs_hash_str(0, "meta-init"));
+    env.td = (const rs_task_desc *)task->head;
+    if (!env.ctx || env.td->create(host, env.ctx, task->params, &info, &env.task_state) != RS_OK) {
+        snprintf(err, err_size, "task '%s': %s", task->label,
+                 env.ctx ? env.ctx->err : "out of memory");
         goto out;
     }
-    m->rule->meta_init(rstate, ctx, m->phi);
-    rc = 0;
+    sizes[0] = info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[L] = info.n_out;
+    for (env.n_layers = 0; env.n_layers < L; env.n_layers++)
+        if (!(env.acts[env.n_layers] = rs_act_create(m->reg, rs_netspec_act(ns, env.n_layers + 1,
+                                                     L), msg, sizeof msg))) {
+            snprintf(err, err_size, "network: %s", msg);
+            goto out;
+        }
+    if (!(env.net = rs_net_create(sizes, L, env.acts, ns->bias, 1))) {
+        snprintf(err, err_size, "out of memory");
+        goto out;
+    }
+    if (m->rule->create(host, env.ctx, m->params, env.net, &info, &env.rule_state) != RS_OK) {
+        snprintf(err, err_size, "rule '%s': %s", m->rule->head.name, env.ctx->err);
+        goto out;
+    }
+    m->n_shapes = m->rule->meta_shapes(env.rule_state, m->shapes, RS_META_MAX_SHAPES);
+    if (alloc_phi(m, err, err_size) == 0) {
+        m->rule->meta_init(env.rule_state, env.ctx, m->phi);
+        rc = 0;
+    }
 out:
-    if (rstate)
-        m->rule->destroy(rstate, ctx);
-    if (tstate)
-        td->destroy(tstate, ctx);
-    rs_net_destroy(net);
-    for (uint32_t l = 0; l < L; l++)
-        rs_act_destroy((rs_act *)acts[l]);
-    rs_ctx_destroy(ctx);
+    env_close(m, &env);
     return rc;
+}
+
+int rs_meta_open(rs_meta *m, const rs_spec *spec, const rs_registry *reg, const rs_meta_cfg *cfg,
+                 int threads, char *err, size_t err_size)
+{
+    memset(m, 0, sizeof *m);
+    m->spec = spec;
+    m->reg = reg;
+    m->cfg = *cfg;
+    m->threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
+    if (take_rule(m, spec, err, err_size) || split_tasks(m, spec, err, err_size)
+        || check_acts(spec, err, err_size) || make_workers(m, err, err_size))
+        return -1;
+    return init_phi(m, err, err_size);
 }
