@@ -3,196 +3,145 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "network.h"
 #include "recurrent.h"
+#include "strbuf.h"
 
 /* ---- writing --------------------------------------------------------------------------- */
 
-typedef struct jbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} jbuf;
-
-static void jb_printf(jbuf *b, const char *fmt, ...) RS_PRINTF(2, 3);
-static void jb_printf(jbuf *b, const char *fmt, ...)
-{
-    for (int tries = 0; tries < 2 && !b->oom; tries++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int need = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (need < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && (size_t)need < b->cap - b->n) {
-            b->n += (size_t)need;
-            return;
-        }
-        size_t nc = (b->cap + (size_t)need + 1) * 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-}
-
-static void jb_str(jbuf *b, const char *s)
-{
-    jb_printf(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            jb_printf(b, "\\%c", *c);
-        else if (*c < 0x20)
-            jb_printf(b, "\\u%04x", *c);
-        else
-            jb_printf(b, "%c", *c);
-    }
-    jb_printf(b, "\"");
-}
-
-static void jb_num(jbuf *b, double v)
+static void jb_num(rs_strbuf *b, double v)
 {
     if (isfinite(v))
-        jb_printf(b, "%.9g", v);
+        rs_sb_printf(b, "%.9g", v);
     else
-        jb_printf(b, "null"); /* JSON has no NaN; a diverged net reads back as unusable */
+        rs_sb_printf(b, "null"); /* JSON has no NaN; a diverged net reads back as unusable */
 }
 
-static void jb_vec(jbuf *b, const rs_real *v, size_t n)
+static void jb_vec(rs_strbuf *b, const rs_real *v, size_t n)
 {
-    jb_printf(b, "[");
+    rs_sb_printf(b, "[");
     for (size_t i = 0; i < n; i++) {
-        jb_printf(b, i ? ", " : "");
+        rs_sb_printf(b, i ? ", " : "");
         jb_num(b, v[i]);
     }
-    jb_printf(b, "]");
+    rs_sb_printf(b, "]");
 }
 
-static void jb_mat(jbuf *b, const rs_real *m, size_t rows, size_t cols)
+static void jb_mat(rs_strbuf *b, const rs_real *m, size_t rows, size_t cols)
 {
-    jb_printf(b, "[");
+    rs_sb_printf(b, "[");
     for (size_t i = 0; i < rows; i++) {
-        jb_printf(b, i ? ", " : "");
+        rs_sb_printf(b, i ? ", " : "");
         jb_vec(b, m + i * cols, cols);
     }
-    jb_printf(b, "]");
+    rs_sb_printf(b, "]");
 }
 
-static void jb_uvec(jbuf *b, const uint32_t *v, size_t n)
+static void jb_uvec(rs_strbuf *b, const uint32_t *v, size_t n)
 {
-    jb_printf(b, "[");
+    rs_sb_printf(b, "[");
     for (size_t i = 0; i < n; i++)
-        jb_printf(b, "%s%u", i ? ", " : "", v[i]);
-    jb_printf(b, "]");
+        rs_sb_printf(b, "%s%u", i ? ", " : "", v[i]);
+    rs_sb_printf(b, "]");
 }
 
-static void dump_layered(jbuf *b, const rs_net *net)
+static void dump_layered(rs_strbuf *b, const rs_net *net)
 {
     uint32_t L = net->n_layers;
-    jb_printf(b, ", \"kind\": \"layered\", \"sizes\": ");
+    rs_sb_printf(b, ", \"kind\": \"layered\", \"sizes\": ");
     jb_uvec(b, net->sizes, L + 1);
-    jb_printf(b, ", \"act\": [");
+    rs_sb_printf(b, ", \"act\": [");
     for (uint32_t l = 0; l < L; l++) {
-        jb_printf(b, l ? ", " : "");
-        jb_str(b, rs_act_name(net->layers[l].act));
+        rs_sb_printf(b, l ? ", " : "");
+        rs_sb_json_str(b, rs_act_name(net->layers[l].act));
     }
-    jb_printf(b, "], \"bias\": %s, \"layers\": [", net->layers[0].b ? "true" : "false");
+    rs_sb_printf(b, "], \"bias\": %s, \"layers\": [", net->layers[0].b ? "true" : "false");
     for (uint32_t l = 0; l < L; l++) {
         const rs_layer *ly = &net->layers[l];
-        jb_printf(b, "%s{\"w\": ", l ? ", " : "");
+        rs_sb_printf(b, "%s{\"w\": ", l ? ", " : "");
         jb_mat(b, ly->w, ly->n_out, ly->n_in);
         if (ly->b) {
-            jb_printf(b, ", \"b\": ");
+            rs_sb_printf(b, ", \"b\": ");
             jb_vec(b, ly->b, ly->n_out);
         }
-        jb_printf(b, "}");
+        rs_sb_printf(b, "}");
     }
-    jb_printf(b, "]");
+    rs_sb_printf(b, "]");
 }
 
-static void dump_recurrent(jbuf *b, rs_net *net)
+static void dump_recurrent(rs_strbuf *b, rs_net *net)
 {
     const rs_recspec *rs = rs_rnet_spec(net);
     static const char *const signs[] = { "free", "nonnegative", "nonpositive" };
     uint32_t N = net->n_nodes;
-    jb_printf(b, ", \"kind\": \"recurrent\", \"nodes\": %u, \"rounds\": %u, \"act\": ",
+    rs_sb_printf(b, ", \"kind\": \"recurrent\", \"nodes\": %u, \"rounds\": %u, \"act\": ",
               rs->nodes, rs->rounds);
-    jb_str(b, rs_act_name(net->node_act));
-    jb_printf(b, ", \"bias_node\": %s, \"inputs\": ", rs->bias_node ? "true" : "false");
+    rs_sb_json_str(b, rs_act_name(net->node_act));
+    rs_sb_printf(b, ", \"bias_node\": %s, \"inputs\": ", rs->bias_node ? "true" : "false");
     jb_uvec(b, net->in_nodes, net->sizes[0]);
-    jb_printf(b, ", \"outputs\": ");
+    rs_sb_printf(b, ", \"outputs\": ");
     jb_uvec(b, net->out_nodes, net->sizes[1]);
-    jb_printf(b, ", \"labels\": [");
+    rs_sb_printf(b, ", \"labels\": [");
     for (uint32_t i = 0; i < N; i++) {
         char lab[32];
         rs_rnet_label(net, i, lab, sizeof lab);
-        jb_printf(b, i ? ", " : "");
-        jb_str(b, lab);
+        rs_sb_printf(b, i ? ", " : "");
+        rs_sb_json_str(b, lab);
     }
-    jb_printf(b, "], \"directed\": %s, \"self_loops\": %s, \"sign\": \"%s\", \"budget\": ",
+    rs_sb_printf(b, "], \"directed\": %s, \"self_loops\": %s, \"sign\": \"%s\", \"budget\": ",
               rs->directed ? "true" : "false", rs->self_loops ? "true" : "false",
               signs[rs->sign]);
     if (rs->has_budget)
         jb_num(b, rs->budget);
     else
-        jb_printf(b, "null");
-    jb_printf(b, ", \"strict\": %s, \"penalty\": ", rs->strict ? "true" : "false");
+        rs_sb_printf(b, "null");
+    rs_sb_printf(b, ", \"strict\": %s, \"penalty\": ", rs->strict ? "true" : "false");
     jb_num(b, rs->penalty);
-    jb_printf(b, ", \"norm\": ");
+    rs_sb_printf(b, ", \"norm\": ");
     jb_num(b, rs->norm_p);
-    jb_printf(b, ", \"noise\": ");
+    rs_sb_printf(b, ", \"noise\": ");
     jb_num(b, rs->noise);
-    jb_printf(b, ", \"noise_mode\": \"%s\", \"raw\": ",
+    rs_sb_printf(b, ", \"noise_mode\": \"%s\", \"raw\": ",
               rs->noise_mult ? "multiplicative" : "additive");
     jb_mat(b, net->params, N, N);
     rs_rnet_refresh_adj(net); /* A without the training noise */
-    jb_printf(b, ", \"adjacency\": ");
+    rs_sb_printf(b, ", \"adjacency\": ");
     jb_mat(b, net->adj, N, N);
 }
 
 char *rs_netio_dump(const rs_net *net, const rs_netmeta *meta)
 {
-    jbuf b = { 0 };
-    jb_printf(&b, "{\"format\": \"%s\", \"version\": %d", RS_NETIO_FORMAT, RS_NETIO_VERSION);
+    rs_strbuf b = { 0 };
+    rs_sb_printf(&b, "{\"format\": \"%s\", \"version\": %d", RS_NETIO_FORMAT, RS_NETIO_VERSION);
     if (meta) { /* first, so a reader finds a job's line without parsing the others */
-        jb_printf(&b, ", \"job\": {\"index\": %ld, \"key\": ", meta->index);
-        jb_str(&b, meta->key);
-        jb_printf(&b, ", \"rule\": ");
-        jb_str(&b, meta->rule);
-        jb_printf(&b, ", \"task\": ");
-        jb_str(&b, meta->task);
-        jb_printf(&b, ", \"net\": ");
-        jb_str(&b, meta->net);
-        jb_printf(&b, ", \"replicate\": %ld, \"status\": ", meta->replicate);
-        jb_str(&b, meta->status);
-        jb_printf(&b, ", \"solved\": %s, \"final_loss\": ", meta->solved ? "true" : "false");
+        rs_sb_printf(&b, ", \"job\": {\"index\": %ld, \"key\": ", meta->index);
+        rs_sb_json_str(&b, meta->key);
+        rs_sb_printf(&b, ", \"rule\": ");
+        rs_sb_json_str(&b, meta->rule);
+        rs_sb_printf(&b, ", \"task\": ");
+        rs_sb_json_str(&b, meta->task);
+        rs_sb_printf(&b, ", \"net\": ");
+        rs_sb_json_str(&b, meta->net);
+        rs_sb_printf(&b, ", \"replicate\": %ld, \"status\": ", meta->replicate);
+        rs_sb_json_str(&b, meta->status);
+        rs_sb_printf(&b, ", \"solved\": %s, \"final_loss\": ", meta->solved ? "true" : "false");
         jb_num(&b, meta->final_loss);
-        jb_printf(&b, ", \"steps\": %ld}", meta->steps);
+        rs_sb_printf(&b, ", \"steps\": %ld}", meta->steps);
         if (meta->task_text[0]) {
-            jb_printf(&b, ", \"task\": ");
-            jb_str(&b, meta->task_text);
+            rs_sb_printf(&b, ", \"task\": ");
+            rs_sb_json_str(&b, meta->task_text);
         }
     }
     if (net->kind == RS_NET_RECURRENT)
         dump_recurrent(&b, (rs_net *)net); /* refreshes adj, a derived buffer */
     else
         dump_layered(&b, net);
-    jb_printf(&b, "}\n");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    rs_sb_printf(&b, "}\n");
+    return rs_sb_take(&b); /* NULL when out of memory */
 }
 
 /* ---- reading --------------------------------------------------------------------------- */

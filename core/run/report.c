@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+
 void rs_wilson(size_t k, size_t n, double *lo, double *hi)
 {
     if (n == 0) {
@@ -20,12 +22,6 @@ void rs_wilson(size_t k, size_t n, double *lo, double *hi)
     double half = z * sqrt(p * (1 - p) / n + z2n / (4.0 * n)) / (1 + z2n);
     *lo = k == 0 ? 0 : fmax(0, centre - half); /* exact at the ends, where rounding would */
     *hi = k == n ? 1 : fmin(1, centre + half); /* leave p = 0 or 1 outside by 1e-16 */
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 size_t rs_summarise(const rs_run *run, rs_summary **out)
@@ -79,10 +75,8 @@ size_t rs_summarise(const rs_run *run, rs_summary **out)
         }
         sm->success_rate = sm->replicates ? (double)sm->solved / sm->replicates : NAN;
         rs_wilson(sm->solved, sm->replicates, &sm->ci_low, &sm->ci_high);
-        qsort(steps, n_steps, sizeof *steps, cmp_double);
-        sm->median_steps = n_steps == 0 ? NAN
-                         : n_steps % 2 ? steps[n_steps / 2]
-                                       : (steps[n_steps / 2 - 1] + steps[n_steps / 2]) / 2;
+        rs_sort_doubles(steps, n_steps);
+        sm->median_steps = n_steps == 0 ? NAN : rs_quantile(steps, n_steps, 0.5);
         sm->loss_mean = n_loss ? sum / n_loss : NAN;
         sm->loss_sd = n_loss > 1 ? sqrt(fmax(0, (sum2 - sum * sum / n_loss) / (n_loss - 1))) : NAN;
         if (n_loss == 1)
