@@ -1,6 +1,6 @@
 /* cmd_new.c: `ruleset new rule NAME`: write NAME.c, a complete working rule (sign-SGD) with a
  * comment on every callback, to start a plugin from; print the one-line command that builds
- * it. The template is core/new_rule.c.in, compiled in (CMakeLists.txt), so an installed
+ * it. The template is core/cli/new_rule.c.in, compiled in (core/CMakeLists.txt), so an installed
  * ruleset needs no source tree for it. */
 #include <errno.h>
 #include <fcntl.h>
