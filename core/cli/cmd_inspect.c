@@ -502,95 +502,108 @@ static int inspect_file(const rs_registry *reg, const iopts *o, const char *path
     return rc;
 }
 
+/* A flag with its value v at argv[*i] (*i advances); 0 ok, else 2 after one line. */
+static int parse_valued(iopts *o, const char *a, const char *v)
+{
+    if (!strcmp(a, "--rule") || !strcmp(a, "--task") || !strcmp(a, "--net")) {
+        *(a[2] == 'r' ? &o->rule : a[2] == 't' ? &o->task : &o->net) = v;
+    } else if (!strcmp(a, "--diff")) {
+        if (o->n_diff == MAX_DIFFS) {
+            fprintf(stderr, "ruleset: inspect: at most %d --diff\n", MAX_DIFFS);
+            return RS_EXIT_INPUT;
+        }
+        o->diff[o->n_diff++] = v;
+    } else if (!strcmp(a, "--replicate")) {
+        char *end;
+        o->replicate = strtol(v, &end, 10);
+        if (end == v || *end || o->replicate < 0) {
+            fprintf(stderr, "ruleset: inspect: --replicate takes a whole number >= 0, got "
+                    "'%s'\n", v);
+            return RS_EXIT_INPUT;
+        }
+    } else {
+        fprintf(stderr, "ruleset: inspect: unknown flag '%s'\n%s", a, usage);
+        return RS_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* 0 ok, -1 after --help, else the exit code. */
+static int parse_flags(int argc, char **argv, iopts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (!strcmp(a, "--truth")) {
+            o->truth = 1;
+        } else if (!strcmp(a, "--tsv")) {
+            o->tsv = 1;
+        } else if (a[0] != '-') {
+            if (o->target) {
+                fprintf(stderr, "ruleset: inspect: one run, spec or network at a time ('%s' and "
+                        "'%s')\n", o->target, a);
+                return RS_EXIT_INPUT;
+            }
+            o->target = a;
+        } else if (!v) {
+            fprintf(stderr, "ruleset: inspect: %s needs a value\n%s", a, usage);
+            return RS_EXIT_INPUT;
+        } else if (parse_valued(o, a, v)) {
+            return RS_EXIT_INPUT;
+        } else
+            i++;
+    }
+    if (!o->target) {
+        fprintf(stderr, "ruleset: inspect: give a run folder, a spec or a network file\n%s",
+                usage);
+        return RS_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* The target: a run folder, a spec, or one saved network. */
+static int inspect_target(const rs_registry *reg, const iopts *o)
+{
+    if (is_dir(o->target)) {
+        char dir[4096], spec_path[4200];
+        snprintf(dir, sizeof dir, "%s", o->target);
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';)
+            dir[--n] = '\0';
+        snprintf(spec_path, sizeof spec_path, "%s/spec.json", dir);
+        return inspect_run(reg, o, spec_path, dir, stdout);
+    }
+    char err[1024], *text = rs_read_file(o->target, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "ruleset: inspect: %s\n", err);
+        return RS_EXIT_INPUT;
+    }
+    int rc = RS_EXIT_INPUT;
+    const char *first = strstr(text, "\"" RS_NETIO_FORMAT "\"");
+    if (first && strstr(first + 1, "\"" RS_NETIO_FORMAT "\""))
+        fprintf(stderr, "ruleset: inspect: %s holds several networks; give its run folder, and "
+                "choose one with --rule, --task, --net and --replicate\n", o->target);
+    else if (first && (o->truth || o->rule || o->net || o->replicate >= 0))
+        fprintf(stderr, "ruleset: inspect: %s is one network: --rule, --net, --replicate and "
+                "--truth are for runs and specs\n", o->target);
+    else if (first) /* one network */
+        rc = inspect_file(reg, o, o->target, text, stdout);
+    else
+        rc = inspect_run(reg, o, o->target, "", stdout);
+    free(text);
+    return rc;
+}
+
 int rs_cmd_inspect(int argc, char **argv)
 {
     rs_registry *reg = rs_cli_registry(&argc, argv);
     if (!reg)
         return RS_EXIT_INTERNAL;
     iopts o = { .replicate = -1 };
-    int rc = RS_EXIT_INPUT;
-    char *text = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            rc = RS_EXIT_OK;
-            goto out;
-        } else if (!strcmp(a, "--truth")) {
-            o.truth = 1;
-        } else if (!strcmp(a, "--tsv")) {
-            o.tsv = 1;
-        } else if (a[0] != '-') {
-            if (o.target) {
-                fprintf(stderr, "ruleset: inspect: one run, spec or network at a time ('%s' and "
-                        "'%s')\n", o.target, a);
-                goto out;
-            }
-            o.target = a;
-        } else if (!v) {
-            fprintf(stderr, "ruleset: inspect: %s needs a value\n%s", a, usage);
-            goto out;
-        } else if (!strcmp(a, "--rule") || !strcmp(a, "--task") || !strcmp(a, "--net")) {
-            *(a[2] == 'r' ? &o.rule : a[2] == 't' ? &o.task : &o.net) = v;
-            i++;
-        } else if (!strcmp(a, "--diff")) {
-            if (o.n_diff == MAX_DIFFS) {
-                fprintf(stderr, "ruleset: inspect: at most %d --diff\n", MAX_DIFFS);
-                goto out;
-            }
-            o.diff[o.n_diff++] = v;
-            i++;
-        } else if (!strcmp(a, "--replicate")) {
-            char *end;
-            o.replicate = strtol(v, &end, 10);
-            if (end == v || *end || o.replicate < 0) {
-                fprintf(stderr, "ruleset: inspect: --replicate takes a whole number >= 0, got "
-                        "'%s'\n", v);
-                goto out;
-            }
-            i++;
-        } else {
-            fprintf(stderr, "ruleset: inspect: unknown flag '%s'\n%s", a, usage);
-            goto out;
-        }
-    }
-    if (!o.target) {
-        fprintf(stderr, "ruleset: inspect: give a run folder, a spec or a network file\n%s",
-                usage);
-        goto out;
-    }
-    char err[1024];
-    if (is_dir(o.target)) {
-        char dir[4096], spec_path[4200];
-        snprintf(dir, sizeof dir, "%s", o.target);
-        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';)
-            dir[--n] = '\0';
-        snprintf(spec_path, sizeof spec_path, "%s/spec.json", dir);
-        rc = inspect_run(reg, &o, spec_path, dir, stdout);
-        goto out;
-    }
-    if (!(text = rs_read_file(o.target, err, sizeof err))) {
-        fprintf(stderr, "ruleset: inspect: %s\n", err);
-        goto out;
-    }
-    const char *first = strstr(text, "\"" RS_NETIO_FORMAT "\"");
-    if (first && strstr(first + 1, "\"" RS_NETIO_FORMAT "\"")) {
-        fprintf(stderr, "ruleset: inspect: %s holds several networks; give its run folder, and "
-                "choose one with --rule, --task, --net and --replicate\n", o.target);
-        goto out;
-    }
-    if (first) { /* one network */
-        if (o.truth || o.rule || o.net || o.replicate >= 0) {
-            fprintf(stderr, "ruleset: inspect: %s is one network: --rule, --net, --replicate and "
-                    "--truth are for runs and specs\n", o.target);
-            goto out;
-        }
-        rc = inspect_file(reg, &o, o.target, text, stdout);
-    } else {
-        rc = inspect_run(reg, &o, o.target, "", stdout);
-    }
-out:
-    free(text);
+    int rc = parse_flags(argc, argv, &o);
+    if (rc == 0)
+        rc = inspect_target(reg, &o);
     rs_registry_destroy(reg);
-    return rc;
+    return rc < 0 ? RS_EXIT_OK : rc;
 }
