@@ -88,53 +88,56 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int rs_run_execute(rs_run *run)
+/* A kill may have cut the last line mid-way: end it, so the lines appended now start on lines
+ * of their own (resume drops the cut record and its job runs again). */
+static void end_cut_line(FILE *f)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/journal.tsv", run->dir);
-    pool p = { .run = run };
-    p.journal = fopen(path, "a+");
-    if (!p.journal) {
+    if (fseek(f, -1, SEEK_END) == 0) {
+        int last = fgetc(f);
+        fseek(f, 0, SEEK_END);
+        if (last != '\n' && last != EOF)
+            fputc('\n', f);
+    }
+}
+
+/* journal.tsv (required) and, when the run keeps them, nets.jsonl (a warning when it cannot
+ * be opened), both for appending. Non-zero when the journal cannot be opened. */
+static int open_files(pool *p, const char *path)
+{
+    rs_run *run = p->run;
+    if (!(p->journal = fopen(path, "a+"))) {
         snprintf(run->io_error, sizeof run->io_error, "%s: cannot open for writing (%s)", path,
                  strerror(errno));
         return 1;
     }
-    /* A kill may have cut the last record mid-line: end that line, so the records appended now
-     * start on lines of their own (resume drops the cut record and its job runs again). */
-    if (fseek(p.journal, -1, SEEK_END) == 0) {
-        int last = fgetc(p.journal);
-        fseek(p.journal, 0, SEEK_END);
-        if (last != '\n' && last != EOF)
-            fputc('\n', p.journal);
-    }
-    if (run->save_nets) { /* the trained networks, one line each, cut lines ended the same way */
+    end_cut_line(p->journal);
+    if (run->save_nets) {
         char npath[4200];
         rs_run_nets_path(run, npath, sizeof npath);
-        if (!(p.nets = fopen(npath, "a+")))
+        if (!(p->nets = fopen(npath, "a+")))
             snprintf(run->nets_error, sizeof run->nets_error, "%s: cannot open for writing (%s)",
                      npath, strerror(errno));
-        else if (fseek(p.nets, -1, SEEK_END) == 0) {
-            int last = fgetc(p.nets);
-            fseek(p.nets, 0, SEEK_END);
-            if (last != '\n' && last != EOF)
-                fputc('\n', p.nets);
-        }
+        else
+            end_cut_line(p->nets);
     }
-    pthread_mutex_init(&p.lock, NULL);
-    pthread_cond_init(&p.changed, NULL);
-    for (size_t j = 0; j < run->n_jobs; j++)
-        p.total += run->results[j].status == RS_JOB_PENDING && rs_job_in_shard(run, j);
+    return 0;
+}
+
+/* The pool's threads, and the progress bar redrawn every 200 ms until the last one ends. */
+static void run_threads(pool *p)
+{
+    rs_run *run = p->run;
     int n_threads = run->threads > 0 ? run->threads : 1;
-    if ((size_t)n_threads > p.total)
-        n_threads = p.total ? (int)p.total : 1;
+    if ((size_t)n_threads > p->total)
+        n_threads = p->total ? (int)p->total : 1;
     pthread_t *tids = calloc((size_t)n_threads, sizeof *tids);
     double start = rs_now_s();
-    p.running = 0;
+    p->running = 0;
     for (int i = 0; tids && i < n_threads; i++)
-        if (pthread_create(&tids[i], NULL, worker, &p) == 0)
-            p.running++;
-    pthread_mutex_lock(&p.lock);
-    while (p.running > 0) {
+        if (pthread_create(&tids[i], NULL, worker, p) == 0)
+            p->running++;
+    pthread_mutex_lock(&p->lock);
+    while (p->running > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 200 * 1000000L;
@@ -142,16 +145,30 @@ int rs_run_execute(rs_run *run)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&p.changed, &p.lock, &ts);
+        pthread_cond_timedwait(&p->changed, &p->lock, &ts);
         if (run->progress)
-            rs_progress_draw((long)p.done, (long)p.total, 0, rs_now_s() - start, "jobs", NULL);
+            rs_progress_draw((long)p->done, (long)p->total, 0, rs_now_s() - start, "jobs", NULL);
     }
-    pthread_mutex_unlock(&p.lock);
+    pthread_mutex_unlock(&p->lock);
     for (int i = 0; tids && i < n_threads; i++)
         pthread_join(tids[i], NULL);
     if (run->progress)
         fprintf(stderr, "\n");
     free(tids);
+}
+
+int rs_run_execute(rs_run *run)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/journal.tsv", run->dir);
+    pool p = { .run = run };
+    if (open_files(&p, path))
+        return 1;
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    for (size_t j = 0; j < run->n_jobs; j++)
+        p.total += run->results[j].status == RS_JOB_PENDING && rs_job_in_shard(run, j);
+    run_threads(&p);
     int bad = 0;
     if (p.nets && fclose(p.nets) != 0 && !run->nets_error[0])
         snprintf(run->nets_error, sizeof run->nets_error, "%s/nets.jsonl: cannot write (%s)",
