@@ -233,93 +233,105 @@ void rs_curves_free(curves *c)
 
 static const char *metric_name(const curves *c, size_t m) { return c->names[c->mcol[m]]; }
 
-static int curves_read(curves *c, const char *path, const char *rundir)
+/* The header: the columns plotting needs, no column twice; every other column is a metric.
+ * col[] receives rule, task, net, step, loss. 0, or 2 after one line. */
+static int read_header(curves *c, tsv *t, const char *path, long col[5])
 {
-    char hint[4200];
-    snprintf(hint, sizeof hint, "is %s a run folder made by 'ruleset compare'?", rundir);
-    tsv t;
-    int rc = tsv_open(&t, path, hint);
-    if (rc)
-        goto done;
-    rc = RS_EXIT_INPUT;
-    c->ncol = t.ncol;
-    if (!(c->names = tsv_names(&t)) || !(c->mcol = calloc(t.ncol, sizeof *c->mcol))) {
+    c->ncol = t->ncol;
+    if (!(c->names = tsv_names(t)) || !(c->mcol = calloc(t->ncol, sizeof *c->mcol))) {
         fprintf(stderr, "ruleset: out of memory reading %s\n", path);
-        goto done;
+        return RS_EXIT_INPUT;
     }
     static const char *const need[] = {"rule", "task", "net", "step", "loss"};
-    long col[5];
     for (int i = 0; i < 5; i++)
         if ((col[i] = find_col(c->names, c->ncol, need[i])) < 0) {
             fprintf(stderr, "ruleset: %s:1: the header has no '%s' column; expected "
                     "rule, task, net, rep, step, loss, acc and extra metrics\n", path, need[i]);
-            goto done;
+            return RS_EXIT_INPUT;
         }
     for (size_t i = 0; i < c->ncol; i++) {
         if (find_col(c->names, i, c->names[i]) >= 0) {
             fprintf(stderr, "ruleset: %s:1: column '%s' appears twice\n", path, c->names[i]);
-            goto done;
+            return RS_EXIT_INPUT;
         }
         const char *nm = c->names[i];
         if (strcmp(nm, "rule") && strcmp(nm, "task") && strcmp(nm, "net") && strcmp(nm, "rep")
             && strcmp(nm, "step"))
             c->mcol[c->nm++] = (long)i;
     }
-    long nf;
-    while ((nf = tsv_next(&t)) > 0) {
-        if ((size_t)nf != c->ncol) {
-            fprintf(stderr, "ruleset: %s:%ld: %ld tab-separated cells, the header has %zu; "
-                    "the file is damaged\n", path, t.lineno, nf, c->ncol);
-            goto done;
-        }
-        if (c->nrows == c->cap) {
-            size_t cap = c->cap ? 2 * c->cap : 1024;
-            row *r = realloc(c->rows, cap * sizeof *r);
-            if (r)
-                c->rows = r;
-            double *v = r ? realloc(c->vals, cap * c->nm * sizeof *v) : NULL;
-            if (!v) {
-                fprintf(stderr, "ruleset: out of memory reading %s\n", path);
-                goto done;
-            }
-            c->vals = v;
-            c->cap = cap;
-        }
-        row *r = &c->rows[c->nrows];
-        long ri = lab_index(&c->rules, t.field[col[0]]);
-        long pi = panel_index(&c->panels, t.field[col[1]], t.field[col[2]]);
-        if (ri < 0 || pi < 0) {
-            fprintf(stderr, "ruleset: out of memory reading %s\n", path);
-            goto done;
-        }
-        r->rule = (uint32_t)ri;
-        r->panel = (uint32_t)pi;
-        r->idx = c->nrows;
-        const char *bad = NULL;
-        if (parse_num(t.field[col[3]], &r->step) || !isfinite(r->step))
-            bad = "step";
-        for (size_t m = 0; m < c->nm && !bad; m++)
-            if (parse_num(t.field[c->mcol[m]], &c->vals[c->nrows * c->nm + m]))
-                bad = metric_name(c, m);
-        if (bad) {
-            long k = find_col(c->names, c->ncol, bad);
-            fprintf(stderr, "ruleset: %s:%ld: column '%s': '%s' is not a number; the file is "
-                    "damaged\n", path, t.lineno, bad, t.field[k]);
-            goto done;
-        }
-        c->nrows++;
+    return 0;
+}
+
+/* Room for one more row. 0, or -1 when out of memory. */
+static int grow_rows(curves *c)
+{
+    if (c->nrows < c->cap)
+        return 0;
+    size_t cap = c->cap ? 2 * c->cap : 1024;
+    row *r = realloc(c->rows, cap * sizeof *r);
+    if (r)
+        c->rows = r;
+    double *v = r ? realloc(c->vals, cap * c->nm * sizeof *v) : NULL;
+    if (!v)
+        return -1;
+    c->vals = v;
+    c->cap = cap;
+    return 0;
+}
+
+/* The data line in t->field as the next row. 0, or 2 after one line. */
+static int read_row(curves *c, const tsv *t, long nf, const long col[5], const char *path)
+{
+    if ((size_t)nf != c->ncol) {
+        fprintf(stderr, "ruleset: %s:%ld: %ld tab-separated cells, the header has %zu; the file "
+                "is damaged\n", path, t->lineno, nf, c->ncol);
+        return RS_EXIT_INPUT;
     }
-    if (nf < 0) {
+    row *r = grow_rows(c) ? NULL : &c->rows[c->nrows];
+    long ri = r ? lab_index(&c->rules, t->field[col[0]]) : -1;
+    long pi = ri >= 0 ? panel_index(&c->panels, t->field[col[1]], t->field[col[2]]) : -1;
+    if (pi < 0) {
+        fprintf(stderr, "ruleset: out of memory reading %s\n", path);
+        return RS_EXIT_INPUT;
+    }
+    r->rule = (uint32_t)ri;
+    r->panel = (uint32_t)pi;
+    r->idx = c->nrows;
+    const char *bad = NULL;
+    if (parse_num(t->field[col[3]], &r->step) || !isfinite(r->step))
+        bad = "step";
+    for (size_t m = 0; m < c->nm && !bad; m++)
+        if (parse_num(t->field[c->mcol[m]], &c->vals[c->nrows * c->nm + m]))
+            bad = metric_name(c, m);
+    if (bad) {
+        long k = find_col(c->names, c->ncol, bad);
+        fprintf(stderr, "ruleset: %s:%ld: column '%s': '%s' is not a number; the file is "
+                "damaged\n", path, t->lineno, bad, t->field[k]);
+        return RS_EXIT_INPUT;
+    }
+    c->nrows++;
+    return 0;
+}
+
+static int curves_read(curves *c, const char *path, const char *rundir)
+{
+    char hint[4200];
+    snprintf(hint, sizeof hint, "is %s a run folder made by 'ruleset compare'?", rundir);
+    tsv t;
+    long col[5], nf = 0;
+    int rc = tsv_open(&t, path, hint);
+    if (!rc)
+        rc = read_header(c, &t, path, col);
+    while (!rc && (nf = tsv_next(&t)) > 0)
+        rc = read_row(c, &t, nf, col, path);
+    if (!rc && nf < 0) {
         fprintf(stderr, "ruleset: %s: read error (%s)\n", path, strerror(errno));
-        goto done;
-    }
-    if (c->nrows == 0) {
+        rc = RS_EXIT_INPUT;
+    } else if (!rc && c->nrows == 0) {
         fprintf(stderr, "ruleset: %s: no data rows, nothing to plot; did the comparison "
                 "run any job?\n", path);
-        goto done;
+        rc = RS_EXIT_INPUT;
     }
-    rc = RS_EXIT_OK;
-done:
     tsv_close(&t);
     return rc;
 }
@@ -352,6 +364,40 @@ static void put_num(FILE *f, double v)
         fputs("\tnan", f);
     else
         fprintf(f, "\t%.10g", v);
+}
+
+/* One line of curves_agg.tsv: rows i..j-1 (one point of one curve, every replicate): n, then
+ * each metric's mean, 10th and 90th percentile over its finite values; has[m] is set when the
+ * mean of metric m is finite. */
+static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *scratch,
+                        unsigned char *has)
+{
+    const row *g = &c->rows[i];
+    size_t nm = c->nm;
+    fprintf(f, "%s\t%s\t%.10g\t%zu", c->rules.s[g->rule], c->panels.s[g->panel], g->step, j - i);
+    for (size_t m = 0; m < nm; m++) {
+        size_t n = 0;
+        double sum = 0.0;
+        for (size_t k = i; k < j; k++) {
+            double v = c->vals[c->rows[k].idx * nm + m];
+            if (isfinite(v)) {
+                scratch[n++] = v;
+                sum += v;
+            }
+        }
+        if (n == 0) {
+            fputs("\tnan\tnan\tnan", f);
+            continue;
+        }
+        rs_sort_doubles(scratch, n);
+        double mean = sum / (double)n;
+        put_num(f, mean);
+        put_num(f, rs_quantile(scratch, n, 0.1));
+        put_num(f, rs_quantile(scratch, n, 0.9));
+        if (isfinite(mean))
+            has[m] = 1;
+    }
+    fputc('\n', f);
 }
 
 /* Writes PATH (via PATH.tmp and a rename), sorted by panel, rule, step, without blank lines.
@@ -391,31 +437,7 @@ static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, 
         if (lo[pr] < 0)
             lo[pr] = line;
         hi[pr] = line;
-        fprintf(f, "%s\t%s\t%.10g\t%zu", c->rules.s[g->rule], c->panels.s[g->panel], g->step,
-                j - i);
-        for (size_t m = 0; m < nm; m++) {
-            size_t n = 0;
-            double sum = 0.0;
-            for (size_t k = i; k < j; k++) {
-                double v = c->vals[c->rows[k].idx * nm + m];
-                if (isfinite(v)) {
-                    scratch[n++] = v;
-                    sum += v;
-                }
-            }
-            if (n == 0) {
-                fputs("\tnan\tnan\tnan", f);
-                continue;
-            }
-            rs_sort_doubles(scratch, n);
-            double mean = sum / (double)n;
-            put_num(f, mean);
-            put_num(f, rs_quantile(scratch, n, 0.1));
-            put_num(f, rs_quantile(scratch, n, 0.9));
-            if (isfinite(mean))
-                has[pr * nm + m] = 1;
-        }
-        fputc('\n', f);
+        write_point(c, i, j, f, scratch, has + pr * nm);
     }
     if (ferror(f) | fclose(f)) {
         f = NULL;
