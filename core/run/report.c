@@ -126,16 +126,51 @@ static int close_out(FILE *f, const char *path, char *err, size_t err_size)
     return 0;
 }
 
+/* The alignment columns align_1 .. align_L: L the most weight layers of the spec's networks
+ * (a recurrent net has one), 0 without "alignment". From the spec, not the results, so a
+ * resumed or merged run writes the same header. */
+static uint32_t align_columns(const rs_spec *s)
+{
+    uint32_t n = 0;
+    for (size_t k = 0; s->alignment && k < s->n_nets; k++) {
+        uint32_t l = s->nets[k].kind == RS_NET_RECURRENT ? 1 : s->nets[k].n_hidden + 1;
+        n = l > n ? l : n;
+    }
+    return n < RS_MAX_ALIGN ? n : RS_MAX_ALIGN;
+}
+
+/* One row of curves.tsv: the point's coordinates, evaluation, epoch, training loss,
+ * alignments (NaN past the job's layers) and the metric columns the rule has. */
+static void curve_row(FILE *f, const rs_point *pt, const rs_job_result *res, uint32_t n_align,
+                      const char *const *names, const char *const *cols, size_t n_cols)
+{
+    fprintf(f, "\t%u\t%.9g\t%.9g\t%.9g\t%.9g", pt->step, pt->loss, pt->acc, pt->epoch,
+            pt->train_loss);
+    for (uint32_t a = 0; a < n_align; a++)
+        fprintf(f, "\t%.9g", a < res->n_align ? pt->align[a] : NAN);
+    for (size_t c = 0; c < n_cols; c++) {
+        double v = NAN;
+        for (size_t m = 0; names && names[m]; m++)
+            if (strcmp(names[m], cols[c]) == 0)
+                v = pt->metrics[m];
+        fprintf(f, "\t%.9g", v);
+    }
+    fprintf(f, "\n");
+}
+
 static int write_curves(const rs_run *run, char *err, size_t err_size)
 {
     const rs_spec *s = run->spec;
     const char *cols[64];
     size_t n_cols = metric_columns(s, cols, 64);
+    uint32_t n_align = align_columns(s);
     char path[4200];
     FILE *f = open_out(run, "curves.tsv", path, sizeof path, err, err_size);
     if (!f)
         return 1;
-    fprintf(f, "rule\ttask\tnet\trep\tstep\tloss\tacc");
+    fprintf(f, "rule\ttask\tnet\trep\tstep\tloss\tacc\tepoch\ttrain_loss");
+    for (uint32_t a = 0; a < n_align; a++)
+        fprintf(f, "\talign_%u", a + 1);
     for (size_t c = 0; c < n_cols; c++)
         fprintf(f, "\t%s", cols[c]);
     fprintf(f, "\n");
@@ -150,17 +185,8 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
                          sizeof nl);
         const char *const *names = rs_rule_metric_names(&s->rules[r]);
         for (uint32_t p = 0; p < res->n_points; p++) {
-            const rs_point *pt = &res->points[p];
-            fprintf(f, "%s\t%s\t%s\t%zu\t%u\t%.9g\t%.9g", s->rules[r].label, s->tasks[t].label,
-                    nl, rep, pt->step, pt->loss, pt->acc);
-            for (size_t c = 0; c < n_cols; c++) {
-                double v = NAN;
-                for (size_t m = 0; names && names[m]; m++)
-                    if (strcmp(names[m], cols[c]) == 0)
-                        v = pt->metrics[m];
-                fprintf(f, "\t%.9g", v);
-            }
-            fprintf(f, "\n");
+            fprintf(f, "%s\t%s\t%s\t%zu", s->rules[r].label, s->tasks[t].label, nl, rep);
+            curve_row(f, &res->points[p], res, n_align, names, cols, n_cols);
         }
     }
     return close_out(f, path, err, err_size);
