@@ -738,7 +738,8 @@ START_TEST(test_summary_statistics)
     char *tsv = slurp(dir, "summary.tsv");
     static const char header[] = "rule\ttask\tnet\treplicates\tsolved\tdiverged\tfailed\t"
                                  "crashed\ttimed_out\tsuccess_rate\tci_low\tci_high\tmedian_steps_to_solve\t"
-                                 "final_loss_mean\tfinal_loss_sd\tfinal_acc_mean\tus_per_step\n";
+                                 "final_loss_mean\tfinal_loss_sd\tfinal_acc_mean\tfinal_acc_sd\t"
+                                 "best_acc_mean\tbest_acc_epoch\tus_per_step\n";
     ck_assert_msg(strncmp(tsv, header, strlen(header)) == 0, "%s", tsv);
     ck_assert_ptr_nonnull(strstr(tsv, "\nbackprop\tgates\t2-2-1\t4\t1\t1\t1\t0\t0\t0.25\t"));
     free(tsv);
