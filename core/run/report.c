@@ -96,7 +96,7 @@ size_t rs_summarise(const rs_run *run, rs_summary **out)
                          sizeof sm->net);
         size_t n_steps = 0, n_loss = 0, n_time = 0;
         double sum = 0, sum2 = 0, us = 0;
-        sm->data_task = ((const rs_task_desc *)s->tasks[t].head)->gather != NULL;
+        sm->classes = run->tasks[t].info.loss == RS_LOSS_SOFTMAX_CE;
         for (size_t i = 0; i < R; i++) {
             const rs_job_result *res = &run->results[g * R + i];
             if (res->status == RS_JOB_PENDING)
@@ -315,9 +315,9 @@ void rs_report_table(FILE *out, const rs_summary *sums, size_t n)
         wt = b > wt ? b : wt;
         wn = c > wn ? c : wn;
     }
-    int show_acc = 0; /* data sets: the test accuracy is what a reader looks for */
+    int show_acc = 0; /* classes (data sets): the test accuracy is what a reader looks for */
     for (size_t i = 0; i < n; i++)
-        show_acc |= sums[i].data_task && isfinite(sums[i].acc_mean);
+        show_acc |= sums[i].classes && isfinite(sums[i].acc_mean);
     fprintf(out, "%-*s  %-*s  %-*s  %5s  %6s  %-20s  %8s  %-21s  %s%8s\n", wr, "rule", wt, "task",
             wn, "net", "reps", "solved", "success [95% CI]", "med.step", "final loss (mean±sd)",
             show_acc ? "test acc (mean±sd)  " : "", "µs/step");

@@ -18,8 +18,8 @@ typedef struct rs_summary {
     double best_acc_mean;   /* mean over replicates of each one's best evaluation accuracy */
     double best_acc_epoch;  /* median over replicates of the epoch of that best (its first
                              * evaluation); NaN when the run is not by epochs */
-    int data_task;          /* the task hands out examples by index (a data set): the
-                             * terminal table shows accuracy */
+    int classes;            /* the task is scored by softmax cross-entropy (classes, as the
+                             * data sets): the terminal table shows the accuracy */
 } rs_summary;
 
 /* Wilson score interval for k successes in n trials at 95%. */
