@@ -277,13 +277,11 @@ int rs_cmd_explain(int argc, char **argv)
         goto out;
     }
     /* the rule's parameters: the file's, and the file itself as the weights */
-    params = rs_params_create(head->params, head->name);
-    const cJSON *fp = cJSON_GetObjectItemCaseSensitive(root, "params");
-    for (const cJSON *kv = fp ? fp->child : NULL; params && kv; kv = kv->next)
-        if (rs_params_set_json(params, kv->string, kv, err, sizeof err) != RS_OK) {
-            fprintf(stderr, "ruleset: %s: params: %s\n", where, err);
-            goto out;
-        }
+    if (!(params = rs_weights_file_params(root, where, head->params, head->name, err,
+                                          sizeof err))) {
+        fprintf(stderr, "ruleset: %s\n", err);
+        goto out;
+    }
     cJSON *wv = cJSON_CreateString(where);
     if (!params || rs_params_set_json(params, "weights", wv, err, sizeof err) != RS_OK) {
         cJSON_Delete(wv);

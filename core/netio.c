@@ -1,6 +1,8 @@
 /* netio.c: see netio.h. Written by hand (one pass, short numbers), read with cJSON. */
 #include "netio.h"
 
+#include "json_strict.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
@@ -396,6 +398,10 @@ int rs_netio_load(const char *text, const char *name, const rs_registry *reg, ui
     cJSON *root = cJSON_Parse(text);
     char msg[768] = "";
     int bad = 1;
+    if (root && rs_json_strict_check(text, name, err, err_size)) {
+        cJSON_Delete(root);
+        return 1;
+    }
     if (!root || !cJSON_IsObject(root)) {
         snprintf(msg, sizeof msg, "not a JSON object; is it a network (a line of a run's "
                  "nets.jsonl, or a file of the same form)?");

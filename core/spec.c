@@ -3,6 +3,8 @@
  * JSON path, in order. */
 #include "spec.h"
 
+#include "json_strict.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -614,9 +616,9 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
                  "quote or bracket", file, line, col);
         return NULL;
     }
-    rs_spec *spec = calloc(1, sizeof *spec);
+    rs_spec *spec = NULL;
     item_list rules = { 0 }, tasks = { 0 };
-    if (!spec)
+    if (rs_json_strict_check(text, file, err, err_size) || !(spec = calloc(1, sizeof *spec)))
         goto fail;
     ps.spec = spec;
     if (!cJSON_IsObject(root)) {
