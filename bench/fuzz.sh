@@ -10,7 +10,8 @@
 # stops that target and leaves its input as build-fuzz/crash-<target>-*: fix the parser, add
 # the input to tests/fuzz/corpus/<target>/ as a regression and ctest replays it ever after.
 # Prints one line per target: executions, seconds, and ok or the crash file. Exit 1 if any
-# target crashed. Environment: CC (default clang), JOBS for the build (default 2).
+# target crashed. Environment: CC (default clang), JOBS for the build (default 2). Needs clang
+# and its libFuzzer runtime: `bash scripts/deps.sh --fuzz` (Debian: clang libclang-rt-dev).
 set -u
 cd "$(dirname "$0")/.."
 limit=${1:-60}

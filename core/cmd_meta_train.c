@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "json_strict.h"
 #include "meta.h"
 #include "weights.h"
 
@@ -226,9 +227,14 @@ static int read_checkpoint(const char *dir, rs_meta *m, history *h, const char *
         return -1;
     }
     cJSON *root = cJSON_Parse(text);
+    int strict = root ? rs_json_strict_check(text, path, msg, sizeof msg) : 0;
     free(text);
     int rc = -1;
     const cJSON *spec = root ? cJSON_GetObjectItemCaseSensitive(root, "spec") : NULL;
+    if (strict) {
+        snprintf(err, size, "%s; remove the run folder to start again", msg);
+        goto out;
+    }
     if (!cJSON_IsString(spec)) {
         snprintf(err, size, "%s: damaged (not a meta-training checkpoint); remove the run folder "
                  "to start again", path);

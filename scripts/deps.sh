@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages ruleset builds and tests with (run as root). OpenMPI: the build
 # has MPI on when it is installed, and the suite tests `mpirun -np 2` (tests/cli/mpi.sh).
+# --fuzz adds clang and its libFuzzer runtime, for the campaigns of bench/fuzz.sh (the suite
+# itself replays the fuzz corpus with gcc and needs neither).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     gcc make cmake pkg-config libcjson-dev check libopenblas-dev zlib1g-dev \
     gnuplot-nox valgrind python3 libopenmpi-dev openmpi-bin >/dev/null
+if [ "${1:-}" = --fuzz ]; then
+    apt-get install -y -qq --no-install-recommends clang libclang-rt-dev >/dev/null
+fi
