@@ -5,7 +5,8 @@
 # into build-fuzz/ (RULESET_SANITIZE=ON, RULESET_FUZZ=ON; plugins and host instrumented too;
 # only the fuzz targets and the plugins are built), then runs each target of tests/fuzz/ (all,
 # or those named: spec items weights net nets_jsonl journal curves) one after the other, for SECONDS each (default 60) or N executions each,
-# starting from its seed corpus tests/fuzz/corpus/<target>/. New inputs go to
+# starting from its seed corpus tests/fuzz/corpus/<target>/ (and with the dictionary
+# tests/fuzz/<target>.dict when there is one). New inputs go to
 # build-fuzz/corpus/<target>/ (the seeds are never written); a crash, leak or sanitizer report
 # stops that target and leaves its input as build-fuzz/crash-<target>-*: fix the parser, add
 # the input to tests/fuzz/corpus/<target>/ as a regression and ctest replays it ever after.
@@ -56,7 +57,9 @@ for t in "${targets[@]}"; do
     mkdir -p "$out/corpus/$t"
     log=$out/fuzz-$t.log
     start=$(date +%s)
-    "$bin" "${budget[@]}" -close_fd_mask=2 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    dict=()
+    if [ -f "tests/fuzz/$t.dict" ]; then dict=("-dict=tests/fuzz/$t.dict"); fi
+    "$bin" "${budget[@]}" "${dict[@]}" -close_fd_mask=2 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$out/crash-$t-" "$out/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
