@@ -31,14 +31,15 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 out=build-fuzz
 cc=${CC:-clang}
+mkdir -p "$out"
 if ! { cmake -S . -B "$out" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DRULESET_SANITIZE=ON -DRULESET_FUZZ=ON -DRULESET_BENCH=OFF -DRULESET_NESTED=ON \
         -DRULESET_MPI=OFF -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link -Wno-unknown-warning-option" \
-        >"$out.configure.log" 2>&1 \
+        >"$out/configure.log" 2>&1 \
        && cmake --build "$out" -j"${JOBS:-2}" --target "${targets[@]/#/fuzz_}" \
-          >"$out.build.log" 2>&1; }; then
-    echo "fuzz.sh: the build failed (CC=$cc); see $out.configure.log and $out.build.log"
-    tail -n 20 "$out.configure.log" "$out.build.log"
+          >"$out/build.log" 2>&1; }; then
+    echo "fuzz.sh: the build failed (CC=$cc); see $out/configure.log and $out/build.log"
+    tail -n 20 "$out/configure.log" "$out/build.log"
     exit 1
 fi
 export RULESET_PLUGIN_PATH=$PWD/$out/plugins
