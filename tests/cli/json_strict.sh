@@ -6,7 +6,8 @@
 # its value exits 2 with one line naming the file and line; a NET file with text after its value
 # is refused by inspect (exit 2); explain on a weights file whose "params" is a list exits 2
 # (it crashed) and refuses an unknown parameter with the same message compare's job reports;
-# a journal record whose status is -0 is run again on --resume and not counted as done.
+# a journal record whose status is -0 is run again on --resume and not counted as done; a
+# meta-training checkpoint with a repeated key is refused on --resume.
 # Exits non-zero on any failure, naming each check.
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
@@ -102,6 +103,31 @@ grep -qF "3 of 4 jobs already done" "$tmp/err" && pass "the -0 record is not cou
 expect_rc 0 "--resume again" "$bin" compare -o "$r" --resume --no-plot
 grep -qF "4 of 4 jobs already done" "$tmp/err" && pass "then all 4 are done" \
     || fail "second resume: $(cat "$tmp/err")"
+
+# ---- a meta-training checkpoint with a repeated key --------------------------------------------
+cat >"$tmp/tiny.json" <<'JSON'
+{ "name": "tiny", "seed": 5, "steps": 12, "batch": 1,
+  "rules": [{"plugin": "lstm_synapse", "params": {"hidden": 3}}],
+  "tasks": [{"plugin": "gates", "params": {"gate": "table", "coding": "pm1",
+             "table": ["0001", "0111", "1000", "1110", "0110"]}}],
+  "networks": [{"hidden": [3], "act": ["relu", "tanh"], "bias": false}],
+  "meta": {"iterations": 6, "episodes": 4, "truncation": 5, "lr": 0.01,
+           "checkpoint_every": 3, "validation": 2, "held_out": ["table=0110"]} }
+JSON
+expect_rc 0 "meta-train 3 steps" "$bin" meta-train "$tmp/tiny.json" -o "$tmp/part.weights.json" \
+    --run-dir "$tmp/mt" --iterations 3 --threads 1
+python3 - "$tmp/mt/checkpoint.json" <<'PY'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+assert '"done":' in t
+open(p, "w").write(t.replace('"done":', '"done":\t1,\n\t"done":', 1))
+PY
+if expect_rc 2 "resume from a checkpoint with a repeated key" "$bin" meta-train "$tmp/tiny.json" \
+    -o "$tmp/cont.weights.json" --run-dir "$tmp/mt" --resume --threads 1; then
+    grep -qF "$tmp/mt/checkpoint.json:" "$tmp/err" && grep -qF "duplicate key 'done'" "$tmp/err" \
+        && pass "the refusal names the checkpoint and the key" || fail "message: $(cat "$tmp/err")"
+fi
 
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
 echo "all checks passed"
