@@ -55,6 +55,21 @@ int rs_journal_write_all(const rs_run *run, FILE *f)
     return rc;
 }
 
+/* The fields of a J2 line (v2) or an older J line into cur; how many of the ten the two
+ * share were read (as sscanf counts). */
+static int record_head(const char *line, int v2, rs_job_result *cur, size_t *j, char *key,
+                       int *off)
+{
+    if (v2)
+        return sscanf(line, "J2\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%u\t%n", j,
+                      key, &cur->status, &cur->solved, &cur->steps_to_solve, &cur->final_loss,
+                      &cur->final_acc, &cur->us_per_step, &cur->n_points, &cur->n_metrics,
+                      &cur->n_align, off) - 1;
+    return sscanf(line, "J\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%n", j, key,
+                  &cur->status, &cur->solved, &cur->steps_to_solve, &cur->final_loss,
+                  &cur->final_acc, &cur->us_per_step, &cur->n_points, &cur->n_metrics, off);
+}
+
 size_t rs_run_resume(rs_run *run)
 {
     char path[4200];
@@ -66,7 +81,7 @@ size_t rs_run_resume(rs_run *run)
     size_t cap = 0, taken = 0;
     rs_job_result cur = { 0 };
     long cur_j = -1;
-    uint32_t want_pts = 0;
+    uint32_t want_pts = 0, cap_pts = 0;
     int v2 = 0; /* the record is a J2 one */
     while (getline(&line, &cap, f) > 0) {
         line[strcspn(line, "\n")] = '\0';
@@ -78,31 +93,33 @@ size_t rs_run_resume(rs_run *run)
             size_t j;
             int off = 0;
             v2 = line[1] == '2';
-            int got = v2 ? sscanf(line, "J2\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u"
-                                        "\t%u\t%n", &j, key, &cur.status, &cur.solved,
-                                  &cur.steps_to_solve, &cur.final_loss, &cur.final_acc,
-                                  &cur.us_per_step, &cur.n_points, &cur.n_metrics, &cur.n_align,
-                                  &off) - 1
-                         : sscanf(line, "J\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u"
-                                        "\t%n", &j, key, &cur.status, &cur.solved,
-                                  &cur.steps_to_solve, &cur.final_loss, &cur.final_acc,
-                                  &cur.us_per_step, &cur.n_points, &cur.n_metrics, &off);
-            if (got < 10 || j >= run->n_jobs || cur.n_metrics > RS_MAX_METRICS
-                || cur.n_align > RS_MAX_ALIGN)
-                continue;
+            if (record_head(line, v2, &cur, &j, key, &off) < 10 || j >= run->n_jobs
+                || cur.n_metrics > RS_MAX_METRICS || cur.n_align > RS_MAX_ALIGN
+                || cur.status <= RS_JOB_PENDING || cur.status > RS_JOB_TIMEOUT)
+                continue; /* damaged (a status such as -0 reads as pending): run it again */
             rs_job_key(run, j, want, sizeof want);
             if (strcmp(key, want) != 0 || run->results[j].status != RS_JOB_PENDING)
                 continue; /* the spec changed, or a duplicate: run it again */
             snprintf(cur.message, sizeof cur.message, "%s", off ? line + off : "");
             want_pts = cur.n_points;
             cur.n_points = 0;
-            cur.points = calloc(want_pts ? want_pts : 1, sizeof *cur.points);
+            /* grown as its P lines come: a damaged count must not allocate gigabytes */
+            cur.points = calloc(cap_pts = 1, sizeof *cur.points);
             if (cur.points)
                 cur_j = (long)j;
         } else if (line[0] == 'P' && cur_j >= 0) {
             if (cur.n_points >= want_pts) {
                 cur_j = -1;
                 continue;
+            }
+            if (cur.n_points == cap_pts) {
+                rs_point *np = realloc(cur.points, 2 * (size_t)cap_pts * sizeof *np);
+                if (!np) {
+                    cur_j = -1;
+                    continue;
+                }
+                cur.points = np;
+                cap_pts *= 2;
             }
             rs_point *pt = &cur.points[cur.n_points];
             char *p = line + 2, *end;
