@@ -21,8 +21,8 @@ rs_act *rs_act_create(const rs_registry *reg, const char *text, char *err, size_
     const rs_plugin_head *h = rs_registry_find(reg, RS_KIND_ACTIVATION, name);
     if (!h) {
         char known[1024];
-        rs_registry_names(reg, RS_KIND_ACTIVATION, known, sizeof known);
-        snprintf(err, err_size, "unknown activation '%s'; known: %s", name, known);
+        rs_registry_hint(reg, RS_KIND_ACTIVATION, name, known, sizeof known);
+        snprintf(err, err_size, "unknown activation '%s'; %s", name, known);
         return NULL;
     }
     rs_params *p = rs_params_create(h->params, h->name);

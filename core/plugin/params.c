@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 static int valid_name(const char *s)
 {
     if (!s || !*s)
@@ -140,8 +142,13 @@ int rs_params_index(const rs_params *p, const char *key)
 
 static rs_status unknown_key(const rs_params *p, const char *key, char *err, size_t err_size)
 {
-    size_t used = (size_t)snprintf(err, err_size, "%s has no parameter '%s'; known: ",
-                                   p->plugin, key);
+    rs_suggest near;
+    rs_suggest_init(&near, key);
+    for (uint32_t i = 0; i < p->n; i++)
+        rs_suggest_offer(&near, p->spec[i].name);
+    size_t used = (size_t)snprintf(err, err_size, "%s has no parameter '%s'; %s%s%sknown: ",
+                                   p->plugin, key, near.best ? "did you mean '" : "",
+                                   near.best ? near.best : "", near.best ? "'? " : "");
     for (uint32_t i = 0; i < p->n && used < err_size; i++)
         used += (size_t)snprintf(err + used, err_size - used, "%s%s", i ? ", " : "",
                                  p->spec[i].name);

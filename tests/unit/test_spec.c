@@ -275,7 +275,28 @@ START_TEST(test_inline_items)
     refused("{ \"rules\": [\"backprop:lr=fast\"], \"tasks\": [\"gates\"] }", "spec.json",
             "backprop", "'lr' takes a number", NULL);
     refused("{ \"rules\": [\"bakprop:lr=1\"], \"tasks\": [\"gates\"] }", "spec.json:1: rules[0]:",
-            "unknown rule plugin 'bakprop'", "known: backprop", NULL);
+            "unknown rule plugin 'bakprop'", "did you mean 'backprop'? known: backprop", NULL);
+    refused("{ \"rules\": [\"backprop:l=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'l'", "did you mean 'lr'? known: lr, loss", NULL);
+    refused("{ \"rules\": [\"backprop:zzz=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'zzz'; known: lr", NULL, NULL);
+}
+END_TEST
+
+/* A list inline sweeps the parameter as a list in "params" does; commas inside [...] belong
+ * to the list. */
+START_TEST(test_inline_sweep)
+{
+    rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=[0.1,0.5],loss=bce\", "
+                          "\"backprop:optimizer=[sgd,adam]\"], \"tasks\": [\"gates\"] }");
+    ck_assert_uint_eq(s->n_rules, 4);
+    ck_assert_str_eq(s->rules[0].label, "backprop[lr=0.1,loss=bce]");
+    ck_assert_str_eq(s->rules[1].label, "backprop[lr=0.5,loss=bce]");
+    ck_assert_double_eq_tol(rs_param_real(s->rules[1].params, "lr"), 0.5, 1e-12);
+    ck_assert_str_eq(rs_param_str(s->rules[3].params, "optimizer"), "adam");
+    rs_spec_destroy(s);
+    refused("{ \"rules\": [\"backprop:lr=[0.1,fast]\"], \"tasks\": [\"gates\"] }",
+            "spec.json", "'lr' takes a number, got 'fast'", NULL, NULL);
 }
 END_TEST
 
@@ -524,6 +545,7 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_out_of_range);
     tcase_add_test(tc, test_sweep_expands);
     tcase_add_test(tc, test_inline_items);
+    tcase_add_test(tc, test_inline_sweep);
     tcase_add_test(tc, test_network_forms);
     tcase_add_test(tc, test_network_errors);
     tcase_add_test(tc, test_init_strings);
