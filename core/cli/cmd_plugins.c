@@ -103,23 +103,22 @@ static void print_info(const rs_plugin_head *h, const char *file)
            "help");
     for (const rs_param_spec *p = h->params; p->name; p++) {
         char def[64], range[64];
-        if (p->type == RS_PARAM_CHOICE || p->type == RS_PARAM_STR)
+        uint32_t type = rs_param_base(p);
+        if (type == RS_PARAM_CHOICE || type == RS_PARAM_STR)
             snprintf(def, sizeof def, "%s", p->def_str);
-        else if (p->type == RS_PARAM_BOOL)
+        else if (type == RS_PARAM_BOOL)
             snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
-        else if (p->type == RS_PARAM_INT)
+        else if (type == RS_PARAM_INT) /* whole numbers as such: 1000000, not 1e+06 */
             snprintf(def, sizeof def, "%.0f", p->def);
         else
             snprintf(def, sizeof def, "%g", p->def);
-        if (p->type == RS_PARAM_INT) /* whole numbers as such: 1000000, not 1e+06 */
-            snprintf(range, sizeof range, "[%.0f, %.0f]", p->lo, p->hi);
-        else if (p->type == RS_PARAM_REAL)
-            snprintf(range, sizeof range, "[%g, %g]", p->lo, p->hi);
-        else if (p->type == RS_PARAM_CHOICE)
+        if (type == RS_PARAM_REAL || type == RS_PARAM_INT)
+            rs_param_range_text(p, range, sizeof range);
+        else if (type == RS_PARAM_CHOICE)
             snprintf(range, sizeof range, "%s", p->choices);
         else
             snprintf(range, sizeof range, "-");
-        printf("    %-16s %-7s %-12s %-22s %s\n", p->name, type_name(p->type), def, range,
+        printf("    %-16s %-7s %-12s %-22s %s\n", p->name, type_name(type), def, range,
                p->help ? p->help : "");
     }
 }

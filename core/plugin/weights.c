@@ -98,7 +98,7 @@ cJSON *rs_weights_params_json(const rs_params *p)
         const rs_param_spec *s = &p->spec[i];
         if (!strcmp(s->name, "weights"))
             continue;
-        switch (s->type) {
+        switch (rs_param_base(s)) {
         case RS_PARAM_BOOL: cJSON_AddBoolToObject(o, s->name, p->num[i] != 0); break;
         case RS_PARAM_CHOICE:
         case RS_PARAM_STR: cJSON_AddStringToObject(o, s->name, p->str[i] ? p->str[i] : ""); break;
@@ -116,7 +116,7 @@ static int same_param(const rs_params *p, int i, const cJSON *v, char *theirs, s
         snprintf(theirs, size, "(absent)");
         return 0;
     }
-    switch (s->type) {
+    switch (rs_param_base(s)) {
     case RS_PARAM_BOOL:
         snprintf(theirs, size, "%s", cJSON_IsTrue(v) ? "true" : cJSON_IsFalse(v) ? "false" : "?");
         return cJSON_IsBool(v) && (cJSON_IsTrue(v) != 0) == (p->num[i] != 0);

@@ -19,7 +19,7 @@
 enum { DFA_RANDOM, DFA_SYMMETRIC }; /* symmetric: B_1 = W_2^T (one hidden layer only) */
 
 static const rs_param_spec dfa_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,

@@ -20,7 +20,7 @@
 enum { FA_RANDOM, FA_SYMMETRIC }; /* symmetric: B_{l+1} = W_{l+1}^T (backprop) */
 
 static const rs_param_spec fa_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,

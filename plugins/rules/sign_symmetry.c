@@ -31,7 +31,7 @@
 enum { SS_USF, SS_BRSF, SS_FRSF, SS_SYMMETRIC };
 
 static const rs_param_spec ss_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,

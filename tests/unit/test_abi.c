@@ -199,6 +199,8 @@ _Static_assert(RS_KIND_RULE == 1 && RS_KIND_ACTIVATION == 2 && RS_KIND_TASK == 3
                "rs_kind renumbered");
 _Static_assert(RS_PARAM_REAL == 1 && RS_PARAM_INT == 2 && RS_PARAM_BOOL == 3
                && RS_PARAM_CHOICE == 4 && RS_PARAM_STR == 5, "rs_param_type renumbered");
+_Static_assert(RS_PARAM_OPEN_LO == 0x100 && RS_PARAM_OPEN_HI == 0x200 && RS_PARAM_TYPE_MASK == 0xff,
+               "the open-end flags of rs_param_type (ABI 1.2) renumbered");
 _Static_assert(RS_LOSS_MSE == 0 && RS_LOSS_BCE == 1 && RS_LOSS_SOFTMAX_CE == 2,
                "rs_loss_kind renumbered");
 _Static_assert(RS_NET_LAYERED == 1 && RS_NET_RECURRENT == 2, "rs_net_kind renumbered");
