@@ -190,7 +190,7 @@ static inline void lr_output_delta(const rs_host *host, const rs_net *net, const
 /* ---- the feedback-alignment family (feedback_alignment, direct_feedback_alignment,
  * sign_symmetry): backprop's forward pass and output delta, a different matrix in place of
  * W^T on the way down. They share this state and its lifecycle; the backward pass is the
- * host's (host->net_backward_feedback), each rule's file gives its feedback matrices. ------------------------------------------------------------------------ */
+ * host's (host->net_backward_feedback), each rule's file gives its feedback matrices. ---- */
 
 /* Which feedback matrices a rule keeps: fb[l] (rows[l], cols[l]) for each l with rows[l] > 0,
  * drawn at create when fan[l] > 0 (lr_fill_feedback's U(+-s/sqrt(fan)), s = feedback_scale),
