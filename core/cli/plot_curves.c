@@ -18,6 +18,7 @@
 
 #include "cmds.h" /* RS_EXIT_* */
 #include "gnuplot.h"
+#include "plot_label.h"
 #include "stats.h"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -213,6 +214,7 @@ typedef struct rs_curves {
     row *rows;
     size_t nrows, cap;
     double *vals; /* (nrows, nm) */
+    long m_epoch; /* the metric index of 'epoch', -1 when the run has no such column */
     int have_summary;
 } curves;
 
@@ -249,6 +251,7 @@ static int read_header(curves *c, tsv *t, const char *path, long col[5])
                     "rule, task, net, rep, step, loss, acc and extra metrics\n", path, need[i]);
             return RS_EXIT_INPUT;
         }
+    c->m_epoch = -1;
     for (size_t i = 0; i < c->ncol; i++) {
         if (find_col(c->names, i, c->names[i]) >= 0) {
             fprintf(stderr, "ruleset: %s:1: column '%s' appears twice\n", path, c->names[i]);
@@ -256,8 +259,11 @@ static int read_header(curves *c, tsv *t, const char *path, long col[5])
         }
         const char *nm = c->names[i];
         if (strcmp(nm, "rule") && strcmp(nm, "task") && strcmp(nm, "net") && strcmp(nm, "rep")
-            && strcmp(nm, "step"))
+            && strcmp(nm, "step")) {
+            if (strcmp(nm, "epoch") == 0)
+                c->m_epoch = (long)c->nm;
             c->mcol[c->nm++] = (long)i;
+        }
     }
     return 0;
 }
@@ -366,15 +372,36 @@ static void put_num(FILE *f, double v)
         fprintf(f, "\t%.10g", v);
 }
 
+/* The data range of each (panel, metric), over every rule's mean and band, and of each panel's
+ * x axis (steps; epochs when the run is by epochs): what the scripts need to keep a constant
+ * line off the frame and choose a log scale. */
+typedef struct ranges {
+    double *ylo, *yhi;      /* (npanels, nm) finite min / max; NAN when none */
+    unsigned char *nonpos;  /* (npanels, nm) some value <= 0: no log scale */
+    double *slo, *shi;      /* (npanels) steps */
+    double *elo, *ehi;      /* (npanels) epochs; NAN when none */
+} ranges;
+
+static void widen(double *lo, double *hi, double v)
+{
+    if (!isfinite(v))
+        return;
+    if (isnan(*lo) || v < *lo)
+        *lo = v;
+    if (isnan(*hi) || v > *hi)
+        *hi = v;
+}
+
 /* One line of curves_agg.tsv: rows i..j-1 (one point of one curve, every replicate): n, then
  * each metric's mean, 10th and 90th percentile over its finite values; has[m] is set when the
- * mean of metric m is finite. */
+ * mean of metric m is finite, and rg takes the values in. */
 static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *scratch,
-                        unsigned char *has)
+                        unsigned char *has, ranges *rg)
 {
     const row *g = &c->rows[i];
-    size_t nm = c->nm;
+    size_t nm = c->nm, pm = (size_t)g->panel * nm;
     fprintf(f, "%s\t%s\t%.10g\t%zu", c->rules.s[g->rule], c->panels.s[g->panel], g->step, j - i);
+    widen(&rg->slo[g->panel], &rg->shi[g->panel], g->step);
     for (size_t m = 0; m < nm; m++) {
         size_t n = 0;
         double sum = 0.0;
@@ -390,12 +417,17 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
             continue;
         }
         rs_sort_doubles(scratch, n);
-        double mean = sum / (double)n;
-        put_num(f, mean);
-        put_num(f, rs_quantile(scratch, n, 0.1));
-        put_num(f, rs_quantile(scratch, n, 0.9));
-        if (isfinite(mean))
+        double q[3] = { sum / (double)n, rs_quantile(scratch, n, 0.1),
+                        rs_quantile(scratch, n, 0.9) };
+        for (int k = 0; k < 3; k++) {
+            put_num(f, q[k]);
+            widen(&rg->ylo[pm + m], &rg->yhi[pm + m], q[k]);
+            rg->nonpos[pm + m] |= isfinite(q[k]) && q[k] <= 0;
+        }
+        if (isfinite(q[0]))
             has[m] = 1;
+        if ((long)m == c->m_epoch)
+            widen(&rg->elo[g->panel], &rg->ehi[g->panel], q[0]);
     }
     fputc('\n', f);
 }
@@ -403,8 +435,9 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
 /* Writes PATH (via PATH.tmp and a rename), sorted by panel, rule, step, without blank lines.
  * Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one finite mean of
  * metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data line (0-based,
- * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none. */
-static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi)
+ * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none; rg the ranges. */
+static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi,
+                     ranges *rg)
 {
     size_t nm = c->nm, nr = c->rules.n;
     double *scratch = malloc((c->nrows ? c->nrows : 1) * sizeof *scratch);
@@ -437,7 +470,7 @@ static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, 
         if (lo[pr] < 0)
             lo[pr] = line;
         hi[pr] = line;
-        write_point(c, i, j, f, scratch, has + pr * nm);
+        write_point(c, i, j, f, scratch, has + pr * nm, rg);
     }
     if (ferror(f) | fclose(f)) {
         f = NULL;
@@ -515,11 +548,25 @@ done:
 /* ---------------------------------------------------------------------------------------- */
 /* the variables each script receives                                                       */
 
-/* infile, outfile, term, nrules + rule<i>, npanels + task<p> + net<p> (1-based). */
+/* Panel titles and axis tics show task labels shortened to this many characters
+ * (plot_label.h); the keys show every rule's full label. */
+enum { TASK_SHORT = 40 };
+
+static void gp_num(rs_gpvars *b, const char *name, double x)
+{
+    if (isfinite(x))
+        rs_sb_printf(&b->b, "%s=%.10g; ", name, x);
+    else
+        rs_sb_printf(&b->b, "%s=NaN; ", name);
+    rs_gp_next(b);
+}
+
+/* infile, outfile, term, nrules + rule<i>, npanels + task<p> + net<p> + ts<p> (the task
+ * shortened), 1-based. */
 static void vars_common(rs_gpvars *b, const curves *c, const char *infile, const char *outfile,
                         const char *term)
 {
-    char name[64];
+    char name[64], shortl[128];
     rs_gp_str(b, "infile", infile);
     rs_gp_str(b, "outfile", outfile);
     rs_gp_str(b, "term", term);
@@ -538,6 +585,8 @@ static void vars_common(rs_gpvars *b, const curves *c, const char *infile, const
         }
         snprintf(name, sizeof name, "task%zu", p + 1);
         rs_gp_str(b, name, task);
+        snprintf(name, sizeof name, "ts%zu", p + 1);
+        rs_gp_str(b, name, rs_plot_short(task, TASK_SHORT, shortl, sizeof shortl));
         snprintf(name, sizeof name, "net%zu", p + 1);
         rs_gp_str(b, name, tab + 1);
         free(task);
@@ -556,12 +605,11 @@ static void rules_with(rs_gpvars *b, const curves *c, const unsigned char *has, 
 }
 
 /* The data lines of each curve in curves_agg.tsv: lo_<p>_<r>, hi_<p>_<r> for the curves that
- * have any, and plo<p>, phi<p> spanning panel p (-1 when empty). */
+ * have any. */
 static void vars_ranges(rs_gpvars *b, const curves *c, const long *lo, const long *hi)
 {
     char name[64];
-    for (size_t p = 0; p < c->panels.n; p++) {
-        long plo = -1, phi = -1;
+    for (size_t p = 0; p < c->panels.n; p++)
         for (size_t r = 0; r < c->rules.n; r++) {
             size_t k = p * c->rules.n + r;
             if (lo[k] < 0)
@@ -570,18 +618,11 @@ static void vars_ranges(rs_gpvars *b, const curves *c, const long *lo, const lon
             rs_gp_int(b, name, lo[k]);
             snprintf(name, sizeof name, "hi_%zu_%zu", p + 1, r + 1);
             rs_gp_int(b, name, hi[k]);
-            plo = plo < 0 || lo[k] < plo ? lo[k] : plo;
-            phi = hi[k] > phi ? hi[k] : phi;
         }
-        snprintf(name, sizeof name, "plo%zu", p + 1);
-        rs_gp_int(b, name, plo);
-        snprintf(name, sizeof name, "phi%zu", p + 1);
-        rs_gp_int(b, name, phi);
-    }
 }
 
 /* Output path for figure STEM: OUTFILE for the curves when -o was given, stdout ('') for dumb
- * without -o, RUNDIR/STEM.png|svg|txt otherwise. */
+ * without -o, RUNDIR/STEM.EXT otherwise. */
 static char *out_path(const char *rundir, const char *stem, const char *ext, const char *oflag,
                       int dumb)
 {
@@ -589,7 +630,7 @@ static char *out_path(const char *rundir, const char *stem, const char *ext, con
         return strdup(oflag);
     if (dumb && !oflag)
         return strdup("");
-    char name[32];
+    char name[64];
     snprintf(name, sizeof name, "%s.%s", stem, ext);
     return rs_join_path(rundir, name);
 }
@@ -597,6 +638,9 @@ static char *out_path(const char *rundir, const char *stem, const char *ext, con
 /* ---------------------------------------------------------------------------------------- */
 /* loading and drawing                                                                      */
 
+/* The rules and panels take the order of summary.tsv when there is one (the spec's, also for
+ * a rule whose jobs all failed), so a rule keeps its colour and dash in every figure and in
+ * every run of the same spec. */
 curves *rs_curves_load(const char *rundir, int *rc)
 {
     curves *c = calloc(1, sizeof *c);
@@ -607,10 +651,13 @@ curves *rs_curves_load(const char *rundir, int *rc)
         fprintf(stderr, "ruleset: out of memory\n");
         goto fail;
     }
-    if ((*rc = curves_read(c, curves_tsv, rundir)))
+    /* curves.tsv is checked first: a run folder without it is no run folder */
+    if (access(curves_tsv, F_OK) != 0 && (*rc = curves_read(c, curves_tsv, rundir)))
         goto fail;
     c->have_summary = access(summary, F_OK) == 0;
     if (c->have_summary && (*rc = summary_labels(c, summary)))
+        goto fail;
+    if ((*rc = curves_read(c, curves_tsv, rundir)))
         goto fail;
     free(curves_tsv);
     free(summary);
@@ -624,10 +671,12 @@ fail:
     return NULL;
 }
 
-/* Which curves have data: has[(panel * nrules + rule) * nm + m], lo/hi per curve (write_agg). */
+/* Which curves have data: has[(panel * nrules + rule) * nm + m], lo/hi per curve, and the
+ * ranges (write_agg). */
 typedef struct coverage {
     unsigned char *has;
     long *lo, *hi;
+    ranges rg;
 } coverage;
 
 static int run_script(rs_gpvars *v, const rs_plot_env *e, const char *script, const char *out)
@@ -642,134 +691,229 @@ static int run_script(rs_gpvars *v, const rs_plot_env *e, const char *script, co
     return rc;
 }
 
-/* curves.gp: loss; prules<p> lists the rules with a finite loss in panel p */
-static int draw_loss(const curves *c, const coverage *cv, const rs_plot_env *e, rs_gpvars *v,
-                     const char *agg, const char *out)
+static long metric_index(const curves *c, const char *name)
 {
-    size_t loss = 0;
-    while (strcmp(metric_name(c, loss), "loss") != 0)
-        loss++;
-    char name[64];
-    rs_gp_reset(v);
-    vars_common(v, c, agg, out, e->gpterm);
-    vars_ranges(v, c, cv->lo, cv->hi);
-    for (size_t p = 0; p < c->panels.n; p++) {
-        snprintf(name, sizeof name, "prules%zu='", p + 1);
-        rs_sb_puts(&v->b, name);
-        rules_with(v, c, cv->has, p, loss);
-        rs_sb_puts(&v->b, "'; ");
-        rs_gp_next(v);
-    }
-    return run_script(v, e, "curves.gp", out);
+    for (size_t m = 0; m < c->nm; m++)
+        if (strcmp(metric_name(c, m), name) == 0)
+            return (long)m;
+    return -1;
 }
 
+static int panel_has(const curves *c, const coverage *cv, size_t p, size_t m)
+{
+    for (size_t r = 0; r < c->rules.n; r++)
+        if (cv->has[(p * c->rules.n + r) * c->nm + m])
+            return 1;
+    return 0;
+}
+
+static int is_align(const char *name) { return strncmp(name, "align_", 6) == 0 && name[6]; }
+
+/* The columns that have figures of their own; the others are the extra metrics. */
 static int is_extra_metric(const curves *c, size_t m)
 {
     const char *mn = metric_name(c, m);
-    return strcmp(mn, "loss") != 0 && strcmp(mn, "acc") != 0;
+    return strcmp(mn, "loss") && strcmp(mn, "acc") && strcmp(mn, "epoch")
+           && strcmp(mn, "train_loss") && !is_align(mn);
 }
 
-/* "1 3": the panels with any extra metric (not loss, not acc) */
-static void extra_rows(const curves *c, const coverage *cv, rs_strbuf *rows)
+/* The y axis of metric NAME. */
+static void ylabel_of(const char *name, int with_train, char *buf, size_t n)
 {
-    for (size_t p = 0; p < c->panels.n; p++) {
-        int any = 0;
-        for (size_t m = 0; m < c->nm; m++)
-            for (size_t r = 0; is_extra_metric(c, m) && r < c->rules.n; r++)
-                any |= cv->has[(p * c->rules.n + r) * c->nm + m];
-        if (any)
-            rs_sb_printf(rows, rows->len ? " %zu" : "%zu", p + 1);
-    }
+    if (strcmp(name, "loss") == 0)
+        snprintf(buf, n, "%s (mean, 10-90%% band)", with_train ? "evaluation loss" : "loss");
+    else if (strcmp(name, "train_loss") == 0)
+        snprintf(buf, n, "training loss (mean, 10-90%% band)");
+    else if (strcmp(name, "acc") == 0)
+        snprintf(buf, n, "accuracy (mean, 10-90%% band)");
+    else if (is_align(name))
+        snprintf(buf, n, "cos(dW, -grad), layer %s", name + 6);
+    else
+        snprintf(buf, n, "%s (mean, 10-90%% band)", name);
 }
 
-/* metrics.gp: the extra metrics; metric<k>, mrows (panels with any extra metric) and
- * mrules_<k>_<p>. Not run when no panel has one. */
-static int draw_metrics(const curves *c, const coverage *cv, const rs_plot_env *e,
-                        rs_gpvars *v, const char *agg, const char *out)
+/* A figure of curves.gp: a row of subplots per panel, one per metric of cols. */
+typedef struct linefig {
+    const char *stem;
+    size_t cols[64], ncols;
+    int all_panels; /* every panel gets its row, even one without data (the loss figure) */
+    int with_train; /* the loss figure shows the training loss beside the evaluation loss */
+} linefig;
+
+/* Subplot s: sp (panel), sm (metric), st (title), sy/sx/sxl (y label, x column and label),
+ * sr (rules with data), ylo/yhi/ypos (data range, all positive), xlo/xhi, slog. */
+static void vars_subplot(rs_gpvars *v, const curves *c, const coverage *cv, const rs_plot_env *e,
+                         size_t s, size_t p, size_t m, const linefig *f)
 {
-    char name[64];
-    rs_gp_reset(v);
-    vars_common(v, c, agg, out, e->gpterm);
-    vars_ranges(v, c, cv->lo, cv->hi);
-    size_t nextra = 0;
-    rs_strbuf mrows = { 0 };
-    extra_rows(c, cv, &mrows);
-    for (size_t m = 0; m < c->nm; m++) {
-        if (!is_extra_metric(c, m))
-            continue;
-        nextra++;
-        snprintf(name, sizeof name, "metric%zu", nextra);
-        rs_gp_str(v, name, metric_name(c, m));
-        for (size_t p = 0; p < c->panels.n; p++) {
-            snprintf(name, sizeof name, "mrules_%zu_%zu='", nextra, p + 1);
-            rs_sb_puts(&v->b, name);
-            rules_with(v, c, cv->has, p, m);
-            rs_sb_puts(&v->b, "'; ");
-            rs_gp_next(v);
-        }
-    }
-    rs_gp_int(v, "nmetrics", (long)nextra);
-    rs_gp_str(v, "mrows", mrows.s ? mrows.s : "");
-    v->b.oom |= mrows.oom;
-    size_t any = mrows.len;
-    rs_sb_free(&mrows);
-    return any || v->b.oom ? run_script(v, e, "metrics.gp", out) : 0;
+    char name[64], text[512], task[128];
+    const char *key = c->panels.s[p], *tab = strchr(key, '\t'), *mn = metric_name(c, m);
+    size_t pm = p * c->nm + m;
+    int by_epoch = isfinite(cv->rg.ehi[p]) && cv->rg.ehi[p] > 0;
+#define SUBVAR(fmt) (snprintf(name, sizeof name, fmt "%zu", s), name)
+    rs_gp_int(v, SUBVAR("sp"), (long)p + 1);
+    rs_gp_str(v, SUBVAR("sm"), mn);
+    snprintf(text, sizeof text, "%.*s", (int)(tab - key), key);
+    rs_plot_short(text, TASK_SHORT, task, sizeof task);
+    snprintf(text, sizeof text, "%s   net %s", task, tab + 1);
+    rs_gp_str(v, SUBVAR("st"), text);
+    ylabel_of(mn, f->with_train, text, sizeof text);
+    rs_gp_str(v, SUBVAR("sy"), text);
+    rs_gp_str(v, SUBVAR("sx"), by_epoch ? "epoch_mean" : "step");
+    rs_gp_str(v, SUBVAR("sxl"), by_epoch ? "epoch" : "step");
+    rs_sb_puts(&v->b, SUBVAR("sr"));
+    rs_sb_puts(&v->b, "='");
+    rules_with(v, c, cv->has, p, m);
+    rs_sb_puts(&v->b, "'; ");
+    gp_num(v, SUBVAR("ylo"), cv->rg.ylo[pm]);
+    gp_num(v, SUBVAR("yhi"), cv->rg.yhi[pm]);
+    rs_gp_int(v, SUBVAR("ypos"), !cv->rg.nonpos[pm]);
+    gp_num(v, SUBVAR("xlo"), by_epoch ? cv->rg.elo[p] : cv->rg.slo[p]);
+    gp_num(v, SUBVAR("xhi"), by_epoch ? cv->rg.ehi[p] : cv->rg.shi[p]);
+    int lossy = strcmp(mn, "loss") == 0 || strcmp(mn, "train_loss") == 0;
+    rs_gp_str(v, SUBVAR("slog"), lossy ? e->loss_scale : "linear");
+#undef SUBVAR
 }
 
-/* success.gp: bars from summary.tsv, same labels */
-static int draw_success(const curves *c, const rs_plot_env *e, rs_gpvars *v, const char *out)
+/* curves.gp for figure f; not run when no panel has any of its metrics. */
+static int draw_lines(const curves *c, const coverage *cv, const rs_plot_env *e, rs_gpvars *v,
+                      const char *agg, const linefig *f)
 {
-    char *summary = rs_join_path(e->rundir, "summary.tsv");
-    if (!summary) {
+    if (!f->ncols)
+        return 0;
+    char *out = out_path(e->rundir, f->stem, e->ext, e->oflag, e->dumb);
+    if (!out) {
         fprintf(stderr, "ruleset: out of memory\n");
         return RS_EXIT_INTERNAL;
     }
-    int rc = 0;
-    if (c->have_summary) {
+    rs_gp_reset(v);
+    vars_common(v, c, agg, out, e->gpterm);
+    vars_ranges(v, c, cv->lo, cv->hi);
+    size_t nsub = 0;
+    for (size_t p = 0; p < c->panels.n; p++) {
+        int any = f->all_panels;
+        for (size_t k = 0; k < f->ncols && !any; k++)
+            any = panel_has(c, cv, p, f->cols[k]);
+        for (size_t k = 0; any && k < f->ncols; k++)
+            vars_subplot(v, c, cv, e, ++nsub, p, f->cols[k], f);
+    }
+    rs_gp_int(v, "nsub", (long)nsub);
+    rs_gp_int(v, "ncols", (long)f->ncols);
+    int rc = nsub ? run_script(v, e, "curves.gp", out) : 0;
+    free(out);
+    return rc;
+}
+
+/* success.gp: bars from summary.tsv, same labels */
+static int draw_success(const curves *c, const rs_plot_env *e, rs_gpvars *v)
+{
+    char *summary = rs_join_path(e->rundir, "summary.tsv");
+    char *out = out_path(e->rundir, "success", e->ext, e->oflag, e->dumb);
+    int rc = RS_EXIT_INTERNAL;
+    if (!summary || !out)
+        fprintf(stderr, "ruleset: out of memory\n");
+    else if (c->have_summary) {
         rs_gp_reset(v);
         vars_common(v, c, summary, out, e->gpterm);
         rc = run_script(v, e, "success.gp", out);
-    } else if (!e->quiet)
-        fprintf(stderr, "ruleset: %s: no such file; no success-rate chart\n", summary);
+    } else {
+        rc = 0;
+        if (!e->quiet)
+            fprintf(stderr, "ruleset: %s: no such file; no success-rate chart\n", summary);
+    }
     free(summary);
+    free(out);
     return rc;
+}
+
+/* The four line figures: loss (and training loss), accuracy, the extra metrics, alignment. */
+static void line_figures(const curves *c, const coverage *cv, linefig fig[4])
+{
+    memset(fig, 0, 4 * sizeof *fig);
+    fig[0] = (linefig){ .stem = "curves", .all_panels = 1 };
+    fig[1].stem = "accuracy";
+    fig[2].stem = "metrics";
+    fig[3].stem = "alignment";
+    long loss = metric_index(c, "loss"), train = metric_index(c, "train_loss");
+    long acc = metric_index(c, "acc");
+    fig[0].cols[fig[0].ncols++] = (size_t)loss;
+    for (size_t p = 0; train >= 0 && p < c->panels.n && !fig[0].with_train; p++)
+        fig[0].with_train = panel_has(c, cv, p, (size_t)train);
+    if (fig[0].with_train)
+        fig[0].cols[fig[0].ncols++] = (size_t)train;
+    if (acc >= 0)
+        fig[1].cols[fig[1].ncols++] = (size_t)acc;
+    for (size_t m = 0; m < c->nm; m++) {
+        linefig *f = is_extra_metric(c, m) ? &fig[2] : is_align(metric_name(c, m)) ? &fig[3]
+                                                                                   : NULL;
+        if (f && f->ncols < sizeof f->cols / sizeof f->cols[0])
+            f->cols[f->ncols++] = m;
+    }
 }
 
 static int draw_all(curves *c, const coverage *cv, const rs_plot_env *e, const char *agg)
 {
-    char *out[3] = { out_path(e->rundir, "curves", e->ext, e->oflag, e->dumb),
-                     out_path(e->rundir, "metrics", e->ext, e->oflag, e->dumb),
-                     out_path(e->rundir, "success", e->ext, e->oflag, e->dumb) };
+    linefig fig[4];
+    line_figures(c, cv, fig);
     rs_gpvars v = { 0 };
-    int rc = RS_EXIT_INTERNAL;
-    if (!out[0] || !out[1] || !out[2])
-        fprintf(stderr, "ruleset: out of memory\n");
-    else if (!(rc = draw_loss(c, cv, e, &v, agg, out[0]))
-             && !(rc = draw_metrics(c, cv, e, &v, agg, out[1])))
-        rc = draw_success(c, e, &v, out[2]);
-    for (int i = 0; i < 3; i++)
-        free(out[i]);
+    int rc = 0;
+    for (int k = 0; k < 4 && !rc; k++)
+        rc = draw_lines(c, cv, e, &v, agg, &fig[k]);
+    if (!rc)
+        rc = draw_success(c, e, &v);
     rs_sb_free(&v.b);
     return rc;
 }
 
+static void coverage_free(coverage *cv)
+{
+    free(cv->has);
+    free(cv->lo);
+    free(cv->hi);
+    free(cv->rg.ylo);
+    free(cv->rg.yhi);
+    free(cv->rg.nonpos);
+    free(cv->rg.slo);
+    free(cv->rg.shi);
+    free(cv->rg.elo);
+    free(cv->rg.ehi);
+}
+
+/* Everything NAN or 0; 0, or -1 when out of memory. */
+static int coverage_alloc(coverage *cv, const curves *c)
+{
+    size_t n_curves = c->panels.n * c->rules.n, np = c->panels.n, npm = np * c->nm;
+    memset(cv, 0, sizeof *cv);
+    cv->has = calloc(n_curves * c->nm + 1, 1);
+    cv->lo = calloc(n_curves + 1, sizeof(long));
+    cv->hi = calloc(n_curves + 1, sizeof(long));
+    cv->rg.nonpos = calloc(npm + 1, 1);
+    double **d[6] = { &cv->rg.ylo, &cv->rg.yhi, &cv->rg.slo, &cv->rg.shi, &cv->rg.elo,
+                      &cv->rg.ehi };
+    int ok = cv->has && cv->lo && cv->hi && cv->rg.nonpos;
+    for (int k = 0; k < 6; k++) {
+        size_t n = (k < 2 ? npm : np) + 1;
+        *d[k] = malloc(n * sizeof(double));
+        ok = ok && *d[k];
+        for (size_t i = 0; *d[k] && i < n; i++)
+            (*d[k])[i] = NAN;
+    }
+    return ok ? 0 : -1;
+}
+
 int rs_curves_draw(curves *c, const rs_plot_env *e)
 {
-    size_t n_curves = c->panels.n * c->rules.n;
-    coverage cv = { calloc(n_curves * c->nm + 1, 1), calloc(n_curves + 1, sizeof(long)),
-                    calloc(n_curves + 1, sizeof(long)) };
+    coverage cv;
+    int ok = coverage_alloc(&cv, c) == 0;
     char *agg = rs_join_path(e->rundir, "curves_agg.tsv");
     int rc = RS_EXIT_INPUT;
-    if (!cv.has || !cv.lo || !cv.hi || !agg)
+    if (!ok || !agg)
         fprintf(stderr, "ruleset: out of memory\n");
-    else if (!(rc = write_agg(c, agg, cv.has, cv.lo, cv.hi))) {
+    else if (!(rc = write_agg(c, agg, cv.has, cv.lo, cv.hi, &cv.rg))) {
         if (!e->dumb && !e->quiet)
             printf("wrote %s\n", agg);
         rc = draw_all(c, &cv, e, agg);
     }
-    free(cv.has);
-    free(cv.lo);
-    free(cv.hi);
+    coverage_free(&cv);
     free(agg);
     return rc;
 }

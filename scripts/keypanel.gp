@@ -1,0 +1,29 @@
+# keypanel.gp: the key of a figure in a strip of its own, right of the plots, so it never covers
+# data: every rule in its style (keystyle 'lines' or 'boxes') with its full label. Loaded inside
+# the multiplot after the last plot, with cols, rows, panel_w, panel_h, keyw (term.gp) set.
+
+W = cols * panel_w + keyw
+set origin (cols * panel_w) / (1.0 * W), 0
+set size keyw / (1.0 * W), 1
+unset title
+unset xlabel
+unset ylabel
+unset grid
+unset border
+unset tics
+unset logscale
+unset label
+unset colorbox
+set lmargin 0
+set rmargin 0
+set tmargin 1
+set bmargin 0
+set xrange [0:1]
+set yrange [0:1]
+set key inside left top vertical Left reverse noopaque samplen 3 spacing 1.1 \
+    maxrows keyrows_for(rows * panel_h) noenhanced
+if (keystyle eq 'boxes') {
+    plot for [r = 1:nrules] NaN with boxes lt r fs pattern FILLPAT(r) border lt r title RL[r]
+} else {
+    plot for [r = 1:nrules] NaN with lines lt r title RL[r]
+}
