@@ -31,12 +31,24 @@ HI(p, r) = value(sprintf('hi_%d_%d', p, int(r)))
 sel(r, T, N) = strcol('rule') eq RL[r] && strcol('task') eq T && strcol('net') eq N
 isnan(x) = (x != x)
 
-# The key panel (keypanel.gp), right of the plots: one entry per rule, its full label, in as
+# The key panel (keypanel.gp), right of the plots: one entry per rule, its full label, then
+# the full label of every task shortened in titles and tics (longtasks: their indices), in as
 # many columns as the figure's height needs (about 17 pixels an entry).
 maxlen = 1
 do for [i = 1:nrules] { if (strlen(RL[i]) > maxlen) { maxlen = strlen(RL[i]) } }
+longtasks = ''
+if (exists('npanels') && exists('ts1')) {
+    do for [p = 1:npanels] {
+        if (value(sprintf('ts%d', p)) ne value(sprintf('task%d', p))) {
+            longtasks = longtasks.sprintf(' %d', p)
+            l = 6 + strlen(value(sprintf('task%d', p)))
+            if (l > maxlen) { maxlen = l }
+        }
+    }
+}
+nkey = nrules + words(longtasks)
 keyrows_for(h) = (h - 40) / 17 < 1 ? 1 : int((h - 40) / 17)
-keycols_for(h) = int((nrules + keyrows_for(h) - 1) / keyrows_for(h))
+keycols_for(h) = int((nkey + keyrows_for(h) - 1) / keyrows_for(h))
 keyw_for(h) = keycols_for(h) * (80 + 7 * maxlen)
 
 if (term ne 'dumb') { set grid back lc rgb '#dddddd' lw 1 }
