@@ -23,7 +23,8 @@ set xrange [0:1]
 set yrange [0:1]
 set key inside left top vertical Left reverse noopaque samplen 3 spacing 1.1 \
     maxrows keyrows_for(rows * panel_h) noenhanced
-TASKKEY(ps) = 'task '.value(sprintf('task%d', int(ps)))
+# (gnuplot evaluates a title once even for an empty 'for [ps in ...]')
+TASKKEY(ps) = strlen(ps) ? 'task '.value(sprintf('task%d', int(ps))) : ''
 if (keystyle eq 'boxes') {
     plot for [r = 1:nrules] NaN with boxes lt r fs pattern FILLPAT(r) border lt r title RL[r], \
          for [ps in longtasks] NaN with lines lc rgb 'white' title TASKKEY(ps)
