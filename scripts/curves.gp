@@ -39,6 +39,8 @@ keyw = (term eq 'dumb') ? 0 : keyw_for(rows * panel_h)
 keystyle = 'lines'
 load gpdir.'/term.gp'
 
+# the bands grow fainter as rules are added, so that many still read
+band = nrules <= 4 ? 0.18 : (nrules <= 10 ? 0.1 : 0.06)
 V(name, s) = value(sprintf('%s%d', name, s))
 # A margin of 5% of the data's span (of its value when the data are constant), so that no
 # line lies on the frame and gnuplot never meets an empty range.
@@ -99,7 +101,7 @@ do for [s = 1:nsub] {
         } else {
             plot for [rs in rl] infile every ::LO(p, rs)::HI(p, rs) \
                      using X:M.'_p10':M.'_p90' \
-                     with filledcurves fs transparent solid 0.18 noborder lc int(rs) notitle, \
+                     with filledcurves fs transparent solid band noborder lc int(rs) notitle, \
                  for [rs in rl] infile every ::LO(p, rs)::HI(p, rs) \
                      using X:M.'_mean' with lines lt int(rs) notitle
         }

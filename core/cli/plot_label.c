@@ -45,5 +45,5 @@ char *rs_plot_slug(const char *label, size_t max, char *out, size_t size)
     while (k && clean[k - 1] == '_')
         k--;
     clean[k] = '\0';
-    return shorten(k ? clean : "x", max, "_", out, size);
+    return shorten(k ? clean : "x", max, "~", out, size);
 }

@@ -10,7 +10,7 @@
  * bytes; returns OUT. */
 char *rs_plot_short(const char *label, size_t max, char *out, size_t size);
 /* LABEL for a file name: letters, digits and . = + - kept, every other run of characters one
- * '_', shortened as rs_plot_short to MAX; never empty ("x"). */
+ * '_', shortened as rs_plot_short to MAX with "~" for "..."; never empty ("x"). */
 char *rs_plot_slug(const char *label, size_t max, char *out, size_t size);
 
 #endif
