@@ -8,7 +8,8 @@
  *                       evaluation set (--input ROW, default the last row) (scripts/netgraph.gp)
  *
  * NAME says what the figure shows: RULE-TASK-NET-repK, without TASK when the figure has a
- * panel for each of several tasks; each part as a file name (plot_label.h), a "-2" added
+ * panel for each of several tasks (NET is then "netK", the spec's K-th network, when its sizes
+ * differ from task to task); each part as a file name (plot_label.h), a "-2" added
  * should two figures' names meet. C writes the numbers (STEM-NAME.tsv: one gnuplot block per
  * panel)
  * and passes labels and scales with -e; the scripts hold the layout and every drawing
@@ -316,10 +317,16 @@ static void figure_name(const rs_runview *v, const figure *fg, const char *netl,
 {
     const rs_spec *s = v->spec;
     char rule[64], task[64] = "", net[32];
+    const rs_netspec *ns = &s->nets[fg->net];
     rs_plot_slug(s->rules[fg->rule].label, 48, rule, sizeof rule);
     if (fg->n == 1)
         rs_plot_slug(s->tasks[v->run.groups[fg->groups[0]].task].label, 48, task, sizeof task);
-    rs_plot_slug(netl, 24, net, sizeof net);
+    /* a layered network's sizes follow each task's inputs and outputs: over several tasks
+     * without a label of its own, it is the spec's network k */
+    if (fg->n == 1 || ns->label[0] || ns->kind == RS_NET_RECURRENT)
+        rs_plot_slug(netl, 24, net, sizeof net);
+    else
+        snprintf(net, sizeof net, "net%zu", fg->net + 1);
     snprintf(out, size, "%s%s%s-%s-rep%zu", rule, *task ? "-" : "", task, net, rep);
     size_t base = strlen(out);
     for (int k = 2;; k++) {

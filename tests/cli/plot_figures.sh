@@ -61,13 +61,13 @@ for term in png svg pdf; do
     for f in curves accuracy success; do
         is_kind "$run/$f.$term" $term && pass "$f.$term" || fail "$run/$f.$term missing, small or not $term"
     done
-    # one graph per rule (two tasks share the network: rule, network and replicate name it)
-    n=$(ls "$run" | grep -c "^netgraph-.*-2-3-1-rep0\.$term\$")
+    # one graph per rule (two tasks, one network: rule, the spec's network 1 and replicate name it)
+    n=$(ls "$run" | grep -c "^netgraph-.*-net1-rep0\.$term\$")
     [ "$n" -eq 20 ] && pass "20 network graphs named after their rule ($term)" \
-        || fail "$n netgraph-RULE-2-3-1-rep0.$term files, want 20: $(ls "$run" | grep netgraph | head -3)"
+        || fail "$n netgraph-RULE-net1-rep0.$term files, want 20: $(ls "$run" | grep netgraph | head -3)"
 done
 # a rule label past 48 characters: its head and tail, "~" between
-for f in backprop_lr=0.02_loss=bce-2-3-1-rep0 feedback_alignment_lr=2_loss=bce~dback_scale=1.5-2-3-1-rep0; do
+for f in backprop_lr=0.02_loss=bce-net1-rep0 feedback_alignment_lr=2_loss=bce~dback_scale=1.5-net1-rep0; do
     [ -s "$run/netgraph-$f.png" ] && pass "netgraph-$f.png" || fail "no netgraph-$f.png: $(ls "$run" | grep netgraph | tail -3)"
 done
 [ -e "$run/metrics.png" ] && fail "metrics.png drawn for a run without extra metrics"
