@@ -13,7 +13,7 @@
 #   npanels  and task<p>, net<p>, ts<p> (the task shortened): the panels' labels
 #   lo_<p>_<r>, hi_<p>_<r>   first and last data line of rule r's curve in panel p (0-based,
 #                    header not counted), so each curve is read with `every ::lo::hi`
-#   nsub     the subplots, and ncols: subplots per row (0: choose)
+#   nsub     the subplots, and ncols: the subplots of one panel (1: choose the grid)
 #   for subplot s:  sp<s> its panel; sm<s> the metric (columns sm_mean, sm_p10, sm_p90);
 #            st<s> title; sy<s> y label; sx<s>, sxl<s> x column and label ('step' or
 #            'epoch_mean', 'epoch'); sr<s> the rules with data: '1 2 4' ('' none);
@@ -31,7 +31,8 @@ do for [i = strlen(ARG0):1:-1] { if (ARG0[i:i] eq '/') { gpdir = ARG0[1:i-1]; br
 load gpdir.'/common.gp'
 
 auto_cols = nsub <= 1 ? 1 : (nsub <= 4 ? 2 : (nsub <= 9 ? 3 : 4))
-cols = (term eq 'dumb') ? 1 : (ncols > 1 ? ncols : auto_cols)
+# a row per panel when its subplots are few; more (many metrics) wrap at three a row
+cols = (term eq 'dumb') ? 1 : (ncols > 1 ? (ncols <= 4 ? ncols : 3) : auto_cols)
 rows = int((nsub + cols - 1) / cols)
 panel_w = 560
 panel_h = 400
