@@ -13,8 +13,6 @@
 #include "plot_data.h"
 #include "plot_label.h"
 
-#define metric_name rs_curves_metric
-
 /* ---------------------------------------------------------------------------------------- */
 /* the variables each script receives                                                       */
 
@@ -120,7 +118,7 @@ static int run_script(rs_gpvars *v, const rs_plot_env *e, const char *script, co
 static long metric_index(const curves *c, const char *name)
 {
     for (size_t m = 0; m < c->nm; m++)
-        if (strcmp(metric_name(c, m), name) == 0)
+        if (strcmp(rs_curves_metric(c, m), name) == 0)
             return (long)m;
     return -1;
 }
@@ -138,7 +136,7 @@ static int is_align(const char *name) { return strncmp(name, "align_", 6) == 0 &
 /* The columns that have figures of their own; the others are the extra metrics. */
 static int is_extra_metric(const curves *c, size_t m)
 {
-    const char *mn = metric_name(c, m);
+    const char *mn = rs_curves_metric(c, m);
     return strcmp(mn, "loss") && strcmp(mn, "acc") && strcmp(mn, "epoch")
            && strcmp(mn, "train_loss") && !is_align(mn);
 }
@@ -172,7 +170,7 @@ static void vars_subplot(rs_gpvars *v, const curves *c, const coverage *cv, cons
                          size_t s, size_t p, size_t m, const linefig *f)
 {
     char name[64], text[512], task[128];
-    const char *key = c->panels.s[p], *tab = strchr(key, '\t'), *mn = metric_name(c, m);
+    const char *key = c->panels.s[p], *tab = strchr(key, '\t'), *mn = rs_curves_metric(c, m);
     size_t pm = p * c->nm + m;
     int by_epoch = isfinite(cv->rg.ehi[p]) && cv->rg.ehi[p] > 0;
 #define SUBVAR(fmt) (snprintf(name, sizeof name, fmt "%zu", s), name)
@@ -269,7 +267,7 @@ static void line_figures(const curves *c, const coverage *cv, linefig fig[4])
     if (acc >= 0)
         fig[1].cols[fig[1].ncols++] = (size_t)acc;
     for (size_t m = 0; m < c->nm; m++) {
-        linefig *f = is_extra_metric(c, m) ? &fig[2] : is_align(metric_name(c, m)) ? &fig[3]
+        linefig *f = is_extra_metric(c, m) ? &fig[2] : is_align(rs_curves_metric(c, m)) ? &fig[3]
                                                                                    : NULL;
         if (f && f->ncols < sizeof f->cols / sizeof f->cols[0])
             f->cols[f->ncols++] = m;
