@@ -50,11 +50,14 @@ if (slant) { set rmargin int(ticlen * 0.9) }
 
 TL(p) = value(sprintf('task%d', p))
 NL(p) = value(sprintf('net%d', p))
-unset key
+# the ASCII terminal has no key panel: its key goes below, from data-free elements
+if (term eq 'dumb') { set key below center horizontal noenhanced } else { unset key }
+keyn = (term eq 'dumb') ? nrules : 0
 set multiplot
 set origin 0, 0
 set size panel_w / (1.0 * fig_w), 1
-plot for [p = 1:npanels] for [r = 1:nrules] infile \
+plot for [r = 1:keyn] NaN with boxes lt r fs pattern FILLPAT(r) border lt r title RL[r], \
+     for [p = 1:npanels] for [r = 1:nrules] infile \
          using (xpos(p, r)):(sel(r, TL(p), NL(p)) ? column('success_rate') : NaN) \
          with boxes lt r fs pattern FILLPAT(r) border lt r notitle, \
      for [p = 1:npanels] for [r = 1:nrules] infile \
