@@ -8,7 +8,8 @@
 # per rule named after it) exists and is a real PNG / SVG / PDF of some size; gnuplot printed
 # nothing on stderr (no warning, also on constant data); in the SVGs, each rule's key entry
 # has the same colour and dash in every figure, and the 20 rules have 20 different styles;
-# --loss-scale and its error. Needs gnuplot with the pngcairo and pdfcairo terminals.
+# the same for a real run by epochs with --alignment; --loss-scale and its error. Needs gnuplot
+# with the pngcairo and pdfcairo terminals.
 set -u
 bin=${1:?usage: plot_figures.sh BINARY SOURCE_DIR FIXTURE_DIR}
 src=${2:?usage: plot_figures.sh BINARY SOURCE_DIR FIXTURE_DIR}
@@ -129,6 +130,21 @@ grep -q 'fashion_mnist:train_limit\.\.\.' "$ep/curves.svg" \
     && grep -q '>task fashion_mnist:train_limit=2000,test_limit=500<' "$ep/curves.svg" \
     && pass "a long task label: shortened in titles, in full in the key" \
     || fail "long task label: not shortened in titles or not in full in the key"
+# the same from a real run by epochs with --alignment (XOR, batches of 2: 2 steps an epoch)
+re=$tmp/real_epochs
+if "$bin" compare --task gates:gate=xor,loss=bce --net 2-3-1 --act relu,sigmoid \
+    --rule backprop:lr=0.5,loss=bce --rule feedback_alignment:lr=0.5,loss=bce --epochs 100 \
+    --batch 2 --eval-every 20 --alignment --replicates 2 --no-save-nets --no-plot --quiet \
+    -o "$re" >"$tmp/out" 2>"$tmp/err"; then
+    "$bin" plot "$re" --term svg >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && is_kind "$re/alignment.svg" svg \
+        && grep -q '>epoch<' "$re/curves.svg" && grep -q 'training loss' "$re/curves.svg" \
+        && grep -q '>epoch<' "$re/accuracy.svg" \
+        && pass "a real run by epochs: losses and accuracy against epochs, alignment per layer" \
+        || fail "real run by epochs: exit $rc, stderr $(head -3 "$tmp/err"), files: $(ls "$re" | tr '\n' ' ')"
+else
+    fail "compare --epochs --alignment: $(cat "$tmp/err")"
+fi
 "$bin" plot "$ep" --loss-scale log -q 2>"$tmp/err" && [ ! -s "$tmp/err" ] \
     && pass "--loss-scale log" || fail "--loss-scale log: $(cat "$tmp/err")"
 "$bin" plot "$ep" --loss-scale cubic >"$tmp/out" 2>"$tmp/err"; rc=$?
