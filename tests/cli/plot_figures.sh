@@ -8,7 +8,7 @@
 # per rule named after it) exists and is a real PNG / SVG / PDF of some size; gnuplot printed
 # nothing on stderr (no warning, also on constant data); in the SVGs, each rule's key entry
 # has the same colour and dash in every figure, and the 20 rules have 20 different styles;
-# the same for a real run by epochs with --alignment; --loss-scale and its error. Needs gnuplot
+# a real run by epochs with --alignment drawn against epochs; --loss-scale and its error. Needs gnuplot
 # with the pngcairo and pdfcairo terminals.
 set -u
 bin=${1:?usage: plot_figures.sh BINARY SOURCE_DIR FIXTURE_DIR}
