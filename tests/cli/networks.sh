@@ -197,26 +197,31 @@ has "$tmp/err" "cannot hold the task's 2 inputs and 1 outputs" "names the proble
 export RULESET_SCRIPTS_DIR=$src/scripts
 if command -v gnuplot >/dev/null; then
     if expect_rc 0 "plot the recurrent run" "$bin" plot "$run" --replicate 2; then
-        for f in adjacency-1 netgraph-1 adjacency-2 netgraph-2; do
+        # named after the rule, the network and the replicate (three tasks: no task in the name)
+        fig1=backprop_lr=0.01_loss=mse_optimizer=adam-gradnet-v1-rep2
+        fig2=backprop_lr=0.01_loss=mse_optimizer=adam-gradnet-v2-rep2
+        for f in adjacency-$fig1 netgraph-$fig1 adjacency-$fig2 netgraph-$fig2; do
             [ -s "$run/$f.png" ] && pass "$f.png" || fail "no $run/$f.png"
         done
-        has "$tmp/out" "adjacency-2.png (backprop[lr=0.01,loss=mse,optimizer=adam], gradnet-v2)" \
+        has "$tmp/out" "adjacency-$fig2.png (backprop[lr=0.01,loss=mse,optimizer=adam], gradnet-v2)" \
             "plot names each network figure"
-        # panel 3 (xor) of adjacency-1.tsv: replicate 2's A, as inspect prints it
-        awk 'BEGIN { RS = ""; FS = "\n" } NR == 3' "$run/adjacency-1.tsv" \
+        # panel 3 (xor) of the v1 heatmap's data: replicate 2's A, as inspect prints it
+        awk 'BEGIN { RS = ""; FS = "\n" } NR == 3' "$run/adjacency-$fig1.tsv" \
             | awk -F'\t' '{ print "weight\t\t1\t" $1 "\t" $2 "\t" $3 }' >"$tmp/adj.tsv"
         "$bin" inspect "$run" --task xor --net v1 --replicate 2 --tsv | grep '^weight' \
             >"$tmp/adj_inspect.tsv"
         cmp -s "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" && pass "the heatmap's numbers are the network's A" \
-            || fail "adjacency-1.tsv differs from inspect: $(diff "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" | head -4)"
+            || fail "adjacency-$fig1.tsv differs from inspect: $(diff "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" | head -4)"
     fi
     expect_rc 2 "plot --replicate out of range" "$bin" plot "$run" --replicate 20
     lay=$tmp/layered
     if expect_rc 0 "a layered run" "$bin" compare --task gates:gate=xor --net 2-3-1 \
         --act relu,sigmoid --rule backprop:lr=0.5,loss=bce --replicates 2 --steps 300 -o "$lay"; then
-        [ -s "$lay/netgraph-1.png" ] && pass "compare draws the layered network's graph" \
-            || fail "no $lay/netgraph-1.png"
-        [ ! -e "$lay/adjacency-1.png" ] && pass "no heatmap for a layered network" \
+        # one task: its name is in the figure's
+        lfig=backprop_lr=0.5_loss=bce-gates_gate=xor-2-3-1-rep0
+        [ -s "$lay/netgraph-$lfig.png" ] && pass "compare draws the layered network's graph" \
+            || fail "no $lay/netgraph-$lfig.png: $(ls "$lay")"
+        [ ! -e "$lay/adjacency-$lfig.png" ] && pass "no heatmap for a layered network" \
             || fail "a heatmap for a layered network"
     fi
 else
