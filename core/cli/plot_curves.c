@@ -19,6 +19,7 @@
 #include "cmds.h" /* RS_EXIT_* */
 #include "gnuplot.h"
 #include "stats.h"
+#include "tsv.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* labels: first-appearance order; a one-entry cache makes the usual sorted input O(1)        */
@@ -85,18 +86,20 @@ typedef struct tsv {
     char **field; /* (ncol + 1) pointers into line */
 } tsv;
 
-/* Splits t->line (no newline) at tabs into t->field; returns the number of cells. */
+/* Splits t->line (no newline) at tabs into t->field, each cell unescaped (tsv.h); returns
+ * the number of cells. */
 static long tsv_split(tsv *t)
 {
     size_t k = 0;
     for (char *p = t->line;;) {
-        if (k < t->ncol + 1)
-            t->field[k] = p;
-        k++;
         char *tab = strchr(p, '\t');
+        if (tab)
+            *tab = '\0';
+        if (k < t->ncol + 1)
+            t->field[k] = rs_tsv_unescape(p);
+        k++;
         if (!tab)
             return (long)k;
-        *tab = '\0';
         p = tab + 1;
     }
 }

@@ -18,6 +18,7 @@
 #include "params.h"
 #include "paths.h"
 #include "task_data.h"
+#include "tsv.h"
 
 #define RS_MAX_PER_FILE 256 /* sanity cap on one file's index enumeration */
 
@@ -145,6 +146,19 @@ static const char *missing_callback(const rs_plugin_head *h)
     return NULL;
 }
 
+/* The first text of the descriptor that holds a control character, or NULL: the host prints
+ * these strings (list, explain, reports), and an ESC or CR in them could rewrite the screen. */
+static const char *control_text(const rs_plugin_head *h)
+{
+    if (rs_has_control(h->version)) return "version";
+    if (rs_has_control(h->summary)) return "summary";
+    if (h->citation && rs_has_control(h->citation)) return "citation";
+    for (const rs_param_spec *p = h->params; p && p->name; p++)
+        if (rs_has_control(p->help) || rs_has_control(p->def_str) || rs_has_control(p->choices))
+            return "parameter help or default";
+    return NULL;
+}
+
 /* Every check of one descriptor. 0 = fine; otherwise one refusal line was recorded. */
 static int check_head(rs_registry *reg, const char *path, const rs_plugin_head *h, uint32_t idx)
 {
@@ -203,6 +217,13 @@ static int check_head(rs_registry *reg, const char *path, const rs_plugin_head *
     char err[512];
     if (rs_param_table_check(h->params, err, sizeof err)) {
         refuse(reg, "%s (%s): malformed parameter table: %s", path, who, err);
+        return 1;
+    }
+    const char *bad = control_text(h);
+    if (bad) {
+        refuse(reg, "%s (%s): its %s holds a control character (ESC, CR, tab, ...), which would "
+                    "reach the terminal raw; use printable text",
+               path, who, bad);
         return 1;
     }
     if (h->kind == RS_KIND_RULE) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "tsv.h"
 
 void rs_wilson(size_t k, size_t n, double *lo, double *hi)
 {
@@ -126,6 +127,16 @@ static int close_out(FILE *f, const char *path, char *err, size_t err_size)
     return 0;
 }
 
+/* The rule, task and net columns of a row, escaped (tsv.h). */
+static void put_labels(FILE *f, const char *rule, const char *task, const char *net)
+{
+    rs_tsv_escape_file(f, rule);
+    fputc('\t', f);
+    rs_tsv_escape_file(f, task);
+    fputc('\t', f);
+    rs_tsv_escape_file(f, net);
+}
+
 static int write_curves(const rs_run *run, char *err, size_t err_size)
 {
     const rs_spec *s = run->spec;
@@ -151,8 +162,8 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
         const char *const *names = rs_rule_metric_names(&s->rules[r]);
         for (uint32_t p = 0; p < res->n_points; p++) {
             const rs_point *pt = &res->points[p];
-            fprintf(f, "%s\t%s\t%s\t%zu\t%u\t%.9g\t%.9g", s->rules[r].label, s->tasks[t].label,
-                    nl, rep, pt->step, pt->loss, pt->acc);
+            put_labels(f, s->rules[r].label, s->tasks[t].label, nl);
+            fprintf(f, "\t%zu\t%u\t%.9g\t%.9g", rep, pt->step, pt->loss, pt->acc);
             for (size_t c = 0; c < n_cols; c++) {
                 double v = NAN;
                 for (size_t m = 0; names && names[m]; m++)
@@ -178,9 +189,10 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
                "final_loss_sd\tfinal_acc_mean\tus_per_step\n");
     for (size_t i = 0; i < n; i++) {
         const rs_summary *sm = &sums[i];
-        fprintf(f, "%s\t%s\t%s\t%zu\t%zu\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
+        put_labels(f, sm->rule, sm->task, sm->net);
+        fprintf(f, "\t%zu\t%zu\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
                    "%.6g\t%.6g\t%.4g\n",
-                sm->rule, sm->task, sm->net, sm->replicates, sm->solved, sm->diverged, sm->failed,
+                sm->replicates, sm->solved, sm->diverged, sm->failed,
                 sm->crashed, sm->timed_out, sm->success_rate, sm->ci_low, sm->ci_high,
                 sm->median_steps, sm->loss_mean, sm->loss_sd, sm->acc_mean, sm->us_per_step);
     }
