@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "cmds.h" /* RS_EXIT_* */
+#include "file.h"
 #include "gnuplot.h"
 #include "recurrent.h"
 #include "runview.h"
@@ -273,7 +274,7 @@ static int draw_one(const figure *fg, const panel *pn, size_t k, int fig, int re
     char data[4400], out[4400], heading[1024];
     snprintf(data, sizeof data, "%s/%s-%zu.tsv", e->rundir, stem, k);
     snprintf(out, sizeof out, "%s/%s-%zu.%s", e->rundir, stem, k, e->ext);
-    FILE *f = fopen(data, "w");
+    FILE *f = rs_fopen_nofollow(data); /* a symlink planted there is not written through */
     if (!f) {
         fprintf(stderr, "ruleset: plot: %s: cannot write (%s)\n", data, strerror(errno));
         return RS_PLOT_NETS_IO;
