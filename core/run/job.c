@@ -258,6 +258,7 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
 {
     const rs_task_info *info = &jb->info;
     rs_ctx_clear_error(jb->ctx);
+    jb->ctx->who = jb->rule->head->name;
     if (jb->rd->predict) {
         if ((jb->st = jb->rd->predict(jb->rule_state, jb->ctx, jb->net, jb->ex, jb->n_eval,
                                       jb->pred)) != RS_OK)
@@ -284,6 +285,7 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
                  rs_net_finite(jb->net) ? "" : ", non-finite weights");
         return DONE;
     }
+    jb->ctx->who = jb->task->head->name;
     res->solved = jb->td->solved(jb->task_state, jb->pred, jb->ey, jb->n_eval, loss) != 0;
     if (res->solved && res->steps_to_solve < 0)
         res->steps_to_solve = step;
