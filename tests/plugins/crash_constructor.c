@@ -1,5 +1,5 @@
 /* crash_constructor.c: loader fixture: an ELF constructor that faults as the file is opened,
- * before any rs_plugin_entry call (tests/cli/plugins.sh). */
+ * before any rs_plugin_entry call (tests/cli/trust.sh). */
 #include <stdint.h>
 
 #include "fixture.h"

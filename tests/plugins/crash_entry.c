@@ -1,5 +1,5 @@
 /* crash_entry.c: loader fixture: rs_plugin_entry writes into the unmapped first page
- * (SIGSEGV). Probed in a child process, it costs only its own refusal (tests/cli/plugins.sh).
+ * (SIGSEGV). Probed in a child process, it costs only its own refusal (tests/cli/trust.sh).
  * Not NULL itself: UBSan would report a null store instead of the fault. */
 #include <stdint.h>
 

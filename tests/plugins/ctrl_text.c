@@ -1,5 +1,5 @@
 /* ctrl_text.c: loader fixture: a summary holding an ESC sequence that would clear the
- * terminal; refused, never printed raw (tests/cli/plugins.sh). */
+ * terminal; refused, never printed raw (tests/cli/trust.sh). */
 #include "fixture.h"
 
 static const rs_rule_desc desc = {

@@ -1,6 +1,6 @@
 /* segv_act.c: blame fixture: an activation whose forward pass writes into the unmapped first
  * page (SIGSEGV). Run isolated, the crash is reported as this activation's, not as the rule's
- * that called the network (tests/cli/plugins.sh). */
+ * that called the network (tests/cli/trust.sh). */
 #include <stdint.h>
 
 #include <ruleset/plugin.h>

@@ -1,5 +1,5 @@
 /* wild_desc.c: loader fixture: rs_plugin_entry returns a pointer into the unmapped first page;
- * the loader faults reading it (tests/cli/plugins.sh). */
+ * the loader faults reading it (tests/cli/trust.sh). */
 #include <stdint.h>
 
 #include <ruleset/plugin.h>
