@@ -400,9 +400,9 @@ static int probe(rs_registry *reg, const char *path, const char *real)
         refuse(reg, "%s: crashed while loading (%s in its entry function, a constructor or a "
                     "descriptor it points to); it is skipped",
                path, strsignal(WTERMSIG(status)));
-    else
-        refuse(reg, "%s: ended the process while loading (exit status %d, in its entry function "
-                    "or a constructor); it is skipped",
+    else /* exit() in a constructor, or a sanitizer's report of the fault */
+        refuse(reg, "%s: crashed while loading (exit status %d in its entry function, a "
+                    "constructor or a descriptor it points to); it is skipped",
                path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     note_last(reg);
     return 1;
