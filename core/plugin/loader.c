@@ -8,14 +8,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -368,31 +368,40 @@ static int probe(rs_registry *reg, const char *path, const char *real)
 {
     fflush(stdout); /* the child must not write the parent's buffered output again */
     fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0)
+    int alive[2]; /* the child's end closes when it ends: poll wakes at once, no sleeping */
+    if (pipe(alive) != 0)
         return 0; /* no probe possible: load it in process, as before */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(alive[0]);
+        close(alive[1]);
+        return 0;
+    }
     if (pid == 0) {
+        close(alive[0]);
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) /* the parent says what happened; sanitizer reports stay out */
             dup2(devnull, STDERR_FILENO);
         open_file(reg, path, real, 0);
         _exit(0); /* no atexit handlers, no destructors, no stdio flush of the parent's */
     }
+    close(alive[1]);
+    struct pollfd pfd = { .fd = alive[0], .events = POLLIN };
+    int ready;
+    while ((ready = poll(&pfd, 1, RS_PROBE_SECONDS * 1000)) < 0 && errno == EINTR)
+        ;
+    close(alive[0]);
+    if (ready == 0)
+        kill(pid, SIGKILL);
     int status = 0;
-    for (long waited_ms = 0;; waited_ms += 2) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR))
-            break;
-        if (waited_ms >= RS_PROBE_SECONDS * 1000L) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            refuse(reg, "%s: hung while loading (no answer in %d s from its constructors or its "
-                        "entry function); it is skipped",
-                   path, RS_PROBE_SECONDS);
-            note_last(reg);
-            return 1;
-        }
-        nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (ready == 0) {
+        refuse(reg, "%s: hung while loading (no answer in %d s from its constructors or its "
+                    "entry function); it is skipped",
+               path, RS_PROBE_SECONDS);
+        note_last(reg);
+        return 1;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
