@@ -249,10 +249,14 @@ END_TEST
 
 START_TEST(json_first_difference_is_named)
 {
-    cJSON *a = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", \"params\": {\"lr\": 0.1}}]}");
-    cJSON *b = cJSON_Parse("{\"rules\": [{\"params\": {\"lr\": 0.1}, \"plugin\": \"b\"}], \"seed\": 1}");
-    cJSON *c = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", \"params\": {\"lr\": 0.2}}]}");
-    cJSON *d = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", \"params\": {\"lr\": 0.1}}, \"x\"]}");
+    cJSON *a = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.1}}]}");
+    cJSON *b = cJSON_Parse("{\"rules\": [{\"params\": {\"lr\": 0.1}, \"plugin\": \"b\"}], "
+                           "\"seed\": 1}");
+    cJSON *c = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.2}}]}");
+    cJSON *d = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.1}}, \"x\"]}");
     char where[128];
     ck_assert_int_eq(rs_json_first_diff(a, b, where, sizeof where), 0); /* key order is no change */
     ck_assert_int_eq(rs_json_first_diff(a, c, where, sizeof where), 1);
