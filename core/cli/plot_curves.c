@@ -405,9 +405,9 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
 }
 
 /* Writes PATH (via a fresh PATH.XXXXXX and a rename), sorted by panel, rule, step, without
- * blank lines. Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one finite mean of
- * metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data line (0-based,
- * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none. */
+ * blank lines. Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one
+ * finite mean of metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data
+ * line (0-based, not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none. */
 static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi)
 {
     size_t nm = c->nm, nr = c->rules.n;
