@@ -1,7 +1,7 @@
 /* runner.h: turn a spec into jobs (rules x tasks x networks x replicates), run them on a pool
  * of threads, journal each finished job, and keep every result. Every job draws from its own
- * streams derived from the seed and its labels, so numbers never depend on thread count or on
- * which other rules share the spec. */
+ * streams derived from the seed and its resolved configuration (never its labels), so numbers
+ * never depend on thread count or on which other rules share the spec. */
 #ifndef RS_RUNNER_H
 #define RS_RUNNER_H
 
@@ -89,6 +89,9 @@ size_t rs_run_resume(rs_run *run);
 void rs_run_job(rs_run *run, size_t i, rs_job_result *res);
 /* The stream job i's task is created with (its evaluation set): rs_ctx_create(seed, this). */
 uint64_t rs_job_task_stream(const rs_run *run, size_t i);
+/* Job i's three streams (streams.c has the rule): the task's, the initial weights', the
+ * rule's. */
+void rs_job_streams(const rs_run *run, size_t i, uint64_t *task, uint64_t *init, uint64_t *job);
 /* RUNDIR/nets.jsonl: one trained network per line (netio.h), the last line of a job wins. */
 void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
 /* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the

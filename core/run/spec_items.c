@@ -21,18 +21,15 @@ static int push_item(item_list *l, const rs_item *it)
     return 0;
 }
 
-static void make_label(rs_item *it, int kind, const char *given)
+/* The given label, else the item's canonical text (streams.c): its name and the values that
+ * differ from the defaults, so a label is as short as the configuration and names it whole. */
+static void make_label(rs_item *it, const char *given)
 {
-    char lab[200];
-    rs_params_label(it->params, lab, sizeof lab);
-    if (given && *given)
-        snprintf(it->label, sizeof it->label, "%s", given);
-    else if (!lab[0])
-        snprintf(it->label, sizeof it->label, "%s", it->head->name);
-    else if (kind == RS_KIND_RULE)
-        snprintf(it->label, sizeof it->label, "%s[%s]", it->head->name, lab);
-    else
-        snprintf(it->label, sizeof it->label, "%s:%s", it->head->name, lab);
+    rs_strbuf b = { 0 };
+    rs_item_canonical(it, &b);
+    snprintf(it->label, sizeof it->label, "%s", given && *given ? given
+                                                 : b.s && !b.oom ? b.s : it->head->name);
+    rs_sb_free(&b);
 }
 
 /* Line of `key` inside the n_obj-th object item of section (its n_obj-th "plugin" key, then
@@ -46,9 +43,19 @@ static int key_line(const parser *ps, const char *section, int n_obj, const char
     return line ? line : item_line;
 }
 
+/* One value of the item: JSON typed as JSON; an inline item's text typed by the parameter's
+ * declared type ("coding=01" is the text 01, "lr=0.5" the number). */
+static rs_status set_value(rs_params *p, const char *key, const cJSON *v, int inline_item,
+                           char *msg, size_t msg_size)
+{
+    if (inline_item && cJSON_IsString(v))
+        return rs_params_set_text(p, key, v->valuestring, msg, msg_size);
+    return rs_params_set_json(p, key, v, msg, msg_size);
+}
+
 /* Expand the sweep: params is an object whose values may be arrays; every combination becomes
  * one item. `base` already holds the plugin and overrides. */
-static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int kind,
+static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int inline_item,
                   const char *given_label, const char *path, const char *section, int n_obj,
                   int item_line)
 {
@@ -77,7 +84,7 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
         for (int k = 0; k < n_keys; k++) {
             const cJSON *v = cJSON_IsArray(keys[k]) ? cJSON_GetArrayItem(keys[k], idx[k]) : keys[k];
             char msg[512];
-            if (rs_params_set_json(it.params, keys[k]->string, v, msg, sizeof msg) != RS_OK) {
+            if (set_value(it.params, keys[k]->string, v, inline_item, msg, sizeof msg) != RS_OK) {
                 char full[300];
                 snprintf(full, sizeof full, "%s.params.%s", path, keys[k]->string);
                 rs_spec_fail(ps, key_line(ps, section, n_obj, keys[k]->string, item_line), full, "%s",
@@ -86,7 +93,7 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
                 return -1;
             }
         }
-        make_label(&it, kind, given_label);
+        make_label(&it, given_label);
         if (push_item(out, &it) != 0) {
             rs_params_destroy(it.params);
             snprintf(ps->err, ps->err_size, "out of memory");
@@ -101,7 +108,7 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
     return 0;
 }
 
-/* "name:k=v,k=v" as {"plugin": name, "params": {k: v}} with numbers where they parse. */
+/* "name:k=v,k=v" as {"plugin": name, "params": {k: "v"}}, every value text. */
 static cJSON *item_from_text(const char *text)
 {
     cJSON *obj = cJSON_CreateObject(), *params = cJSON_CreateObject();
@@ -119,14 +126,7 @@ static cJSON *item_from_text(const char *text)
                 continue;
             }
             *eq = '\0';
-            char *end;
-            double v = strtod(eq + 1, &end);
-            if (eq[1] && !*end)
-                cJSON_AddNumberToObject(params, kv, v);
-            else if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "false"))
-                cJSON_AddBoolToObject(params, kv, eq[1] == 't');
-            else
-                cJSON_AddStringToObject(params, kv, eq + 1);
+            cJSON_AddStringToObject(params, kv, eq + 1); /* typed by the table (set_value) */
         }
         free(copy);
     }
@@ -249,7 +249,7 @@ static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char 
         || (own && own_networks(ps, own, line, path, &base))
         || check_params(ps, params, line, path))
         return -1;
-    return expand(ps, out, &base, params, kind, cJSON_IsString(label) ? label->valuestring : NULL,
+    return expand(ps, out, &base, params, inline_item, cJSON_IsString(label) ? label->valuestring : NULL,
                   path, section, inline_item ? -1 : n_obj, line);
 }
 

@@ -259,10 +259,15 @@ const char *rs_netspec_act(const rs_netspec *ns, uint32_t l, uint32_t n_layers)
 void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
                       size_t size)
 {
-    if (ns->label[0]) {
+    if (ns->label[0])
         snprintf(buf, size, "%s", ns->label);
-        return;
-    }
+    else
+        rs_netspec_shape(ns, n_in, n_out, buf, size);
+}
+
+void rs_netspec_shape(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
+                      size_t size)
+{
     if (ns->kind == RS_NET_RECURRENT) { /* "rec-n4-r2", "rec-n4b-r2" with a bias node */
         snprintf(buf, size, "rec-n%u%s-r%u", ns->rec.nodes, ns->rec.bias_node ? "b" : "",
                  ns->rec.rounds);
