@@ -308,7 +308,7 @@ static void real_text(double v, char *buf, size_t size)
         snprintf(buf, size, "%.17g", v);
 }
 
-void rs_params_canonical(const rs_params *p, rs_strbuf *b)
+void rs_params_canonical(const rs_params *p, const unsigned char *force, rs_strbuf *b)
 {
     int first = 1;
     for (uint32_t i = 0; i < p->n; i++) {
@@ -317,9 +317,9 @@ void rs_params_canonical(const rs_params *p, rs_strbuf *b)
         const char *text = v;
         if (s->type == RS_PARAM_CHOICE || s->type == RS_PARAM_STR) {
             text = p->str[i] ? p->str[i] : "";
-            if (!strcmp(text, s->def_str ? s->def_str : ""))
+            if (!strcmp(text, s->def_str ? s->def_str : "") && !(force && force[i]))
                 continue;
-        } else if (p->num[i] == s->def) {
+        } else if (p->num[i] == s->def && !(force && force[i])) {
             continue;
         } else if (s->type == RS_PARAM_BOOL) {
             snprintf(v, sizeof v, "%s", p->num[i] ? "true" : "false");

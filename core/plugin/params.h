@@ -37,8 +37,9 @@ void rs_params_label(const rs_params *p, char *buf, size_t size);
 /* The resolved values as canonical text, appended to b: "k=v,k=v" of every value that differs
  * from the table's default, in table order; numbers in the shortest form that reads back as the
  * same double, booleans true/false. Two parameter sets give the same text exactly when every
- * resolved value is the same, however they were spelled ("" when all are defaults). */
-void rs_params_canonical(const rs_params *p, rs_strbuf *b);
+ * resolved value is the same, however they were spelled ("" when all are defaults). `force`
+ * (NULL, or one flag per entry) adds entries even at their default (a label's swept keys). */
+void rs_params_canonical(const rs_params *p, const unsigned char *force, rs_strbuf *b);
 /* Validate a table itself (loader): names, types, defaults in range. 0 ok, else a message. */
 int rs_param_table_check(const rs_param_spec *spec, char *err, size_t err_size);
 /* Format one value of entry i as text. */

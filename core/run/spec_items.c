@@ -22,13 +22,34 @@ static int push_item(item_list *l, const rs_item *it)
 }
 
 /* The given label, else the item's canonical text (streams.c): its name and the values that
- * differ from the defaults, so a label is as short as the configuration and names it whole. */
-static void make_label(rs_item *it, const char *given)
+ * differ from the defaults, so a label is as short as the configuration and names it whole.
+ * A swept key (`swept`, per table entry) is named even at its default; a given label on a sweep
+ * gains the swept values, "mine[lr=0.5]", so every grid point has its own name. */
+static void make_label(rs_item *it, const char *given, const unsigned char *swept)
 {
     rs_strbuf b = { 0 };
-    rs_item_canonical(it, &b);
-    snprintf(it->label, sizeof it->label, "%s", given && *given ? given
-                                                 : b.s && !b.oom ? b.s : it->head->name);
+    const rs_params *p = it->params;
+    if (given && *given) {
+        rs_sb_puts(&b, given);
+        const char *sep = "[";
+        for (uint32_t i = 0; i < p->n; i++)
+            if (swept[i]) {
+                char v[128];
+                rs_params_value_text(p, (int)i, v, sizeof v);
+                rs_sb_printf(&b, "%s%s=%s", sep, p->spec[i].name, v);
+                sep = ",";
+            }
+        if (*sep == ',')
+            rs_sb_puts(&b, "]");
+    } else {
+        rs_strbuf kv = { 0 };
+        rs_params_canonical(p, swept, &kv);
+        rs_sb_puts(&b, it->head->name);
+        if (kv.len)
+            rs_sb_printf(&b, it->head->kind == RS_KIND_RULE ? "[%s]" : ":%s", kv.s);
+        rs_sb_free(&kv);
+    }
+    snprintf(it->label, sizeof it->label, "%s", b.s && !b.oom ? b.s : it->head->name);
     rs_sb_free(&b);
 }
 
@@ -93,7 +114,13 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
                 return -1;
             }
         }
-        make_label(&it, given_label);
+        unsigned char swept[RS_MAX_PARAMS] = { 0 };
+        for (int k = 0; k < n_keys; k++) {
+            int i = rs_params_index(it.params, keys[k]->string);
+            if (i >= 0 && counts[k] > 1)
+                swept[i] = 1;
+        }
+        make_label(&it, given_label, swept);
         if (push_item(out, &it) != 0) {
             rs_params_destroy(it.params);
             snprintf(ps->err, ps->err_size, "out of memory");
@@ -232,14 +259,20 @@ static int check_params(parser *ps, const cJSON *params, int line, const char *p
     return 0;
 }
 
+/* Line of element n_obj's "plugin" key (an object item), or of the section (inline text). */
+static int element_line(const parser *ps, const char *section, int n_obj, int inline_item)
+{
+    const char *k2[] = { section, "plugin" };
+    int o2[] = { 0, n_obj };
+    return rs_spec_locate(ps->text, k2, o2, inline_item ? 1 : 2);
+}
+
 /* One element of the list: an object, or "name:k=v" text (`inline_item`); n_obj counts the
  * object items before it (their "plugin" keys find its line). */
 static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char *section,
                       int kind, const char *path, int n_obj, item_list *out)
 {
-    const char *k2[] = { section, "plugin" };
-    int o2[] = { 0, n_obj };
-    int line = rs_spec_locate(ps->text, k2, o2, inline_item ? 1 : 2);
+    int line = element_line(ps, section, n_obj, inline_item);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(obj, "params");
     const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(obj, "networks");
@@ -253,6 +286,42 @@ static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char 
                   path, section, inline_item ? -1 : n_obj, line);
 }
 
+/* Where each item came from: its element's index and line. */
+typedef struct origin {
+    int index, line;
+} origin;
+
+/* Items first..n-1 (element `index`) against every earlier item: labels name the rows of every
+ * table, so two items of the same label are refused, both places named. */
+static int check_unique(parser *ps, const item_list *l, size_t first, origin **org,
+                        origin here, const char *section, int kind)
+{
+    origin *o = realloc(*org, (l->n ? l->n : 1) * sizeof *o);
+    if (!o) {
+        snprintf(ps->err, ps->err_size, "out of memory");
+        return -1;
+    }
+    *org = o;
+    for (size_t i = first; i < l->n; i++) {
+        o[i] = here;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(l->items[i].label, l->items[j].label))
+                continue;
+            char path[96];
+            snprintf(path, sizeof path, "%s[%d]", section, here.index);
+            /* %.0d prints nothing for line 0 (not found) */
+            rs_spec_fail(ps, here.line, path, "%s '%s' is named like %s[%d]%s%.0d: two %ss of one "
+                         "label would make two rows of one name; give one its own \"label\"%s",
+                         rs_kind_name(kind), l->items[i].label, section, o[j].index,
+                         o[j].line ? " on line " : "", o[j].line, rs_kind_name(kind),
+                         o[j].index == here.index ? " (a sweep repeats a value?)"
+                                                  : " or drop the repeat");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int kind,
                         item_list *out)
 {
@@ -263,8 +332,9 @@ int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int k
                      "must be a non-empty list of %ss", rs_kind_name(kind));
         return -1;
     }
-    int index = 0, n_obj = 0; /* n_obj: object items before this one ("plugin" keys) */
-    for (const cJSON *el = arr->child; el; el = el->next, index++) {
+    int index = 0, n_obj = 0, rc = 0; /* n_obj: object items before this one ("plugin" keys) */
+    origin *org = NULL;
+    for (const cJSON *el = arr->child; el && !rc; el = el->next, index++) {
         char path[96];
         snprintf(path, sizeof path, "%s[%d]", section, index);
         cJSON *owned = cJSON_IsString(el) ? item_from_text(el->valuestring) : NULL;
@@ -274,13 +344,16 @@ int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int k
                          "{\"plugin\": ..., \"params\": {...}} or a string "
                          "\"name:key=value,...\"");
             cJSON_Delete(owned);
-            return -1;
+            rc = -1;
+            break;
         }
-        int rc = parse_item(ps, obj, owned != NULL, section, kind, path, n_obj, out);
+        size_t first = out->n;
+        origin here = { index, element_line(ps, section, n_obj, owned != NULL) };
+        rc = parse_item(ps, obj, owned != NULL, section, kind, path, n_obj, out)
+             || check_unique(ps, out, first, &org, here, section, kind);
         n_obj += !owned;
         cJSON_Delete(owned);
-        if (rc)
-            return -1;
     }
-    return 0;
+    free(org);
+    return rc ? -1 : 0;
 }

@@ -22,7 +22,7 @@
 void rs_item_canonical(const rs_item *it, rs_strbuf *b)
 {
     rs_strbuf p = { 0 };
-    rs_params_canonical(it->params, &p);
+    rs_params_canonical(it->params, NULL, &p);
     rs_sb_puts(b, it->head->name);
     if (p.len)
         rs_sb_printf(b, it->head->kind == RS_KIND_RULE ? "[%s]" : ":%s", p.s);
