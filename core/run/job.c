@@ -383,3 +383,20 @@ void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
         res->n_points = 0;
     }
 }
+
+int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size)
+{
+    job jb;
+    job_init(&jb, run, i);
+    rs_job_result res = { 0 };
+    job_flow f = job_open(&jb, &res);
+    if (f == PLUGIN_FAILED)
+        snprintf(res.message, sizeof res.message, "plugin '%s' refused it (%s): %s",
+                 jb.ctx->who, rs_status_str(jb.st), jb.ctx->err[0] ? jb.ctx->err : "no message");
+    if (f != GO_ON)
+        snprintf(msg, msg_size, "rule '%s' on task '%s', network '%s': %s", jb.rule->label,
+                 jb.task->label, jb.nl, res.message);
+    job_close(&jb);
+    free(res.points);
+    return f != GO_ON;
+}

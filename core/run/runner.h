@@ -77,6 +77,13 @@ static inline int rs_job_in_shard(const rs_run *run, size_t j)
 /* Fill run->tasks by creating every task once; check networks and batches against them.
  * Non-zero with one line in err on a problem (exit code 2). */
 int rs_run_plan(rs_run *run, char *err, size_t err_size);
+/* After rs_run_plan, before any job (plan_check.c): every task's sizes within the host's,
+ * every job's memory within max_memory bytes (0 = the machine's physical memory), and each
+ * rule x task x network opened once as its jobs will be (activations, weights files). Non-zero
+ * with one line in err naming the item (exit code 2). */
+int rs_run_check(rs_run *run, size_t max_memory, char *err, size_t err_size);
+/* Open job i as it would run and close it again: 0, or why it would fail, in msg. */
+int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size);
 /* Job i's coordinates. */
 void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
                    size_t *rep);

@@ -15,6 +15,7 @@
 struct cJSON;
 
 #define RS_MAX_LAYERS 16
+#define RS_MAX_WIDTH 1000000        /* units in one layer of a layered network */
 
 typedef struct rs_item {            /* one rule or task instance */
     const rs_plugin_head *head;

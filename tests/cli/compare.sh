@@ -57,7 +57,7 @@ pass "summary.tsv header has the required columns"
     || fail "summary.tsv has $(wc -l <"$a/summary.tsv") lines, want 2"
 row=$(sed -n 2p "$a/summary.tsv")
 IFS=$'\t' read -r -a cells <<<"$row"
-[ "${cells[0]}" = "backprop[lr=0.5,loss=bce]" ] && [ "${cells[1]}" = "gates:gate=xor" ] \
+[ "${cells[0]}" = "backprop[lr=0.5,loss=bce]" ] && [ "${cells[1]}" = "gates" ] \
     && [ "${cells[2]}" = "2-4-1" ] && [ "${cells[3]}" = 8 ] \
     && pass "summary row: rule, task, net, 8 replicates" || fail "summary row: $row"
 json_ok "$a/summary.json" && pass "summary.json is valid JSON" \
