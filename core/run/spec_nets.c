@@ -151,8 +151,9 @@ static int net_key(parser *ps, const cJSON *kv, int line, const char *path, rs_n
         return init_key(ps, kv, line, path, ns);
     if (!strcmp(key, "sizes")) {
         if (!cJSON_IsString(kv) || parse_sizes(kv->valuestring, ns)) {
-            rs_spec_fail(ps, line, path, "\"sizes\" must be a string like \"2-2-1\", each size "
-                         "1 to %d", RS_MAX_WIDTH);
+            rs_spec_fail(ps, line, path, "\"sizes\": '%s' is not a size list like \"2-2-1\" "
+                         "(each size 1 to %d)", cJSON_IsString(kv) ? kv->valuestring : "?",
+                         RS_MAX_WIDTH);
             return -1;
         }
     } else if (!strcmp(key, "bias")) {
