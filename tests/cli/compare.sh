@@ -7,7 +7,7 @@
 # --resume on a finished run changes nothing; kill -9 in the middle of a run, then --resume,
 # gives the same results as an uninterrupted run; a malformed spec and an unknown plugin exit 2
 # with one line; list, info and check-plugin on the fixtures; a fixture rule whose create fails is refused
-# and keeps the other rule's results. Exits non-zero on any failure, naming each check.
+# before any job runs. Exits non-zero on any failure, naming each check.
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
 bin=${1:?usage: compare.sh BINARY SOURCE_DIR FIXTURE_DIR}
