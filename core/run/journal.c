@@ -19,17 +19,46 @@ void rs_journal_record(const rs_run *run, size_t j, const rs_job_result *res, rs
     for (char *c = msg; *c; c++)
         if (*c == '\t' || *c == '\n')
             *c = ' ';
-    rs_sb_printf(b, "J\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%s\n", j, key,
-              res->status, res->solved, res->steps_to_solve, res->final_loss, res->final_acc,
-              res->us_per_step, res->n_points, res->n_metrics, msg);
-    for (uint32_t p = 0; p < res->n_points; p++) {
-        const rs_point *pt = &res->points[p];
-        rs_sb_printf(b, "P\t%u\t%.17g\t%.17g", pt->step, pt->loss, pt->acc);
-        for (uint32_t m = 0; m < res->n_metrics; m++)
-            rs_sb_printf(b, "\t%.17g", pt->metrics[m]);
-        rs_sb_printf(b, "\n");
+    /* "J\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%s\n", without printf: a
+     * job's numbers were most of its bookkeeping */
+    rs_sb_puts(b, "J\t");
+    rs_sb_u(b, j);
+    rs_sb_puts(b, "\t");
+    rs_sb_puts(b, key);
+    const long long ints[] = { res->status, res->solved, res->steps_to_solve };
+    for (int i = 0; i < 3; i++) {
+        rs_sb_puts(b, "\t");
+        rs_sb_i(b, ints[i]);
     }
-    rs_sb_printf(b, "E\t%zu\n", j);
+    const double reals[] = { res->final_loss, res->final_acc, res->us_per_step };
+    for (int i = 0; i < 3; i++) {
+        rs_sb_puts(b, "\t");
+        rs_sb_g(b, reals[i], 17);
+    }
+    rs_sb_puts(b, "\t");
+    rs_sb_u(b, res->n_points);
+    rs_sb_puts(b, "\t");
+    rs_sb_u(b, res->n_metrics);
+    rs_sb_puts(b, "\t");
+    rs_sb_puts(b, msg);
+    rs_sb_puts(b, "\n");
+    for (uint32_t p = 0; p < res->n_points; p++) { /* "P\t%u\t%.17g\t%.17g[\t%.17g...]\n" */
+        const rs_point *pt = &res->points[p];
+        rs_sb_puts(b, "P\t");
+        rs_sb_u(b, pt->step);
+        rs_sb_puts(b, "\t");
+        rs_sb_g(b, pt->loss, 17);
+        rs_sb_puts(b, "\t");
+        rs_sb_g(b, pt->acc, 17);
+        for (uint32_t m = 0; m < res->n_metrics; m++) {
+            rs_sb_puts(b, "\t");
+            rs_sb_g(b, pt->metrics[m], 17);
+        }
+        rs_sb_puts(b, "\n");
+    }
+    rs_sb_puts(b, "E\t");
+    rs_sb_u(b, j);
+    rs_sb_puts(b, "\n");
 }
 
 int rs_journal_write_all(const rs_run *run, FILE *f)

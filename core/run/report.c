@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "strbuf.h"
 
 void rs_wilson(size_t k, size_t n, double *lo, double *hi)
 {
@@ -139,6 +140,7 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
     for (size_t c = 0; c < n_cols; c++)
         fprintf(f, "\t%s", cols[c]);
     fprintf(f, "\n");
+    rs_strbuf b = { 0 };
     for (size_t j = 0; j < run->n_jobs; j++) {
         const rs_job_result *res = &run->results[j];
         if (res->status == RS_JOB_PENDING)
@@ -149,19 +151,45 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
         rs_netspec_label(&s->nets[k], run->tasks[t].info.n_in, run->tasks[t].info.n_out, nl,
                          sizeof nl);
         const char *const *names = rs_rule_metric_names(&s->rules[r]);
+        int col_metric[64]; /* the rule's metric in each column, or -1 */
+        for (size_t c = 0; c < n_cols; c++) {
+            col_metric[c] = -1;
+            for (size_t m = 0; names && names[m]; m++)
+                if (strcmp(names[m], cols[c]) == 0)
+                    col_metric[c] = (int)m;
+        }
+        /* "%s\t%s\t%s\t%zu\t%u\t%.9g\t%.9g[\t%.9g...]\n" a point, the job's lines in one
+         * write: printf was most of the time a large run spent here */
+        b.len = 0;
         for (uint32_t p = 0; p < res->n_points; p++) {
             const rs_point *pt = &res->points[p];
-            fprintf(f, "%s\t%s\t%s\t%zu\t%u\t%.9g\t%.9g", s->rules[r].label, s->tasks[t].label,
-                    nl, rep, pt->step, pt->loss, pt->acc);
-            for (size_t c = 0; c < n_cols; c++) {
-                double v = NAN;
-                for (size_t m = 0; names && names[m]; m++)
-                    if (strcmp(names[m], cols[c]) == 0)
-                        v = pt->metrics[m];
-                fprintf(f, "\t%.9g", v);
+            const char *const labels[] = { s->rules[r].label, s->tasks[t].label, nl };
+            for (int i = 0; i < 3; i++) {
+                rs_sb_puts(&b, labels[i]);
+                rs_sb_puts(&b, "\t");
             }
-            fprintf(f, "\n");
+            rs_sb_u(&b, rep);
+            rs_sb_puts(&b, "\t");
+            rs_sb_u(&b, pt->step);
+            rs_sb_puts(&b, "\t");
+            rs_sb_g(&b, pt->loss, 9);
+            rs_sb_puts(&b, "\t");
+            rs_sb_g(&b, pt->acc, 9);
+            for (size_t c = 0; c < n_cols; c++) {
+                rs_sb_puts(&b, "\t");
+                rs_sb_g(&b, col_metric[c] >= 0 ? pt->metrics[col_metric[c]] : NAN, 9);
+            }
+            rs_sb_puts(&b, "\n");
         }
+        if (b.len && fwrite(b.s, 1, b.len, f) != b.len)
+            break;
+    }
+    int oom = b.oom;
+    rs_sb_free(&b);
+    if (oom) {
+        fclose(f);
+        snprintf(err, err_size, "%s: cannot write (out of memory)", path);
+        return 1;
     }
     return close_out(f, path, err, err_size);
 }
