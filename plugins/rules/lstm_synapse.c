@@ -36,26 +36,35 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "lstm_kernel.h"
 #include "meta_rules.h"
 
 #define LS_TENSORS 6     /* per LSTM: w_x, w_h, b, v, c0, skip */
 #define LS_IN_CLIP 5.0
+#define LS_TILE 64       /* step: the largest tile of synapses (a multiple of LK_LANES) */
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
 typedef struct ls_state {
-    mr_base base;                       /* the host and the values-only tape */
+    mr_base base;                       /* the host and the tape explain runs on */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
+    uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
     int mod, pre_mod, bias;
     double scale, clip, skip_init;
-    double *phi;                        /* the meta-parameters step uses */
+    double *phi;                        /* the meta-parameters (double: explain's tape) */
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
     uint32_t n_shapes;
     double *fb[RS_TAPE_MAX_LAYERS + 1]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l), error mode */
-    double *carry[2 * RS_TAPE_MAX_LAYERS]; /* step's (h, c) per layer: (S_l, H) each */
-    rs_tape *tape;                      /* values-only, for step */
-    rs_real *col;                       /* (widest) one example's column */
+    /* ---- step's float copy, made once in create ---- */
+    lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
+    rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
+    rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
+    rs_real *hst[RS_TAPE_MAX_LAYERS];   /* the state h, c of layer l: tile after tile, */
+    rs_real *cst[RS_TAPE_MAX_LAYERS];   /*   each (H, T_l) */
+    rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l) of the current example */
+    rs_real *uh, *z, *pm, *wv, *dw;     /* one tile's scratch: (K, T) (4H, T) (T) (T) (T) */
+    rs_real *col, *ycol;                /* one example's input and target */
 } ls_state;
 
 static const rs_param_spec ls_params[] = {
@@ -246,34 +255,170 @@ static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
     return loss;
 }
 
+/* ---- step: the same update in float, without the tape ----------------------------------------- */
+
+/* Input k of a synapse, clipped as the tape version clips them. */
+static inline rs_real ls_in(rs_real v)
+{
+    return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
+}
+
+/* The inputs of the n synapses of one tile into s->uh (rows pre, post, w, m, pre m; T columns,
+ * the unused ones zero), their weights into s->wv and raw pre m into s->pm. Synapse k of the
+ * layer is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's
+ * first and is advanced past its last. */
+static void tile_inputs(ls_state *s, const rs_layer *ly, const rs_real *pre, const rs_real *post,
+                        const rs_real *m, uint32_t T, uint32_t n, uint32_t *i, uint32_t *j)
+{
+    rs_real *u = s->uh;
+    const uint32_t n_in = ly->n_in;
+    for (uint32_t t = 0; t < T; t++) {
+        rs_real p = 0, po = 0, w = 0, mm = 0;
+        if (t < n) {
+            p = *j < n_in ? pre[*j] : 1;
+            po = post[*i];
+            w = *j < n_in ? ly->w[(size_t)*i * n_in + *j] : ly->b[*i];
+            mm = m ? m[*i] : 0;
+            if (++*j == n_in + (uint32_t)s->bias) {
+                *j = 0;
+                ++*i;
+            }
+        }
+        u[t] = ls_in(p);
+        u[T + t] = ls_in(po);
+        u[2 * T + t] = ls_in(w);
+        if (s->mod != MOD_NONE)
+            u[3 * T + t] = ls_in(mm);
+        if (s->mod != MOD_NONE && s->pre_mod)
+            u[4 * T + t] = ls_in(p * mm);
+        s->pm[t] = p * mm;
+        s->wv[t] = w;
+    }
+}
+
+/* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
+ * written into the network. */
+static void fast_layer(ls_state *s, uint32_t l, rs_layer *ly, const rs_real *pre,
+                       const rs_real *post, const rs_real *m)
+{
+    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, n_in = ly->n_in;
+    const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
+    const rs_real lim = (rs_real)s->clip;
+    uint32_t i = 0, j = 0;
+    for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
+        const uint32_t n = S - s0 < T ? S - s0 : T;
+        uint32_t wi = i, wj = j; /* where this tile starts, for the write-back */
+        rs_real *hq = s->hst[l - 1] + (size_t)q * H * T, *cq = s->cst[l - 1] + (size_t)q * H * T;
+        tile_inputs(s, ly, pre, post, m, T, n, &i, &j);
+        memcpy(s->uh + (size_t)s->n_feat * T, hq, (size_t)H * T * sizeof(rs_real));
+        lk_step(cell, T, s->uh, s->z, hq, cq, s->mod != MOD_NONE ? s->pm : NULL, s->dw);
+        for (uint32_t t = 0; t < n; t++) {
+            rs_real nw = s->wv[t] + s->dw[t];
+            if (lim > 0)
+                nw = nw < -lim ? -lim : nw > lim ? lim : nw;
+            if (wj < n_in)
+                ly->w[(size_t)wi * n_in + wj] = nw;
+            else
+                ly->b[wi] = nw;
+            if (++wj == n_in + (uint32_t)s->bias) {
+                wj = 0;
+                wi++;
+            }
+        }
+    }
+}
+
+/* The modulatory signal m_l (n_l) at every layer for the example whose forward pass is in
+ * net->a and whose target is y; loss is its task loss. */
+static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, double loss)
+{
+    const uint32_t L = net->n_layers;
+    for (uint32_t l = L; l >= 1 && s->mod != MOD_NONE; l--) {
+        const uint32_t n = net->sizes[l];
+        rs_real *m = s->mod_at[l];
+        if (s->mod == MOD_GLOBAL)
+            for (uint32_t i = 0; i < n; i++)
+                m[i] = (rs_real)loss;
+        else if (l == L)
+            for (uint32_t i = 0; i < n; i++)
+                m[i] = net->a[L][i] - y[i];
+        else /* m_l = B_{l+1} m_{l+1}, B (n_l, n_{l+1}) */
+            s->base.host->gemm(0, 0, n, 1, net->sizes[l + 1], 1, s->fbf[l + 1],
+                               net->sizes[l + 1], s->mod_at[l + 1], 1, 0, m, 1);
+    }
+}
+
+/* Column e of a feature-major (rows, n) matrix into out (rows). */
+static void column(const rs_real *mat, uint32_t rows, uint32_t n, uint32_t e, rs_real *out)
+{
+    for (uint32_t r = 0; r < rows; r++)
+        out[r] = mat[(size_t)r * n + e];
+}
+
+/* step: one online step per example of the batch, in order, as ls_update does on the tape:
+ * the float forward pass of the host, the modulator, every layer's synapses. */
+static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                         rs_step_stats *stats)
+{
+    ls_state *s = state;
+    const rs_host *h = s->base.host;
+    const uint32_t L = net->n_layers;
+    double loss = 0;
+    for (uint32_t e = 0; e < batch->n; e++) {
+        column(batch->x, batch->n_in, batch->n, e, s->col);
+        column(batch->y, batch->n_out, batch->n, e, s->ycol);
+        rs_status st = h->net_forward(ctx, net, s->col, 1);
+        if (st != RS_OK)
+            return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
+        const double le = h->loss(s->loss, net->a[L], s->ycol, net->sizes[L], 1, NULL);
+        loss += le / batch->n;
+        fast_modulator(s, net, s->ycol, le);
+        for (uint32_t l = 1; l <= L; l++)
+            fast_layer(s, l, &net->layers[l - 1], net->a[l - 1], net->a[l],
+                       s->mod == MOD_NONE ? NULL : s->mod_at[l]);
+    }
+    stats->loss = loss;
+    stats->has_loss = 1;
+    return RS_OK;
+}
+
+/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side, b, v, c0,
+ * θ_skip, from phi (the group's 6 tensors in make_shapes' order); the feedback as float. */
+static void fast_prepare(ls_state *s, const rs_net *net)
+{
+    const uint32_t H = s->hid, F = s->n_feat, K = F + H;
+    const double *g = s->phi;
+    for (uint32_t q = 0; q < s->n_groups; q++) {
+        rs_real *w = s->cell_w + (size_t)q * 4 * H * K, *b = s->cell_b + (size_t)q * 4 * H;
+        rs_real *v = s->cell_v + (size_t)q * H;
+        const double *wx = g, *wh = wx + (size_t)4 * H * F, *bb = wh + (size_t)4 * H * H;
+        const double *vv = bb + 4 * H;
+        for (uint32_t r = 0; r < 4 * H; r++) {
+            for (uint32_t k = 0; k < F; k++)
+                w[(size_t)r * K + k] = (rs_real)wx[(size_t)r * F + k];
+            for (uint32_t k = 0; k < H; k++)
+                w[(size_t)r * K + F + k] = (rs_real)wh[(size_t)r * H + k];
+            b[r] = (rs_real)bb[r];
+        }
+        for (uint32_t k = 0; k < H; k++)
+            v[k] = (rs_real)vv[k];
+        s->cell[q] = (lk_lstm){ .hid = H, .n_feat = F, .w = w, .b = b, .v = v,
+                                .c0 = (rs_real)vv[H], .skip = (rs_real)vv[H + 1],
+                                .scale = (rs_real)s->scale };
+        g = vv + H + 2;
+    }
+    for (uint32_t l = 2; s->mod == MOD_ERROR && l <= net->n_layers; l++)
+        for (size_t k = 0; k < (size_t)net->sizes[l - 1] * net->sizes[l]; k++)
+            s->fbf[l][k] = (rs_real)s->fb[l][k];
+}
+
 /* ---- the rule ----------------------------------------------------------------------------------- */
 
-/* step: the weights, the loaded meta-parameters and the carried state as constants on the
- * values-only tape, the update, the results copied back. */
-static rs_status run_step(ls_state *s, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
-                          int write, double *loss_out)
+/* The tile of a layer of S synapses: S rounded up to whole register blocks, at most LS_TILE. */
+static uint32_t tile_of(uint32_t S)
 {
-    const rs_host *h = s->base.host;
-    rs_tape *t = s->base.tape;
-    h->tape_reset(t);
-    rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS], carry[2 * RS_TAPE_MAX_LAYERS];
-    rs_tv meta[LS_TENSORS * RS_TAPE_MAX_LAYERS];
-    mr_enter_net(h, t, net, w, b);
-    mr_enter_meta(h, t, s->shapes, s->n_shapes, s->phi, meta);
-    for (uint32_t l = 0; l < s->n_layers; l++) {
-        carry[2 * l] = h->tape_const(t, s->syn[l], s->hid, s->carry[2 * l]);
-        carry[2 * l + 1] = h->tape_const(t, s->syn[l], s->hid, s->carry[2 * l + 1]);
-    }
-    double loss = ls_update(s, t, net, meta, batch, w, b, carry);
-    rs_status st = mr_tape_status(h, ctx, t);
-    if (st != RS_OK || !write)
-        return st;
-    mr_write_net(h, t, net, w, b);
-    for (uint32_t k = 0; k < 2 * s->n_layers; k++)
-        memcpy(s->carry[k], h->tape_value(t, carry[k]),
-               (size_t)s->syn[k / 2] * s->hid * sizeof(double));
-    *loss_out = loss;
-    return RS_OK;
+    const uint32_t r = (S + LK_LANES - 1) / LK_LANES * LK_LANES;
+    return r < LS_TILE ? r : LS_TILE;
 }
 
 static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
@@ -300,16 +445,32 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     };
     t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;
     make_shapes(&t);
+    const uint32_t H = t.hid, K = t.n_feat + H;
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
     rs_block_reals(&b, &t.col, rs_net_widest(net));
+    rs_block_reals(&b, &t.ycol, rs_net_widest(net));
+    rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
+    rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
+    rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
+    rs_block_reals(&b, &t.uh, (size_t)K * LS_TILE);
+    rs_block_reals(&b, &t.z, (size_t)4 * H * LS_TILE);
+    rs_block_reals(&b, &t.pm, LS_TILE);
+    rs_block_reals(&b, &t.wv, LS_TILE);
+    rs_block_reals(&b, &t.dw, LS_TILE);
     for (uint32_t l = 1; l <= L; l++) {
-        t.syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
-        for (int k = 0; k < 2; k++)
-            rs_block_doubles(&b, &t.carry[2 * (l - 1) + k], (size_t)t.syn[l - 1] * t.hid);
-        if (l >= 2 && t.mod == MOD_ERROR)
+        const uint32_t S = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
+        t.syn[l - 1] = S;
+        t.tile[l - 1] = tile_of(S);
+        const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
+        rs_block_reals(&b, &t.hst[l - 1], padded * H);
+        rs_block_reals(&b, &t.cst[l - 1], padded * H);
+        rs_block_reals(&b, &t.mod_at[l], net->sizes[l]);
+        if (l >= 2 && t.mod == MOD_ERROR) {
             rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
+            rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
+        }
     }
     ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
     if (!s)
@@ -322,30 +483,12 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         for (size_t k = 0; k < (size_t)rows * cols; k++)
             s->fb[l][k] = (2 * host->rng_uniform(ctx) - 1) * bound;
     }
-    rs_batch dry = { .n = 0 };
-    if (st == RS_OK && (st = mr_dry_batch(host, ctx, net, task, "lstm_synapse", &dry)) == RS_OK) {
-        double unused;
-        st = run_step(s, ctx, (rs_net *)net, &dry, 0, &unused);
-        host->free(ctx, (void *)dry.x);
-    }
     if (st != RS_OK) {
         mr_destroy(s, ctx);
         return st;
     }
+    fast_prepare(s, net);
     *state_out = s;
-    return RS_OK;
-}
-
-static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
-                         rs_step_stats *stats)
-{
-    ls_state *s = state;
-    double loss = NAN;
-    rs_status st = run_step(s, ctx, net, batch, 1, &loss);
-    if (st != RS_OK)
-        return st;
-    stats->loss = loss;
-    stats->has_loss = 1;
     return RS_OK;
 }
 
