@@ -27,10 +27,13 @@
  * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is n online steps, in
  * order (the rule is online; every example moves the state).
  *
- * Implementation: the synapses of a layer are the rows of one matrix (S = n_out (n_in + bias)
- * rows), so one LSTM step for all of them is a handful of tape ops (docs/ARCHITECTURE.md). The
- * same update function runs in dstep on the meta-trainer's tape and in step on a values-only
- * tape (meta_rules.h): what compare runs is what was meta-trained. Published settings for
+ * Implementation: the update is written twice. On the tape (dstep, meta-training), the
+ * synapses of a layer are the rows of one matrix (S = n_out (n_in + bias) rows), so one LSTM
+ * step for all of them is a handful of tape ops (docs/ARCHITECTURE.md). `step` runs the same
+ * arithmetic in float without the tape: the host's forward pass, then lstm_kernel.h on tiles of
+ * synapses laid out synapse-minor, so the cell's matrix product and its vectorised sigmoid and
+ * tanh run along the synapses; the meta-parameters are converted to float once, in create.
+ * tests/unit/test_meta.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
  * state; here one layer, H = 10 by default, scale 0.1, sized for 2-input gates. */
 #include <math.h>
@@ -46,7 +49,7 @@
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
 typedef struct ls_state {
-    mr_base base;                       /* the host and the tape explain runs on */
+    mr_base base;                       /* the host and the values-only tape explain runs on */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
     uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
@@ -255,7 +258,7 @@ static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
     return loss;
 }
 
-/* ---- step: the same update in float, without the tape ----------------------------------------- */
+/* ---- step: the same update in float, without the tape ---------------------------------- */
 
 /* Input k of a synapse, clipped as the tape version clips them. */
 static inline rs_real ls_in(rs_real v)
