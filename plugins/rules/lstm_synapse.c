@@ -24,8 +24,13 @@
  * features). Meta-parameters per LSTM: w_x (4H, F), w_h (4H, H), b (1, 4H; gates i f g o as
  * PyTorch), v (H, 1), c0 (1, 1), skip (1, 1) = θ_skip; per_layer=true gives layer l its own set
  * ("w_x.l", ...). Initial values: Xavier-uniform w_x and w_h, forget-gate bias +1, v ~ U(±1/√H),
- * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is n online steps, in
- * order (the rule is online; every example moves the state).
+ * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is ONE step of every
+ * synapse's LSTM, which then reads the batch means <pre_j>, <post_i>, <m_i> and <pre_j m_i>
+ * (the last is the batch's delta-rule term, not the product of the means; with n = 1 all are
+ * the example's own). So an LSTM step costs the same whatever the batch, as every other rule's
+ * update does: on Fashion-MNIST 784-256-10 with batch 128, n online steps would cost 128 LSTM
+ * steps of 200 000 synapses per batch (bench/bench_step.c measured 1.6 s a batch, 1460 times
+ * backprop's). Rules meta-trained at batch 1 (the shipped weights) are unchanged by this.
  *
  * Implementation: the update is written twice. On the tape (dstep, meta-training), the
  * synapses of a layer are the rows of one matrix (S = n_out (n_in + bias) rows), so one LSTM
@@ -65,9 +70,10 @@ typedef struct ls_state {
     rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
     rs_real *hst[RS_TAPE_MAX_LAYERS];   /* the state h, c of layer l: tile after tile, */
     rs_real *cst[RS_TAPE_MAX_LAYERS];   /*   each (H, T_l) */
-    rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l) of the current example */
+    rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
+    rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
+    rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
     rs_real *uh, *z, *pm, *wv, *dw;     /* one tile's scratch: (K, T) (4H, T) (T) (T) (T) */
-    rs_real *col, *ycol;                /* one example's input and target */
 } ls_state;
 
 static const rs_param_spec ls_params[] = {
@@ -146,17 +152,16 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
 
 /* ---- the update on a tape -------------------------------------------------------------------- */
 
-/* One LSTM step for the synapses whose signal columns (S, 1) are given; returns Δw (S, 1) and
- * replaces *hs, *cs (S, H) by the new state. meta: the group's 6 tensors. */
+/* One LSTM step for the synapses whose signal columns (S, 1) are given (pm: pre m, or its
+ * batch mean; m and pm RS_TV_NONE without a modulator); returns Δw (S, 1) and replaces *hs,
+ * *cs (S, H) by the new state. meta: the group's 6 tensors. */
 static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_tv pre,
-                          rs_tv post, rs_tv w, rs_tv m, rs_tv *hs, rs_tv *cs)
+                          rs_tv post, rs_tv w, rs_tv m, rs_tv pm, rs_tv *hs, rs_tv *cs)
 {
     const rs_host *h = s->base.host;
     rs_tv parts[5] = { pre, post, w };
     uint32_t n = 3;
-    rs_tv pm = RS_TV_NONE;
     if (s->mod != MOD_NONE) {
-        pm = h->tape_mul(t, pre, m);
         parts[n++] = m;
         if (s->pre_mod)
             parts[n++] = pm;
@@ -190,23 +195,30 @@ static rs_tv per_pre(const rs_host *h, rs_tape *t, rs_tv col, uint32_t rows, uin
                            rows * per, 1);
 }
 
-/* One online step on the example (x, y) (columns): w, b, carry in and out. Returns the
- * example's loss tensor. */
-static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
-                        rs_tv y, rs_tv *w, rs_tv *b, rs_tv *carry)
+/* The batch mean (rows, 1) of a (rows, n) tensor; the tensor itself when n = 1, so that a
+ * batch of one records exactly the operations it always did. */
+static rs_tv batch_mean(const rs_host *h, rs_tape *t, rs_tv v, uint32_t n)
+{
+    return n == 1 ? v : h->tape_mean(t, v, 1);
+}
+
+/* One step on the batch x (n_0, n), y (n_L, n): w, b, carry in and out. Returns the batch's
+ * loss tensor. The synapse reads the batch means of pre, post, m and pre m. */
+static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
+                      rs_tv y, uint32_t n, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
     const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers;
     rs_tv a[RS_TAPE_MAX_LAYERS + 1], m[RS_TAPE_MAX_LAYERS + 1];
     h->tape_net_forward(t, net, w, b, x, a);
     rs_tv loss = h->tape_loss(t, s->loss, a[L], y);
-    /* the modulatory signal at every layer's post units (n_l, 1) */
+    /* the modulatory signal at every layer's post units (n_l, n) */
     for (uint32_t l = L; l >= 1; l--) {
         const uint32_t n_out = net->sizes[l];
         if (s->mod == MOD_NONE)
             m[l] = RS_TV_NONE;
         else if (s->mod == MOD_GLOBAL)
-            m[l] = h->tape_broadcast(t, loss, n_out, 1);
+            m[l] = h->tape_broadcast(t, loss, n_out, n);
         else if (l == L)
             m[l] = h->tape_sub(t, a[L], y);
         else
@@ -219,7 +231,7 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
         const rs_tv *g = meta + LS_TENSORS * (s->n_groups > 1 ? l - 1 : 0);
         rs_tv pre = a[l - 1], wa = w[l - 1];
         if (s->bias) { /* the bias: the synapse from a unit clamped to 1 */
-            rs_tv pp[2] = { pre, h->tape_fill(t, 1, 1, 1.0) }, ww[2] = { wa, b[l - 1] };
+            rs_tv pp[2] = { pre, h->tape_fill(t, 1, n, 1.0) }, ww[2] = { wa, b[l - 1] };
             pre = h->tape_concat(t, pp, 2, 0);
             wa = h->tape_concat(t, ww, 2, 1);
         }
@@ -228,10 +240,16 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
             *hs = h->tape_fill(t, S, s->hid, 0.0);
             *cs = h->tape_fill(t, S, s->hid, 0.0);
         }
-        rs_tv d = synapse_step(s, t, g, per_pre(h, t, pre, n_out, n_in),
-                               per_post(h, t, a[l], n_out, n_in), h->tape_reshape(t, wa, S, 1),
-                               m[l] == RS_TV_NONE ? RS_TV_NONE : per_post(h, t, m[l], n_out, n_in),
-                               hs, cs);
+        rs_tv pre_s = per_pre(h, t, batch_mean(h, t, pre, n), n_out, n_in), mm = RS_TV_NONE,
+              pm = RS_TV_NONE;
+        if (m[l] != RS_TV_NONE) {
+            mm = per_post(h, t, batch_mean(h, t, m[l], n), n_out, n_in);
+            pm = n == 1 ? h->tape_mul(t, pre_s, mm) /* <m pre^T>, (n_out, n_in) read as (S, 1) */
+                        : h->tape_reshape(t, h->tape_scale(t, h->tape_matmul(t, m[l], 0, pre, 1),
+                                                           1.0 / n), S, 1);
+        }
+        rs_tv d = synapse_step(s, t, g, pre_s, per_post(h, t, batch_mean(h, t, a[l], n), n_out, n_in),
+                               h->tape_reshape(t, wa, S, 1), mm, pm, hs, cs);
         rs_tv nw = h->tape_add(t, wa, h->tape_reshape(t, d, n_out, n_in));
         if (s->clip > 0)
             nw = h->tape_clip(t, nw, -s->clip, s->clip);
@@ -242,20 +260,15 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
     return loss;
 }
 
-/* The update for a batch: one online step per example, in order. Returns the mean loss. */
+/* The update for a batch (dstep). Returns its loss. */
 static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta,
                         const rs_batch *batch, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
     const rs_host *h = s->base.host;
-    double loss = 0;
-    for (uint32_t e = 0; e < batch->n; e++) {
-        rs_tv x = mr_example(h, t, batch->x, batch->n_in, batch->n, e, s->col);
-        rs_tv y = mr_example(h, t, batch->y, batch->n_out, batch->n, e, s->col);
-        rs_tv l = ls_example(s, t, net, meta, x, y, w, b, carry);
-        const double *v = h->tape_value(t, l);
-        loss += v ? v[0] / batch->n : NAN;
-    }
-    return loss;
+    rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
+    rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
+    const double *v = h->tape_value(t, ls_batch(s, t, net, meta, x, y, batch->n, w, b, carry));
+    return v ? v[0] : NAN;
 }
 
 /* ---- step: the same update in float, without the tape ---------------------------------- */
@@ -267,22 +280,26 @@ static inline rs_real ls_in(rs_real v)
 }
 
 /* The inputs of the n synapses of one tile into s->uh (rows pre, post, w, m, pre m; T columns,
- * the unused ones zero), their weights into s->wv and raw pre m into s->pm. Synapse k of the
- * layer is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's
- * first and is advanced past its last. */
-static void tile_inputs(ls_state *s, const rs_layer *ly, const rs_real *pre, const rs_real *post,
-                        const rs_real *m, uint32_t T, uint32_t n, uint32_t *i, uint32_t *j)
+ * the unused ones zero), their weights into s->wv and pre m into s->pm: the batch means
+ * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
+ * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
+ * is advanced past its last. */
+static void tile_inputs(ls_state *s, const rs_layer *ly, uint32_t T, uint32_t n, uint32_t *i,
+                        uint32_t *j)
 {
     rs_real *u = s->uh;
-    const uint32_t n_in = ly->n_in;
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     for (uint32_t t = 0; t < T; t++) {
-        rs_real p = 0, po = 0, w = 0, mm = 0;
+        rs_real p = 0, po = 0, w = 0, mm = 0, pm = 0;
         if (t < n) {
-            p = *j < n_in ? pre[*j] : 1;
-            po = post[*i];
+            p = *j < n_in ? s->mpre[*j] : 1;
+            po = s->mpost[*i];
             w = *j < n_in ? ly->w[(size_t)*i * n_in + *j] : ly->b[*i];
-            mm = m ? m[*i] : 0;
-            if (++*j == n_in + (uint32_t)s->bias) {
+            if (s->mod != MOD_NONE) {
+                mm = s->mmod[*i];
+                pm = s->pmat[(size_t)*i * n_in1 + *j];
+            }
+            if (++*j == n_in1) {
                 *j = 0;
                 ++*i;
             }
@@ -293,26 +310,60 @@ static void tile_inputs(ls_state *s, const rs_layer *ly, const rs_real *pre, con
         if (s->mod != MOD_NONE)
             u[3 * T + t] = ls_in(mm);
         if (s->mod != MOD_NONE && s->pre_mod)
-            u[4 * T + t] = ls_in(p * mm);
-        s->pm[t] = p * mm;
+            u[4 * T + t] = ls_in(pm);
+        s->pm[t] = pm;
         s->wv[t] = w;
     }
 }
 
+/* Row means of a feature-major (rows, n) matrix into out (rows). */
+static void row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
+{
+    for (uint32_t r = 0; r < rows; r++) {
+        rs_real acc = 0;
+        for (uint32_t e = 0; e < n; e++)
+            acc += v[(size_t)r * n + e];
+        out[r] = acc / (rs_real)n;
+    }
+}
+
+/* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
+ * of the last being <m> (pre = 1). */
+static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    row_means(net->a[l - 1], n_in, n, s->mpre);
+    row_means(net->a[l], ly->n_out, n, s->mpost);
+    if (s->mod == MOD_NONE)
+        return;
+    row_means(s->mod_at[l], ly->n_out, n, s->mmod);
+    if (n == 1) /* the product itself, as the tape takes it */
+        for (uint32_t i = 0; i < ly->n_out; i++)
+            for (uint32_t j = 0; j < n_in; j++)
+                s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * s->mmod[i];
+    else
+        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, s->mod_at[l], n,
+                           net->a[l - 1], n, 0, s->pmat, n_in1);
+    for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
+        s->pmat[(size_t)i * n_in1 + n_in] = s->mmod[i];
+}
+
 /* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
  * written into the network. */
-static void fast_layer(ls_state *s, uint32_t l, rs_layer *ly, const rs_real *pre,
-                       const rs_real *post, const rs_real *m)
+static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
 {
+    rs_layer *ly = &net->layers[l - 1];
     const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, n_in = ly->n_in;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
     const rs_real lim = (rs_real)s->clip;
+    layer_means(s, net, l);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T;
         uint32_t wi = i, wj = j; /* where this tile starts, for the write-back */
         rs_real *hq = s->hst[l - 1] + (size_t)q * H * T, *cq = s->cst[l - 1] + (size_t)q * H * T;
-        tile_inputs(s, ly, pre, post, m, T, n, &i, &j);
+        tile_inputs(s, ly, T, n, &i, &j);
         memcpy(s->uh + (size_t)s->n_feat * T, hq, (size_t)H * T * sizeof(rs_real));
         lk_step(cell, T, s->uh, s->z, hq, cq, s->mod != MOD_NONE ? s->pm : NULL, s->dw);
         for (uint32_t t = 0; t < n; t++) {
@@ -331,55 +382,41 @@ static void fast_layer(ls_state *s, uint32_t l, rs_layer *ly, const rs_real *pre
     }
 }
 
-/* The modulatory signal m_l (n_l) at every layer for the example whose forward pass is in
- * net->a and whose target is y; loss is its task loss. */
+/* The modulatory signal m_l (n_l, n) at every layer for the batch whose forward pass is in
+ * net->a, with targets y (n_L, n) and task loss `loss`. */
 static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, double loss)
 {
-    const uint32_t L = net->n_layers;
+    const uint32_t L = net->n_layers, n = net->n;
     for (uint32_t l = L; l >= 1 && s->mod != MOD_NONE; l--) {
-        const uint32_t n = net->sizes[l];
+        const size_t len = (size_t)net->sizes[l] * n;
         rs_real *m = s->mod_at[l];
         if (s->mod == MOD_GLOBAL)
-            for (uint32_t i = 0; i < n; i++)
-                m[i] = (rs_real)loss;
+            for (size_t k = 0; k < len; k++)
+                m[k] = (rs_real)loss;
         else if (l == L)
-            for (uint32_t i = 0; i < n; i++)
-                m[i] = net->a[L][i] - y[i];
+            for (size_t k = 0; k < len; k++)
+                m[k] = net->a[L][k] - y[k];
         else /* m_l = B_{l+1} m_{l+1}, B (n_l, n_{l+1}) */
-            s->base.host->gemm(0, 0, n, 1, net->sizes[l + 1], 1, s->fbf[l + 1],
-                               net->sizes[l + 1], s->mod_at[l + 1], 1, 0, m, 1);
+            s->base.host->gemm(0, 0, net->sizes[l], n, net->sizes[l + 1], 1, s->fbf[l + 1],
+                               net->sizes[l + 1], s->mod_at[l + 1], n, 0, m, n);
     }
 }
 
-/* Column e of a feature-major (rows, n) matrix into out (rows). */
-static void column(const rs_real *mat, uint32_t rows, uint32_t n, uint32_t e, rs_real *out)
-{
-    for (uint32_t r = 0; r < rows; r++)
-        out[r] = mat[(size_t)r * n + e];
-}
-
-/* step: one online step per example of the batch, in order, as ls_update does on the tape:
- * the float forward pass of the host, the modulator, every layer's synapses. */
+/* step: ls_batch's arithmetic in float: the host's forward pass of the batch, the modulator,
+ * the batch means, every layer's synapses. */
 static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
     ls_state *s = state;
     const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers;
-    double loss = 0;
-    for (uint32_t e = 0; e < batch->n; e++) {
-        column(batch->x, batch->n_in, batch->n, e, s->col);
-        column(batch->y, batch->n_out, batch->n, e, s->ycol);
-        rs_status st = h->net_forward(ctx, net, s->col, 1);
-        if (st != RS_OK)
-            return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
-        const double le = h->loss(s->loss, net->a[L], s->ycol, net->sizes[L], 1, NULL);
-        loss += le / batch->n;
-        fast_modulator(s, net, s->ycol, le);
-        for (uint32_t l = 1; l <= L; l++)
-            fast_layer(s, l, &net->layers[l - 1], net->a[l - 1], net->a[l],
-                       s->mod == MOD_NONE ? NULL : s->mod_at[l]);
-    }
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
+    if (st != RS_OK)
+        return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
+    const double loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], batch->n, NULL);
+    fast_modulator(s, net, batch->y, loss);
+    for (uint32_t l = 1; l <= L; l++)
+        fast_layer(s, net, l);
     stats->loss = loss;
     stats->has_loss = 1;
     return RS_OK;
@@ -452,8 +489,9 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
-    rs_block_reals(&b, &t.col, rs_net_widest(net));
-    rs_block_reals(&b, &t.ycol, rs_net_widest(net));
+    rs_block_reals(&b, &t.mpre, rs_net_widest(net));
+    rs_block_reals(&b, &t.mpost, rs_net_widest(net));
+    rs_block_reals(&b, &t.mmod, rs_net_widest(net));
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
@@ -462,6 +500,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
+    uint32_t max_syn = 0;
     for (uint32_t l = 1; l <= L; l++) {
         const uint32_t S = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
         t.syn[l - 1] = S;
@@ -469,12 +508,14 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
         rs_block_reals(&b, &t.hst[l - 1], padded * H);
         rs_block_reals(&b, &t.cst[l - 1], padded * H);
-        rs_block_reals(&b, &t.mod_at[l], net->sizes[l]);
+        rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
+        max_syn = S > max_syn ? S : max_syn;
         if (l >= 2 && t.mod == MOD_ERROR) {
             rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
             rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
         }
     }
+    rs_block_reals(&b, &t.pmat, max_syn);
     ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
     if (!s)
         return RS_ERR_NOMEM;
@@ -528,10 +569,11 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
     rs_tv cols[4], all = h->tape_const(t, n, 4, sig);
     for (int c = 0; c < 4; c++)
         cols[c] = h->tape_slice(t, all, 1, (uint32_t)c, 1);
+    rs_tv m = s->mod == MOD_NONE ? RS_TV_NONE : cols[3];
+    rs_tv pm = m == RS_TV_NONE ? RS_TV_NONE : h->tape_mul(t, cols[0], m);
     rs_tv hs = h->tape_fill(t, n, s->hid, 0.0), cs = h->tape_fill(t, n, s->hid, 0.0), d = RS_TV_NONE;
     for (uint32_t k = 0; k < steps; k++)
-        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], s->mod == MOD_NONE ? RS_TV_NONE : cols[3],
-                         &hs, &cs);
+        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], m, pm, &hs, &cs);
     rs_status st = mr_tape_status(h, ctx, t);
     if (st != RS_OK)
         return st;

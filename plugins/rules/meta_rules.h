@@ -88,15 +88,6 @@ static inline void mr_enter_meta(const rs_host *h, rs_tape *t, const rs_meta_sha
     }
 }
 
-/* Column b of a feature-major (rows, n) batch as a (rows, 1) constant. scratch (rows). */
-static inline rs_tv mr_example(const rs_host *h, rs_tape *t, const rs_real *m, uint32_t rows,
-                               uint32_t n, uint32_t b, rs_real *scratch)
-{
-    for (uint32_t i = 0; i < rows; i++)
-        scratch[i] = m[(size_t)i * n + b];
-    return h->tape_const_real(t, rows, 1, scratch);
-}
-
 /* A tape failure as the rule's error. */
 static inline rs_status mr_tape_status(const rs_host *h, rs_ctx *ctx, rs_tape *t)
 {

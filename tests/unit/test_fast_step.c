@@ -6,8 +6,8 @@
  *     and the same losses after several steps, within float tolerance, on networks that
  *     exercise every path: biases or none, one to three weight layers (random feedback), a
  *     layer of more synapses than one tile (lstm_kernel.h's tiles, the last one partial),
- *     batches of several examples (online steps for lstm_synapse, batch means for
- *     meta_hebbian), every modulator, pre_mod off, one LSTM per layer, clamp off.
+ *     batches of several examples (the batch means both rules read), every modulator,
+ *     pre_mod off, one LSTM per layer, clamp off.
  *
  * Tolerance: |step - dstep| <= 1e-4 max(1, |w|) for every weight after 4 steps. Float rounding
  * of the step path is ~1e-7 relative per operation; a wrong input, gate, tile or layer index
@@ -190,7 +190,7 @@ static void check_fast_equals_tape(const net_case *c)
 START_TEST(test_lstm_fast_equals_tape)
 {
     static const net_case cases[] = {
-        /* online steps inside a batch, biases */
+        /* a batch of three: its means, biases */
         { "lstm_synapse", "weights=,hidden=5", { 2, 3, 1 }, 2, 3, 1, "relu", "tanh" },
         /* 160 + 41 synapses: three tiles of 64, the last partial */
         { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 3, 40, 1 }, 2, 2, 1, "tanh",
