@@ -52,12 +52,13 @@ static inline void lk_gates(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_
             a1 += p->b[r + 1];
             a2 += p->b[r + 2];
             a3 += p->b[r + 3];
-            for (uint32_t k = 0; k < K; k++) {
-                const lk_vec x = lk_load(uh + (size_t)k * T + t0);
-                a0 += w[k] * x;
-                a1 += w[K + k] * x;
-                a2 += w[2 * K + k] * x;
-                a3 += w[3 * K + k] * x;
+            const rs_real *x = uh + t0, *w1 = w + K, *w2 = w1 + K, *w3 = w2 + K;
+            for (uint32_t k = 0; k < K; k++, x += T) { /* pointers, not indices: no 32-bit */
+                const lk_vec xv = lk_load(x);           /* index arithmetic in the loop */
+                a0 += w[k] * xv;
+                a1 += w1[k] * xv;
+                a2 += w2[k] * xv;
+                a3 += w3[k] * xv;
             }
             memcpy(z + (size_t)r * T + t0, &a0, sizeof a0);
             memcpy(z + (size_t)(r + 1) * T + t0, &a1, sizeof a1);
