@@ -42,13 +42,16 @@ static inline float fm_sigmoid(float x)
  * |x| < 0.2, where the subtraction would lose the small result's relative precision (the
  * series' error there is below 6e-8 relative; both are computed and one selected, so the loop
  * stays branch-free). */
+static inline float fm_tanh_series(float x)
+{
+    const float x2 = x * x;
+    return x * (1.0f - x2 * (1.0f / 3.0f - x2 * (2.0f / 15.0f - x2 * (17.0f / 315.0f))));
+}
+
 static inline float fm_tanh(float x)
 {
     const float big = 2.0f / (1.0f + fm_exp(-2.0f * x)) - 1.0f;
-    const float x2 = x * x;
-    const float series = 1.0f / 3.0f - x2 * (2.0f / 15.0f - x2 * (17.0f / 315.0f));
-    const float small = x * (1.0f - x2 * series);
-    return x > -0.2f && x < 0.2f ? small : big;
+    return x > -0.2f && x < 0.2f ? fm_tanh_series(x) : big;
 }
 
 #endif

@@ -68,12 +68,13 @@ typedef struct ls_state {
     lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
     rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
     rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
-    rs_real *hst[RS_TAPE_MAX_LAYERS];   /* the state h, c of layer l: tile after tile, */
-    rs_real *cst[RS_TAPE_MAX_LAYERS];   /*   each (H, T_l) */
+    rs_real *ust[RS_TAPE_MAX_LAYERS];   /* layer l's tiles' inputs and state h, each (F + H, T_l):
+                                         * rows F.. are h, rows 0..F-1 rewritten every step */
+    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* the cell state c, tile after tile, each (H, T_l) */
     rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
     rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
-    rs_real *uh, *z, *pm, *wv, *dw;     /* one tile's scratch: (K, T) (4H, T) (T) (T) (T) */
+    rs_real *z, *pm, *wv, *dw;          /* one tile's scratch: (4H, T) (T) (T) (T) */
 } ls_state;
 
 static const rs_param_spec ls_params[] = {
@@ -279,40 +280,72 @@ static inline rs_real ls_in(rs_real v)
     return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
 }
 
-/* The inputs of the n synapses of one tile into s->uh (rows pre, post, w, m, pre m; T columns,
+/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m; T columns,
  * the unused ones zero), their weights into s->wv and pre m into s->pm: the batch means
  * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
  * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
- * is advanced past its last. */
-static void tile_inputs(ls_state *s, const rs_layer *ly, uint32_t T, uint32_t n, uint32_t *i,
-                        uint32_t *j)
+ * is advanced past its last. A tile is filled a row segment (one post unit) at a time, so the
+ * inner loops run over contiguous pre units. */
+static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
+                        uint32_t *i, uint32_t *j)
 {
-    rs_real *u = s->uh;
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    for (uint32_t t = 0; t < T; t++) {
-        rs_real p = 0, po = 0, w = 0, mm = 0, pm = 0;
-        if (t < n) {
-            p = *j < n_in ? s->mpre[*j] : 1;
-            po = s->mpost[*i];
-            w = *j < n_in ? ly->w[(size_t)*i * n_in + *j] : ly->b[*i];
-            if (s->mod != MOD_NONE) {
-                mm = s->mmod[*i];
-                pm = s->pmat[(size_t)*i * n_in1 + *j];
-            }
-            if (++*j == n_in1) {
-                *j = 0;
-                ++*i;
-            }
+    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
+    for (uint32_t t = 0; t < n;) {
+        const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
+        const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
+        const rs_real post = ls_in(s->mpost[i0]), m = mod ? s->mmod[i0] : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
+        const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
+        for (uint32_t k = 0; k < len_w; k++) {
+            u[t + k] = ls_in(pre[k]);
+            s->wv[t + k] = w[k];
         }
-        u[t] = ls_in(p);
-        u[T + t] = ls_in(po);
-        u[2 * T + t] = ls_in(w);
-        if (s->mod != MOD_NONE)
-            u[3 * T + t] = ls_in(mm);
-        if (s->mod != MOD_NONE && s->pre_mod)
-            u[4 * T + t] = ls_in(pm);
-        s->pm[t] = pm;
-        s->wv[t] = w;
+        if (len_w < len) { /* the bias: pre = 1 */
+            u[t + len_w] = 1;
+            s->wv[t + len_w] = ly->b[i0];
+        }
+        for (uint32_t k = 0; k < len; k++) {
+            u[T + t + k] = post;
+            u[2 * T + t + k] = ls_in(s->wv[t + k]);
+            s->pm[t + k] = mod ? pm[k] : 0;
+        }
+        for (uint32_t k = 0; mod && k < len; k++)
+            u[3 * T + t + k] = ls_in(m);
+        for (uint32_t k = 0; pre_mod && k < len; k++)
+            u[4 * T + t + k] = ls_in(pm[k]);
+        t += len;
+        *j += len;
+        if (*j == n_in1) {
+            *j = 0;
+            ++*i;
+        }
+    }
+    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns */
+        memset(u + (size_t)f * T + n, 0, (T - n) * sizeof(rs_real));
+}
+
+/* The tile's new weights w + Δw, clipped, into the network; (i, j) is its first synapse. */
+static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, uint32_t j)
+{
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const rs_real lim = (rs_real)s->clip;
+    for (uint32_t t = 0; t < n; t++) {
+        rs_real nw = s->wv[t] + s->dw[t];
+        s->dw[t] = lim > 0 ? (nw < -lim ? -lim : nw > lim ? lim : nw) : nw;
+    }
+    for (uint32_t t = 0; t < n;) {
+        const uint32_t len = n - t < n_in1 - j ? n - t : n_in1 - j;
+        const uint32_t len_w = j + len > n_in ? n_in - j : len;
+        memcpy(ly->w + (size_t)i * n_in + j, s->dw + t, len_w * sizeof(rs_real));
+        if (len_w < len)
+            ly->b[i] = s->dw[t + len_w];
+        t += len;
+        j += len;
+        if (j == n_in1) {
+            j = 0;
+            i++;
+        }
     }
 }
 
@@ -354,31 +387,17 @@ static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
 static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
 {
     rs_layer *ly = &net->layers[l - 1];
-    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, n_in = ly->n_in;
+    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, K = s->n_feat + H;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
-    const rs_real lim = (rs_real)s->clip;
     layer_means(s, net, l);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
-        const uint32_t n = S - s0 < T ? S - s0 : T;
-        uint32_t wi = i, wj = j; /* where this tile starts, for the write-back */
-        rs_real *hq = s->hst[l - 1] + (size_t)q * H * T, *cq = s->cst[l - 1] + (size_t)q * H * T;
-        tile_inputs(s, ly, T, n, &i, &j);
-        memcpy(s->uh + (size_t)s->n_feat * T, hq, (size_t)H * T * sizeof(rs_real));
-        lk_step(cell, T, s->uh, s->z, hq, cq, s->mod != MOD_NONE ? s->pm : NULL, s->dw);
-        for (uint32_t t = 0; t < n; t++) {
-            rs_real nw = s->wv[t] + s->dw[t];
-            if (lim > 0)
-                nw = nw < -lim ? -lim : nw > lim ? lim : nw;
-            if (wj < n_in)
-                ly->w[(size_t)wi * n_in + wj] = nw;
-            else
-                ly->b[wi] = nw;
-            if (++wj == n_in + (uint32_t)s->bias) {
-                wj = 0;
-                wi++;
-            }
-        }
+        const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
+        rs_real *u = s->ust[l - 1] + (size_t)q * K * T, *c = s->cst[l - 1] + (size_t)q * H * T;
+        tile_inputs(s, ly, u, T, n, &i, &j);
+        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c,
+                s->mod != MOD_NONE ? s->pm : NULL, s->dw);
+        tile_write(s, ly, n, wi, wj);
     }
 }
 
@@ -495,7 +514,6 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
-    rs_block_reals(&b, &t.uh, (size_t)K * LS_TILE);
     rs_block_reals(&b, &t.z, (size_t)4 * H * LS_TILE);
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
@@ -506,7 +524,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         t.syn[l - 1] = S;
         t.tile[l - 1] = tile_of(S);
         const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
-        rs_block_reals(&b, &t.hst[l - 1], padded * H);
+        rs_block_reals(&b, &t.ust[l - 1], padded * K);
         rs_block_reals(&b, &t.cst[l - 1], padded * H);
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
         max_syn = S > max_syn ? S : max_syn;
