@@ -29,15 +29,9 @@ typedef struct lk_lstm {
 
 /* LK_LANES floats as one value (GCC's and Clang's vector extension: one AVX-512 register, or
  * two or four narrower ones on other CPUs); loads and stores go through memcpy, so rows of
- * uh and z need no particular alignment. */
+ * uh and z need no particular alignment. No function takes or returns one: without AVX-512
+ * that would be an ABI the compiler warns about. */
 typedef rs_real lk_vec __attribute__((vector_size(LK_LANES * sizeof(rs_real))));
-
-static inline lk_vec lk_load(const rs_real *p)
-{
-    lk_vec v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
 
 static inline rs_real lk_clamp20(rs_real x)
 {
@@ -59,7 +53,8 @@ static inline void lk_gates(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_
             a3 += p->b[r + 3];
             const rs_real *x = uh + t0, *w1 = w + K, *w2 = w1 + K, *w3 = w2 + K;
             for (uint32_t k = 0; k < K; k++, x += T) { /* pointers, not indices: no 32-bit */
-                const lk_vec xv = lk_load(x);           /* index arithmetic in the loop */
+                lk_vec xv;                              /* index arithmetic in the loop */
+                memcpy(&xv, x, sizeof xv);
                 a0 += w[k] * xv;
                 a1 += w1[k] * xv;
                 a2 += w2[k] * xv;
