@@ -18,7 +18,7 @@
  *            carried down by fixed random feedback, m_l = B_{l+1} m_{l+1}, B_{l+1} (n_l, n_{l+1})
  *            drawn in create ~ U(±s/sqrt(n_l)), s = feedback_scale (the DFA/FA-style projection
  *            of docs/RULES.md; no derivative: the LSTM sees post and may gate on it)
- *   global   one scalar for every synapse: the example's task loss
+ *   global   one scalar for every synapse: the batch's task loss
  *   none     no modulator (and no pre·m input): an unsupervised rule
  * The pre·m input is the delta-rule term (pre_mod=false drops it, for runs without hand-made
  * features). Meta-parameters per LSTM: w_x (4H, F), w_h (4H, H), b (1, 4H; gates i f g o as
@@ -602,7 +602,7 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "1.0.0",
+    .head.version = "1.1.0", /* 1.1: a batch is one LSTM step on its means */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",
