@@ -21,11 +21,11 @@
 #include "task_data.h"
 
 static const char usage[] =
-    "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
-    "[--act A,B] [--replicates N] [--steps N] [--batch N|full] [--eval-every N] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
-    "[--plugin FILE] [--plugin-dir DIR] "
-    RS_RUNOPTS_USAGE "\n";
+    "usage: ruleset compare [SPEC.json|NAME] [flags]\n"
+    "  runs every rule x task x network over the replicates; no spec: the built-in default,\n"
+    "  a NAME alone: a ready-made spec (e.g. xor-mlp). A flag overrides the spec's setting\n"
+    "  and every rule's or task's own.\n"
+    RS_COMPARE_FLAGS;
 
 static int parse_long(const char *flag, const char *text, long lo, long *out)
 {
@@ -44,6 +44,9 @@ static int parse_long(const char *flag, const char *text, long lo, long *out)
 typedef struct opts {
     const char *spec_file, *out_dir;
     long replicates, steps, seed, threads, eval_every, batch; /* -1 = not given */
+    long epochs;                 /* -1 = not given */
+    int eval_epoch;              /* --eval-every epoch */
+    int alignment;               /* --alignment */
     int resume, quiet, no_plot;
     int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
@@ -120,14 +123,24 @@ static char *apply_overrides(const char *text, const opts *o)
     cJSON *root = cJSON_Parse(text);
     if (!root)
         return NULL;
-    const char *keys[] = { "replicates", "steps", "seed", "eval_every", "batch" };
-    long vals[] = { o->replicates, o->steps, o->seed, o->eval_every, o->batch };
-    for (int i = 0; i < 5; i++) {
+    const char *keys[] = { "replicates", "steps", "seed", "eval_every", "batch", "epochs" };
+    long vals[] = { o->replicates, o->steps, o->seed, o->eval_every, o->batch, o->epochs };
+    if (o->eval_epoch)
+        vals[3] = 0;
+    if (o->steps >= 0) /* --steps beats the spec's epochs (which would beat any steps) */
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "epochs");
+    if (o->alignment) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "alignment");
+        cJSON_AddBoolToObject(root, "alignment", 1);
+    }
+    for (int i = 0; i < 6; i++) {
         if (vals[i] < 0)
             continue;
         cJSON_DeleteItemFromObjectCaseSensitive(root, keys[i]);
         if (i == 4 && vals[i] == 0)
             cJSON_AddStringToObject(root, keys[i], "full");
+        else if (i == 3 && vals[i] == 0)
+            cJSON_AddStringToObject(root, keys[i], "epoch");
         else
             cJSON_AddNumberToObject(root, keys[i], (double)vals[i]);
         /* the flag beats a rule's or a task's own setting too */
@@ -166,11 +179,14 @@ static int parse_valued(opts *o, const char *a, const char *v)
         o->act = v;
     else if (!strcmp(a, "--batch") && !strcmp(v, "full"))
         o->batch = 0;
+    else if (!strcmp(a, "--eval-every") && !strcmp(v, "epoch"))
+        o->eval_epoch = 1;
     else {
         struct { const char *flag; long *dst; long lo; } nums[] = {
             { "--replicates", &o->replicates, 1 }, { "--steps", &o->steps, 0 },
             { "--seed", &o->seed, 0 }, { "--threads", &o->threads, 1 },
-            { "--eval-every", &o->eval_every, 1 }, { "--batch", &o->batch, 1 } };
+            { "--eval-every", &o->eval_every, 1 }, { "--batch", &o->batch, 1 },
+            { "--epochs", &o->epochs, 1 } };
         size_t k = 0;
         while (k < sizeof nums / sizeof *nums && strcmp(a, nums[k].flag) != 0)
             k++;
@@ -195,6 +211,8 @@ static int parse_plain(opts *o, const char *a, int *takes)
         o->quiet = 1;
     else if (!strcmp(a, "--no-plot"))
         o->no_plot = 1;
+    else if (!strcmp(a, "--alignment"))
+        o->alignment = 1;
     else if (!strcmp(a, "--save-nets") || !strcmp(a, "--no-save-nets"))
         o->save_nets = a[2] == 's';
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -228,6 +246,11 @@ static int parse_flags(int argc, char **argv, opts *o)
         if ((rc = parse_valued(o, a, v)))
             return rc;
         i++;
+    }
+    if (o->steps >= 0 && o->epochs >= 0) {
+        fprintf(stderr, "ruleset: compare: --steps and --epochs say the same thing twice; "
+                        "give one\n");
+        return RS_EXIT_INPUT;
     }
     if (o->resume && !o->out_dir) {
         fprintf(stderr, "ruleset: compare: --resume needs -o DIR, the run folder to finish\n");
@@ -517,7 +540,7 @@ static void compare_free(compare *c)
 int rs_cmd_compare(int argc, char **argv)
 {
     compare c = { .o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1,
-                         .eval_every = -1, .batch = -1, .save_nets = -1 },
+                         .eval_every = -1, .batch = -1, .epochs = -1, .save_nets = -1 },
                   .mpi = { .size = 1, .local_size = 1 } };
     if (!(c.reg = rs_cli_registry(&argc, argv)))
         return RS_EXIT_INTERNAL;

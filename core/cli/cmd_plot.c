@@ -1,5 +1,6 @@
-/* cmd_plot.c: `ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet]
- * [--replicate K] [--input ROW] [--plugin FILE] [--plugin-dir DIR]`: the figures of plot.h.
+/* cmd_plot.c: `ruleset plot RUNDIR [--term png|svg|pdf|dumb] [-o OUTFILE] [--quiet]
+ * [--loss-scale auto|log|linear] [--replicate K] [--input ROW] [--plugin FILE]
+ * [--plugin-dir DIR]`: the figures of plot.h.
  * The plugins are needed for the network figures, which rebuild each task's evaluation set;
  * --quiet drops the "wrote FILE" lines; errors print.
  *
@@ -12,8 +13,9 @@
 #include "cmds.h"
 #include "plot.h"
 
-#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet] " \
-                   "[--replicate K] [--input ROW] [--plugin FILE] [--plugin-dir DIR]"
+#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|pdf|dumb] [-o OUTFILE] [--quiet] " \
+                   "[--loss-scale auto|log|linear] [--replicate K] [--input ROW] " \
+                   "[--plugin FILE] [--plugin-dir DIR]"
 
 static int print_help(void)
 {
@@ -42,14 +44,16 @@ static int parse_one(int argc, char **argv, int *i, rs_plot_opts *o)
     const char *a = argv[*i];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
         return print_help();
-    if (strcmp(a, "--term") == 0 || strcmp(a, "-o") == 0) {
+    if (strcmp(a, "--term") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--loss-scale") == 0) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "ruleset: plot: %s needs a value; %s\n", a, PLOT_USAGE);
             return RS_EXIT_INPUT;
         }
-        *(a[1] == 'o' ? &o->oflag : &o->term) = argv[++*i];
+        *(a[1] == 'o' ? &o->oflag : a[2] == 't' ? &o->term : &o->loss_scale) = argv[++*i];
     } else if (strncmp(a, "--term=", 7) == 0)
         o->term = a + 7;
+    else if (strncmp(a, "--loss-scale=", 13) == 0)
+        o->loss_scale = a + 13;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
         o->quiet = 1;
     else if (strcmp(a, "--replicate") == 0 || strcmp(a, "--input") == 0) {

@@ -1,5 +1,9 @@
-/* journal.c: RUNDIR/journal.tsv, one record per finished job (J line, its P points, E end),
- * appended as jobs finish and read back by --resume and `ruleset merge`. */
+/* journal.c: RUNDIR/journal.tsv, one record per finished job (J2 line, its P points, E end),
+ * appended as jobs finish and read back by --resume and `ruleset merge`.
+ *
+ * A J2 record's points carry the epoch, the training loss and n_align alignment columns
+ * after the loss and accuracy; the older J records (journals written before them) are read
+ * too, their points with those values NaN, so an old run folder still resumes and merges. */
 #include "runner.h"
 
 #include <errno.h>
@@ -19,14 +23,17 @@ void rs_journal_record(const rs_run *run, size_t j, const rs_job_result *res, rs
     for (char *c = msg; *c; c++)
         if (*c == '\t' || *c == '\n')
             *c = ' ';
-    rs_sb_printf(b, "J\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%s\n", j, key,
-              res->status, res->solved, res->steps_to_solve, res->final_loss, res->final_acc,
-              res->us_per_step, res->n_points, res->n_metrics, msg);
+    rs_sb_printf(b, "J2\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%u\t%s\n", j,
+              key, res->status, res->solved, res->steps_to_solve, res->final_loss,
+              res->final_acc, res->us_per_step, res->n_points, res->n_metrics, res->n_align, msg);
     for (uint32_t p = 0; p < res->n_points; p++) {
         const rs_point *pt = &res->points[p];
-        rs_sb_printf(b, "P\t%u\t%.17g\t%.17g", pt->step, pt->loss, pt->acc);
+        rs_sb_printf(b, "P\t%u\t%.17g\t%.17g\t%.17g\t%.17g", pt->step, pt->loss, pt->acc,
+                     pt->epoch, pt->train_loss);
         for (uint32_t m = 0; m < res->n_metrics; m++)
             rs_sb_printf(b, "\t%.17g", pt->metrics[m]);
+        for (uint32_t a = 0; a < res->n_align; a++)
+            rs_sb_printf(b, "\t%.17g", pt->align[a]);
         rs_sb_printf(b, "\n");
     }
     rs_sb_printf(b, "E\t%zu\n", j);
@@ -48,6 +55,21 @@ int rs_journal_write_all(const rs_run *run, FILE *f)
     return rc;
 }
 
+/* The fields of a J2 line (v2) or an older J line into cur; how many of the ten the two
+ * share were read (as sscanf counts). */
+static int record_head(const char *line, int v2, rs_job_result *cur, size_t *j, char *key,
+                       int *off)
+{
+    if (v2)
+        return sscanf(line, "J2\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%u\t%n", j,
+                      key, &cur->status, &cur->solved, &cur->steps_to_solve, &cur->final_loss,
+                      &cur->final_acc, &cur->us_per_step, &cur->n_points, &cur->n_metrics,
+                      &cur->n_align, off) - 1;
+    return sscanf(line, "J\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%n", j, key,
+                  &cur->status, &cur->solved, &cur->steps_to_solve, &cur->final_loss,
+                  &cur->final_acc, &cur->us_per_step, &cur->n_points, &cur->n_metrics, off);
+}
+
 size_t rs_run_resume(rs_run *run)
 {
     char path[4200];
@@ -60,6 +82,7 @@ size_t rs_run_resume(rs_run *run)
     rs_job_result cur = { 0 };
     long cur_j = -1;
     uint32_t want_pts = 0, cap_pts = 0;
+    int v2 = 0; /* the record is a J2 one */
     while (getline(&line, &cap, f) > 0) {
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == 'J') {
@@ -69,10 +92,9 @@ size_t rs_run_resume(rs_run *run)
             char key[512], want[512];
             size_t j;
             int off = 0;
-            if (sscanf(line, "J\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%n", &j, key,
-                       &cur.status, &cur.solved, &cur.steps_to_solve, &cur.final_loss,
-                       &cur.final_acc, &cur.us_per_step, &cur.n_points, &cur.n_metrics, &off) < 10
-                || j >= run->n_jobs || cur.n_metrics > RS_MAX_METRICS
+            v2 = line[1] == '2';
+            if (record_head(line, v2, &cur, &j, key, &off) < 10 || j >= run->n_jobs
+                || cur.n_metrics > RS_MAX_METRICS || cur.n_align > RS_MAX_ALIGN
                 || cur.status <= RS_JOB_PENDING || cur.status > RS_JOB_TIMEOUT)
                 continue; /* damaged (a status such as -0 reads as pending): run it again */
             rs_job_key(run, j, want, sizeof want);
@@ -104,8 +126,12 @@ size_t rs_run_resume(rs_run *run)
             pt->step = (uint32_t)strtoul(p, &end, 10);
             pt->loss = strtod(end, &end);
             pt->acc = strtod(end, &end);
+            pt->epoch = v2 ? strtod(end, &end) : NAN;
+            pt->train_loss = v2 ? strtod(end, &end) : NAN;
             for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
                 pt->metrics[m] = m < cur.n_metrics ? strtod(end, &end) : NAN;
+            for (uint32_t a = 0; a < RS_MAX_ALIGN; a++)
+                pt->align[a] = a < cur.n_align ? strtod(end, &end) : NAN;
             cur.n_points++;
         } else if (line[0] == 'E' && cur_j >= 0) {
             size_t j = strtoul(line + 2, NULL, 10);

@@ -8,12 +8,17 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "align.h"
 #include "spec.h"
 
 typedef struct rs_point {
     uint32_t step;
     double loss, acc;
     double metrics[RS_MAX_METRICS];
+    double epoch;               /* step / steps per epoch; NaN when the job runs by steps */
+    double train_loss;          /* mean of the rule's reported training loss since the last
+                                 * point; NaN when it reported none (and at step 0) */
+    double align[RS_MAX_ALIGN]; /* (n_align) cos(dW_l, -grad_l) of the interval's last step */
 } rs_point;
 
 typedef enum rs_job_status {
@@ -31,6 +36,7 @@ typedef struct rs_job_result {
     long steps_to_solve;  /* first evaluation step at which it was solved; -1 never */
     double final_loss, final_acc, us_per_step;
     uint32_t n_points, n_metrics;
+    uint32_t n_align;     /* alignment columns (weight layers) when the run records them */
     rs_point *points;
     char message[512];
     char *net_json;       /* the trained network (netio.h) when run->save_nets; malloc'd */

@@ -43,6 +43,9 @@ typedef struct rs_spec {
     char name[64];
     uint64_t seed;
     long replicates, steps, batch, eval_every; /* batch 0 = the task's full set */
+    long epochs;                    /* > 0: train by epochs (this beats every "steps") */
+    int eval_epoch;                 /* eval_every "epoch": evaluate after every epoch */
+    int alignment;                  /* record cos(dW, -grad) per layer at evaluation points */
     rs_item *rules, *tasks;
     size_t n_rules, n_tasks;
     rs_netspec *nets;               /* the global networks, then the tasks' own */
