@@ -19,9 +19,21 @@
 
 static int print_help(void)
 {
-    printf("%s\n  Aggregates RUNDIR/curves.tsv into RUNDIR/curves_agg.tsv and draws curves, "
-           "metrics and success figures\n  with gnuplot (default RUNDIR/curves.png; --term dumb "
-           "prints them; -o names the curves figure).\n", PLOT_USAGE);
+    printf("%s\n"
+           "  Aggregates RUNDIR/curves.tsv into RUNDIR/curves_agg.tsv and draws, with gnuplot:\n"
+           "  curves (loss; training loss beside it when the rules report one), accuracy,\n"
+           "  alignment (with --alignment runs), metrics, success rates and network figures.\n"
+           "  Runs by epochs are drawn against epochs. Each rule keeps one style everywhere.\n"
+           "      --term T             png (default), svg, pdf, or dumb (print in the terminal)\n"
+           "      -o OUTFILE           the curves figure's file (default RUNDIR/curves.png)\n"
+           "      --loss-scale S       auto (default: log when every loss is positive and they\n"
+           "                           span a decade), log or linear\n"
+           "      --replicate K        the replicate the network figures show (default 0)\n"
+           "      --input ROW          the evaluation input the network figures show (default: the\n"
+           "                           last)\n"
+           "      --quiet, -q          no messages\n"
+           "      --plugin FILE.so, --plugin-dir DIR   more plugins (every command takes them)\n",
+           PLOT_USAGE);
     return -1;
 }
 

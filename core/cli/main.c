@@ -14,7 +14,7 @@ static const char help[] =
     "                                        a name alone: a ready-made spec, e.g. xor-mlp)\n"
     RS_COMPARE_FLAGS
     "      mpirun -np N ruleset compare ...  split the jobs across MPI ranks, one folder\n"
-    "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    "  ruleset plot RUNDIR [--term png|svg|pdf|dumb]   curves, accuracy, alignment, success with gnuplot\n"
     "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
     "  ruleset new rule|task|activation NAME   write NAME.c, a working plugin to start from\n"
     "  ruleset new cmake                     write CMakeLists.txt building every .c into rules/\n"
