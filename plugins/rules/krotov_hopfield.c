@@ -17,7 +17,8 @@
  * The output layer learns by `readout` as oja and bcm do (local_rules.h): the delta rule on
  * the task loss (plain SGD on the top layer only), clamped Hebb, or none.
  *
- * Published settings (MNIST, the paper's Fig. 3 and its code): 784-2000 hidden, weights
+ * Published settings (MNIST, the paper's Fig. 3 and its code; the code's defaults are p = 2,
+ * k = 2, delta = 0.4, which are ours but p): 784-2000 hidden, weights
  * drawn N(0, 1), p = 3, k = 7, delta = 0.4, minibatch 100, eps0 = 0.02 decaying linearly to 0,
  * then a supervised top layer. Deviations: the paper's classifier uses the activation
  * max(0, x)^n with n = 4.5 and a loss |c - t|^m with m = 6 on tanh outputs; here the features
@@ -48,7 +49,7 @@ static const rs_param_spec kh_params[] = {
       .help = "eps0: the largest weight change of a step (before annealing)" },
     { .name = "p", .type = RS_PARAM_REAL, .def = 3, .lo = 2, .hi = 10,
       .help = "the Lebesgue norm of the input current and of the weights' fixed sphere" },
-    { .name = "k", .type = RS_PARAM_INT, .def = 7, .lo = 2, .hi = KH_MAX_K,
+    { .name = "k", .type = RS_PARAM_INT, .def = 2, .lo = 2, .hi = KH_MAX_K,
       .help = "rank of the unit that is pushed away (anti-Hebbian)" },
     { .name = "delta", .type = RS_PARAM_REAL, .def = 0.4, .lo = 0, .hi = 10,
       .help = "strength of the anti-Hebbian push of the rank-k unit" },
