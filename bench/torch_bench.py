@@ -9,12 +9,15 @@ Cases (one step = draw or take the batch, forward, loss, zero_grad, backward, SG
   2-10-1_b1       ReLU MLP 2-10-1, batch 1, MSE, SGD, drawn as above
   784-256-10_b128 ReLU MLP 784-256-10, batch 128, softmax cross-entropy, SGD, on one fixed
                   random batch (x ~ U(0,1), labels uniform in 0..9)
+  784-1000-10_b128, 784-1000-1000-10_b128   the same, wider and deeper
 The small nets are 001's Neural_Net: nn.Linear layers without bias, ReLU between, as its
 `add` cell builds them; 784-256-10 has biases (the usual MNIST MLP).
 
-FLOP rate: flops/step = 6 * B * sum over layers (n_in * n_out), i.e. 2 flops per
-multiply-add in the forward matmuls and twice that for the backward ones (input and weight
-gradients); biases, activations, the loss and the SGD update are not counted. gflops =
+FLOP rate: flops/step = 2 * B * sum over layers (n_in * n_out) * (3, or 2 for the first
+layer), i.e. 2 flops per multiply-add in the forward matmul, as much for the weight gradient
+and as much for the input gradient, which the first layer does not need (autograd skips it:
+the input does not require grad); biases, activations, the loss and the SGD update are not
+counted. bench_step.c counts the same. gflops =
 flops/step / (seconds per step) / 1e9.
 
 Timing: torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1 (set below); a warm-up of
@@ -89,11 +92,14 @@ CASES = [
     ("2-2-1_b1000", (2, 2, 1), 1000, regression_case),
     ("2-10-1_b1", (2, 10, 1), 1, regression_case),
     ("784-256-10_b128", (784, 256, 10), 128, classification_case),
+    ("784-1000-10_b128", (784, 1000, 10), 128, classification_case),
+    ("784-1000-1000-10_b128", (784, 1000, 1000, 10), 128, classification_case),
 ]
 
 
 def flops_per_step(sizes, batch):
-    return 6 * batch * sum(sizes[i] * sizes[i + 1] for i in range(len(sizes) - 1))
+    return 2 * batch * sum((3 if i else 2) * sizes[i] * sizes[i + 1]
+                           for i in range(len(sizes) - 1))
 
 
 def time_steps(step, min_time):
@@ -119,7 +125,8 @@ def main():
     torch.manual_seed(0)
     print("# torch %s, %d thread, python %s, %s" % (torch.__version__, torch.get_num_threads(),
                                                     platform.python_version(), platform.machine()))
-    print("# flops/step = 6 * batch * sum(n_in * n_out); fastest of %d repeats of >= %g s"
+    print("# flops/step = 2 * batch * sum((3, first layer 2) * n_in * n_out); "
+          "fastest of %d repeats of >= %g s"
           % (args.repeats, args.min_time))
     print("case\tus_per_step\tgflops")
     for name, sizes, batch, make in CASES:
