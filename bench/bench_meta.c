@@ -92,7 +92,7 @@ static double sigm(double x)
     return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-static double tanh1(double x) /* the tape's tanh (core/tape.c) */
+static double tanh1(double x) /* the tape's tanh (core/math/tape.c) */
 {
     const double ax = fabs(x);
     if (ax < 0.01) {

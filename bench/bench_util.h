@@ -32,7 +32,7 @@ static inline double bench_cpu_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One BLAS thread, as every job of `ruleset` runs (core/main.c): numbers and timings do not
+/* One BLAS thread, as every job of `ruleset` runs (core/cli/main.c): numbers and timings do not
  * depend on the thread count. */
 static inline void bench_one_blas_thread(void) { openblas_set_num_threads(1); }
 

@@ -137,6 +137,13 @@ fi
 out=$("$bin" plot "$run" --quiet 2>&1); rc=$?
 [ "$rc" -eq 0 ] && [ -z "$out" ] && pass "--quiet prints nothing" || fail "--quiet: exit $rc, output '$out'"
 
+# ---- the plugin flags every command takes -----------------------------------------------
+fix=${3:?usage: plot.sh BINARY SOURCE_DIR FIXTURE_DIR}
+"$bin" plot "$run" --quiet --plugin "$fix/good_rule.so" --plugin-dir "$fix" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && pass "--plugin FILE and --plugin-dir DIR are taken" \
+    || fail "plot --plugin: exit $rc, stderr '$(cat "$tmp/err")'"
+
 # ---- errors ------------------------------------------------------------------------------
 expect_error() { # expect_error CODE MESSAGE COMMAND...
     local code=$1 msg=$2 rc

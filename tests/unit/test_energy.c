@@ -1,4 +1,4 @@
-/* test_energy.c: the relaxation engine (core/relax.c, host->relax_*) and the energy-based
+/* test_energy.c: the relaxation engine (core/math/relax.c, host->relax_*) and the energy-based
  * rules (chl, eqprop, first_step, predictive_coding), and the honesty of their measurement.
  *
  *   - relaxation lowers the energy at every iteration (Hopfield and predictive energies, every

@@ -1,4 +1,4 @@
-/* test_isolate.c: worker-process isolation through the core (isolate.c, runner.c, report.c) and
+/* test_isolate.c: worker-process isolation through the core (run/isolate.c, pool.c, report.c) and
  * the run options (runopts.c). Asserts: which groups AUTO isolates (third-party rule, task or
  * activation; every group once a timeout is set), ALL and NONE; a segfaulting, an aborting and
  * a hanging rule end as crashed / timed out with messages naming plugin, signal and replicate

@@ -1,4 +1,4 @@
-/* test_loader.c: the loader matrix (core/loader.c), after SQLite's loadext.test.
+/* test_loader.c: the loader matrix (core/plugin/loader.c), after SQLite's loadext.test.
  *
  * Every defect fixture in tests/plugins/ is refused with one line that names the file and
  * says what is wrong; the good fixture loads; loading goes on after a refusal; a file reached

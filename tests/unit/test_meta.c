@@ -1,4 +1,4 @@
-/* test_meta.c: meta-training (core/meta.c) and the meta-trainable rules (plugins/rules/
+/* test_meta.c: meta-training (core/run/meta.c) and the meta-trainable rules (plugins/rules/
  * meta_hebbian.c, lstm_synapse.c) through it:
  *   - the meta-gradient of a 3-step unroll equals central finite differences of the
  *     episode's meta-loss, for every meta-parameter (docs/RULES.md's first acceptance test);

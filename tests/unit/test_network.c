@@ -1,4 +1,4 @@
-/* test_network.c: layered networks and the math under them (core/network.c, kernels.c,
+/* test_network.c: layered networks and the math under them (core/math/network.c, kernels.c,
  * rng.c): a forward pass worked by hand, backward gradients against central finite
  * differences of the host's loss, the init schemes, the CBLAS path against the loops and a
  * double reference, and the random streams.

@@ -1,4 +1,4 @@
-/* test_optim.c: the optimizers (core/optim.c) against torch.optim's update rules, written out
+/* test_optim.c: the optimizers (core/math/optim.c) against torch.optim's update rules, written out
  * here in double as the reference (torch/optim/sgd.py and adam.py, amsgrad/nesterov off,
  * dampening 0):
  *

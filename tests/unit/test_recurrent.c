@@ -1,8 +1,9 @@
-/* test_recurrent.c: learnable-adjacency recurrent networks (core/recurrent.c, spec_recurrent.c,
- * netio.c): the forward pass against a hand computation, GradNet's parameterisation (sign map,
- * mask, budget, init, post-step renormalisation), backpropagation through the rounds and the
- * parameterisation against central finite differences, which rules take a recurrent net and
- * which refuse it, the spec form's errors, and saved networks read back.
+/* test_recurrent.c: learnable-adjacency recurrent networks (core/math/recurrent.c,
+ * core/run/spec_recurrent.c, netio.c): the forward pass against a hand computation, GradNet's
+ * parameterisation (sign map, mask, budget, init, post-step renormalisation), backpropagation
+ * through the rounds and the parameterisation against central finite differences, which rules
+ * take a recurrent net and which refuse it, the spec form's errors, and saved networks read
+ * back.
  *
  * Finite differences as in test_network.c: h = 2^-7 on the float raw matrix P, the divisor is
  * the difference of the two float values actually used, the loss is the host's MSE (double

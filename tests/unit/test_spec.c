@@ -1,4 +1,4 @@
-/* test_spec.c: comparison specs (core/spec.c): every error is one line that says where
+/* test_spec.c: comparison specs (core/run/spec*.c): every error is one line that says where
  * (FILE:LINE[:COL]) and what, validated against the plugins' parameter tables; list values
  * expand into sweeps; inline "name:k=v" items; the network forms and init strings. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* test_tape.c: the autodiff tape (core/tape.c, tape_net.c): every op's backward against
+/* test_tape.c: the autodiff tape (core/math/tape.c, tape_net.c): every op's backward against
  * central finite differences, the fused LSTM cell against the same cell composed of plain
  * ops, errors, the no-record mode, and the arena's promise of no allocation in steady state.
  *

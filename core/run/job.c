@@ -1,0 +1,396 @@
+/* job.c: one job (rs_run_job) and what names and sizes it: its coordinates, key, streams,
+ * step counts. The plan, the journal and the pool build on these. */
+#include "runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "act.h"
+#include "clock.h"
+#include "ctx.h"
+#include "job.h"
+#include "kernels.h"
+#include "netio.h"
+#include "recurrent.h"
+
+#define N_EVALS_DEFAULT 50 /* evaluation points per run when eval_every is not given */
+
+void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
+                   size_t *rep)
+{
+    const rs_group *g = &run->groups[i / run->n_reps];
+    *rep = i % run->n_reps;
+    *rule = g->rule;
+    *task = g->task;
+    *net = g->net;
+}
+
+static void net_label(const rs_run *run, size_t task, size_t net, char *buf, size_t size)
+{
+    const rs_task_info *ti = &run->tasks[task].info;
+    rs_netspec_label(&run->spec->nets[net], ti->n_in, ti->n_out, buf, size);
+}
+
+void rs_job_key(const rs_run *run, size_t i, char *buf, size_t size)
+{
+    size_t r, t, k, rep;
+    rs_job_coords(run, i, &r, &t, &k, &rep);
+    char nl[128];
+    net_label(run, t, k, nl, sizeof nl);
+    snprintf(buf, size, "%s|%s|%s|%zu", run->spec->rules[r].label, run->spec->tasks[t].label, nl,
+             rep);
+}
+
+long rs_job_steps(const rs_run *run, size_t rule)
+{
+    if (run->steps_override >= 0)
+        return run->steps_override;
+    long s = run->spec->rules[rule].steps;
+    return s >= 0 ? s : run->spec->steps;
+}
+
+/* Steps of a job: a rule's own setting beats its task's, which beats the spec's. */
+long rs_job_steps_of(const rs_run *run, size_t rule, size_t task)
+{
+    if (run->steps_override >= 0 || run->spec->rules[rule].steps >= 0)
+        return rs_job_steps(run, rule);
+    long s = run->spec->tasks[task].steps;
+    return s >= 0 ? s : run->spec->steps;
+}
+
+long rs_job_batch(const rs_run *run, size_t rule, size_t task)
+{
+    long b = run->spec->rules[rule].batch;
+    if (b < 0)
+        b = run->spec->tasks[task].batch;
+    if (b < 0)
+        b = run->spec->batch;
+    return b == 0 ? (long)run->tasks[task].info.n_full : b;
+}
+
+long rs_job_eval_every(const rs_run *run, size_t rule, size_t task)
+{
+    long e = run->spec->rules[rule].eval_every;
+    if (e < 0)
+        e = run->spec->tasks[task].eval_every;
+    if (e < 0)
+        e = run->spec->eval_every;
+    if (e <= 0) {
+        e = rs_job_steps_of(run, rule, task) / N_EVALS_DEFAULT;
+        if (e < 1)
+            e = 1;
+    }
+    return e;
+}
+
+const char *const *rs_rule_metric_names(const rs_item *rule)
+{
+    return ((const rs_rule_desc *)rule->head)->metric_names;
+}
+
+/* ---- one job --------------------------------------------------------------------------- */
+
+
+/* Classification accuracy on a finite task: one output by the coding's midpoint, several by
+ * argmax. NaN for regression tasks (n_full == 0, or the coding lo == hi). */
+double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y, uint32_t n)
+{
+    if (ti->n_full == 0 || ti->lo == ti->hi) /* lo == hi: regression (ABI 1.1) */
+        return NAN;
+    uint32_t right = 0;
+    rs_real mid = (ti->lo + ti->hi) / 2;
+    for (uint32_t b = 0; b < n; b++) {
+        if (ti->n_out == 1) {
+            right += (pred[b] > mid) == (y[b] > mid);
+        } else {
+            uint32_t ap = 0, ay = 0;
+            for (uint32_t i = 1; i < ti->n_out; i++) {
+                if (pred[(size_t)i * n + b] > pred[(size_t)ap * n + b])
+                    ap = i;
+                if (y[(size_t)i * n + b] > y[(size_t)ay * n + b])
+                    ay = i;
+            }
+            right += ap == ay;
+        }
+    }
+    return (double)right / n;
+}
+
+uint64_t rs_job_task_stream(const rs_run *run, size_t i)
+{
+    size_t r, t, k, rep;
+    rs_job_coords(run, i, &r, &t, &k, &rep);
+    return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
+}
+
+void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/nets.jsonl", run->dir);
+}
+
+/* One job while it runs: what it was given, what it made, its buffers. */
+typedef struct job {
+    rs_run *run;
+    size_t j, rule_i, task_i, net_i, rep;
+    const rs_item *rule, *task;
+    const rs_netspec *ns;
+    const rs_rule_desc *rd;
+    const rs_task_desc *td;
+    long steps, every, batch;
+    char nl[128];                /* the network's label */
+    rs_ctx *ctx;
+    void *task_state, *rule_state;
+    rs_net *net;
+    const rs_act *acts[RS_MAX_LAYERS + 1];
+    uint32_t n_acts;
+    rs_task_info info;
+    const rs_real *ex, *ey;      /* the evaluation set (n_in, n_eval), (n_out, n_eval) */
+    uint32_t n_eval;
+    rs_real *x, *y;              /* a batch: (n_in, batch), (n_out, batch) */
+    rs_real *pred;               /* (n_out, n_eval) */
+    rs_batch b;
+    rs_status st;                /* the failing plugin call's */
+} job;
+
+/* How a phase of a job ended. */
+typedef enum { GO_ON, DONE, FAILED, PLUGIN_FAILED, INTERRUPTED } job_flow;
+
+static void job_init(job *jb, rs_run *run, size_t j)
+{
+    const rs_spec *s = run->spec;
+    *jb = (job){ .run = run, .j = j, .info = { .struct_size = sizeof jb->info } };
+    rs_job_coords(run, j, &jb->rule_i, &jb->task_i, &jb->net_i, &jb->rep);
+    jb->rule = &s->rules[jb->rule_i];
+    jb->task = &s->tasks[jb->task_i];
+    jb->ns = &s->nets[jb->net_i];
+    jb->rd = (const rs_rule_desc *)jb->rule->head;
+    jb->td = (const rs_task_desc *)jb->task->head;
+    jb->steps = rs_job_steps_of(run, jb->rule_i, jb->task_i);
+    jb->every = rs_job_eval_every(run, jb->rule_i, jb->task_i);
+    jb->batch = rs_job_batch(run, jb->rule_i, jb->task_i);
+    net_label(run, jb->task_i, jb->net_i, jb->nl, sizeof jb->nl);
+}
+
+static job_flow fail(rs_job_result *res, const char *fmt, const char *arg1, const char *arg2)
+{
+    res->status = RS_JOB_FAILED;
+    snprintf(res->message, sizeof res->message, fmt, arg1, arg2);
+    return FAILED;
+}
+
+/* The network: one activation per weight layer (one for every node of a recurrent net), the
+ * buffers, the initial weights from the init stream. */
+static job_flow make_net(job *jb, uint64_t init_stream, rs_job_result *res)
+{
+    const rs_netspec *ns = jb->ns;
+    uint32_t n_layers = ns->n_hidden + 1, sizes[RS_MAX_LAYERS + 2];
+    sizes[0] = jb->info.n_in;
+    for (uint32_t h = 0; h < ns->n_hidden; h++)
+        sizes[h + 1] = ns->hidden[h];
+    sizes[n_layers] = jb->info.n_out;
+    int rec = ns->kind == RS_NET_RECURRENT;
+    jb->n_acts = rec ? 1 : n_layers; /* a recurrent net: one activation, every node's */
+    char msg[512];
+    for (uint32_t l = 1; l <= jb->n_acts; l++)
+        if (!(jb->acts[l - 1] = rs_act_create(jb->run->reg, rec ? ns->act[0]
+                                              : rs_netspec_act(ns, l, n_layers), msg, sizeof msg)))
+            return fail(res, "network %s: %s", jb->nl, msg);
+    uint32_t cap = (uint32_t)(jb->batch > (long)jb->n_eval ? jb->batch : (long)jb->n_eval);
+    jb->net = rec ? rs_rnet_create(&ns->rec, jb->info.n_in, jb->info.n_out, jb->acts[0], cap)
+                  : rs_net_create(sizes, n_layers, jb->acts, ns->bias, cap);
+    jb->x = rs_alloc(jb->ctx, (size_t)jb->info.n_in * (size_t)jb->batch * sizeof(rs_real));
+    jb->y = rs_alloc(jb->ctx, (size_t)jb->info.n_out * (size_t)jb->batch * sizeof(rs_real));
+    jb->pred = rs_alloc(jb->ctx, (size_t)jb->info.n_out * jb->n_eval * sizeof(rs_real));
+    if (!jb->net || !jb->x || !jb->y || !jb->pred)
+        return fail(res, "out of memory for network %s%s", jb->nl, "");
+    rs_rng init_rng;
+    rs_rng_init(&init_rng, jb->run->spec->seed, init_stream);
+    rs_net_init_layers(jb->net, ns->n_init > 1 ? ns->layer_init : &ns->init,
+                       ns->n_init > 1 ? ns->n_init : 1, &init_rng);
+    return GO_ON;
+}
+
+/* The task, its evaluation set, the network and the rule, each from its own stream. */
+static job_flow job_open(job *jb, rs_job_result *res)
+{
+    const rs_host *host = rs_host_get();
+    const rs_spec *s = jb->run->spec;
+    /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
+     * network and the replicate only, so every rule meets the same data and the same starting
+     * network in replicate k (paired comparisons). Training draws from the job's own stream. */
+    uint64_t task_stream = rs_job_task_stream(jb->run, jb->j);
+    uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, jb->task->label), jb->nl),
+                                       "|init") + jb->rep * 104729u;
+    uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, jb->rule->label),
+                                                               jb->task->label), jb->nl), "|job")
+                        + jb->rep * 1299709u;
+    jb->ctx = rs_ctx_create(s->seed, task_stream);
+    res->points = calloc((size_t)(jb->steps / jb->every + 2), sizeof *res->points);
+    if (!jb->ctx || !res->points)
+        return fail(res, "out of memory%s%s", "", "");
+    const char *const *mnames = jb->rd->metric_names;
+    while (mnames && mnames[res->n_metrics])
+        res->n_metrics++;
+    jb->ctx->who = jb->task->head->name;
+    if ((jb->st = jb->td->create(host, jb->ctx, jb->task->params, &jb->info, &jb->task_state))
+        != RS_OK
+        || (jb->st = jb->td->eval_set(jb->task_state, jb->ctx, &jb->ex, &jb->ey, &jb->n_eval))
+        != RS_OK)
+        return PLUGIN_FAILED;
+    job_flow f = make_net(jb, init_stream, res);
+    if (f != GO_ON)
+        return f;
+    rs_ctx_reset(jb->ctx, s->seed, job_stream);
+    jb->ctx->who = jb->rule->head->name;
+    if ((jb->st = jb->rd->create(host, jb->ctx, jb->rule->params, jb->net, &jb->info,
+                                 &jb->rule_state)) != RS_OK)
+        return PLUGIN_FAILED;
+    jb->b = (rs_batch){ .n = (uint32_t)jb->batch, .n_in = jb->info.n_in,
+                        .n_out = jb->info.n_out, .loss = jb->info.loss, .x = jb->x, .y = jb->y };
+    return GO_ON;
+}
+
+/* Evaluation at `step` on the fixed set: one point of the curve. DONE at the last step or on
+ * divergence. */
+static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_result *res)
+{
+    const rs_task_info *info = &jb->info;
+    rs_ctx_clear_error(jb->ctx);
+    if (jb->rd->predict) {
+        if ((jb->st = jb->rd->predict(jb->rule_state, jb->ctx, jb->net, jb->ex, jb->n_eval,
+                                      jb->pred)) != RS_OK)
+            return PLUGIN_FAILED;
+    } else {
+        rs_net_forward(jb->net, jb->ex, jb->n_eval);
+        memcpy(jb->pred, jb->net->a[jb->net->n_layers],
+               (size_t)info->n_out * jb->n_eval * sizeof(rs_real));
+    }
+    double loss = rs_loss(info->loss, jb->pred, jb->ey, info->n_out, jb->n_eval, NULL);
+    double acc = rs_accuracy(info, jb->pred, jb->ey, jb->n_eval);
+    rs_point *pt = &res->points[res->n_points++];
+    pt->step = (uint32_t)step;
+    pt->loss = loss;
+    pt->acc = acc;
+    for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
+        pt->metrics[m] = m < stats->n_metrics && step > 0 ? stats->metrics[m] : NAN;
+    res->final_loss = loss;
+    res->final_acc = acc;
+    if (!isfinite(loss) || !rs_net_finite(jb->net)) {
+        res->status = RS_JOB_DIVERGED;
+        snprintf(res->message, sizeof res->message, "diverged at step %ld: evaluation loss %g%s; "
+                 "try a smaller learning rate", step, loss,
+                 rs_net_finite(jb->net) ? "" : ", non-finite weights");
+        return DONE;
+    }
+    res->solved = jb->td->solved(jb->task_state, jb->pred, jb->ey, jb->n_eval, loss) != 0;
+    if (res->solved && res->steps_to_solve < 0)
+        res->steps_to_solve = step;
+    if (step == jb->steps)
+        return DONE;
+    return *jb->run->interrupted ? INTERRUPTED : GO_ON;
+}
+
+/* The training steps from *step up to the next evaluation; *step ends there. Only these are
+ * timed. DONE when the training loss diverges. */
+static job_flow train_span(job *jb, long *step, rs_step_stats *stats, rs_job_result *res,
+                           double *train_us)
+{
+    double t0 = rs_now_s();
+    long stop = *step + jb->every < jb->steps ? *step + jb->every : jb->steps;
+    job_flow f = GO_ON;
+    for (; *step < stop && f == GO_ON; ++*step) {
+        jb->ctx->who = jb->task->head->name;
+        if ((jb->st = jb->td->batch(jb->task_state, jb->ctx, (uint32_t)jb->batch, jb->x, jb->y))
+            != RS_OK) {
+            f = PLUGIN_FAILED;
+            break;
+        }
+        jb->ctx->who = jb->rule->head->name;
+        memset(stats, 0, sizeof *stats);
+        if ((jb->st = jb->rd->step(jb->rule_state, jb->ctx, jb->net, &jb->b, stats)) != RS_OK) {
+            f = PLUGIN_FAILED;
+            break;
+        }
+        rs_net_post_update(jb->net);
+        if (stats->has_loss && !isfinite(stats->loss)) {
+            res->status = RS_JOB_DIVERGED;
+            snprintf(res->message, sizeof res->message, "diverged at step %ld: training loss "
+                     "%g; try a smaller learning rate", *step + 1, stats->loss);
+            f = DONE;
+        }
+    }
+    if (f != PLUGIN_FAILED)
+        *train_us += (rs_now_s() - t0) * 1e6;
+    return f;
+}
+
+/* Once per job, at the end: the trained network as one line of nets.jsonl. */
+static void save_net(const job *jb, rs_job_result *res)
+{
+    rs_netmeta meta = { .index = (long)jb->j, .replicate = (long)jb->rep, .steps = jb->steps,
+                        .solved = res->solved, .final_loss = res->final_loss };
+    snprintf(meta.rule, sizeof meta.rule, "%s", jb->rule->label);
+    snprintf(meta.task, sizeof meta.task, "%s", jb->task->label);
+    snprintf(meta.net, sizeof meta.net, "%s", jb->nl);
+    rs_job_key(jb->run, jb->j, meta.key, sizeof meta.key);
+    snprintf(meta.status, sizeof meta.status, "%s", res->status == RS_JOB_OK ? "ok" : "diverged");
+    char plab[400];
+    rs_params_label(jb->task->params, plab, sizeof plab);
+    snprintf(meta.task_text, sizeof meta.task_text, "%s%s%s", jb->task->head->name,
+             plab[0] ? ":" : "", plab);
+    res->net_json = rs_netio_dump(jb->net, &meta);
+}
+
+static void job_close(job *jb)
+{
+    if (jb->rule_state)
+        jb->rd->destroy(jb->rule_state, jb->ctx);
+    if (jb->task_state)
+        jb->td->destroy(jb->task_state, jb->ctx);
+    if (jb->ctx) {
+        rs_free(jb->ctx, jb->x);
+        rs_free(jb->ctx, jb->y);
+        rs_free(jb->ctx, jb->pred);
+    }
+    rs_net_destroy(jb->net);
+    for (uint32_t l = 0; l < jb->n_acts; l++)
+        rs_act_destroy((rs_act *)jb->acts[l]);
+    rs_ctx_destroy(jb->ctx);
+}
+
+void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
+{
+    job jb;
+    job_init(&jb, run, j);
+    res->steps_to_solve = -1;
+    res->final_loss = res->final_acc = NAN;
+    double train_us = 0;
+    rs_step_stats stats = { 0 };
+    job_flow f = job_open(&jb, res);
+    for (long step = 0; f == GO_ON;) { /* evaluate, train up to the next evaluation, ... */
+        if ((f = evaluate(&jb, step, &stats, res)) == GO_ON)
+            f = train_span(&jb, &step, &stats, res, &train_us);
+    }
+    if (f == DONE) {
+        res->us_per_step = jb.steps > 0 ? train_us / jb.steps : 0;
+        if (res->status == RS_JOB_PENDING)
+            res->status = RS_JOB_OK;
+        if (res->status == RS_JOB_DIVERGED)
+            res->solved = 0;
+        if (run->save_nets)
+            save_net(&jb, res);
+    } else if (f == PLUGIN_FAILED) {
+        res->status = RS_JOB_FAILED;
+        snprintf(res->message, sizeof res->message, "plugin '%s' failed (%s): %s", jb.ctx->who,
+                 rs_status_str(jb.st), jb.ctx->err[0] ? jb.ctx->err : "no message");
+    } else if (f == INTERRUPTED)
+        res->status = RS_JOB_PENDING;
+    job_close(&jb);
+    if (res->status == RS_JOB_PENDING) {
+        free(res->points);
+        res->points = NULL;
+        res->n_points = 0;
+    }
+}

@@ -1,0 +1,96 @@
+/* plan.c: a run's plan: every task created once to learn its sizes, every network and batch
+ * checked against them before any job runs; and the results freed at the end. */
+#include "runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "job.h"
+
+int rs_run_plan(rs_run *run, char *err, size_t err_size)
+{
+    rs_spec *s = run->spec;
+    run->n_reps = (size_t)(run->replicates_override > 0 ? run->replicates_override
+                                                         : s->replicates);
+    /* groups: every rule on every task, on the task's own networks or else the global ones */
+    size_t cap = 0;
+    for (size_t t = 0; t < s->n_tasks; t++)
+        cap += s->tasks[t].net_count ? s->tasks[t].net_count : s->n_global_nets;
+    cap *= s->n_rules;
+    run->groups = calloc(cap ? cap : 1, sizeof *run->groups);
+    for (size_t r = 0; run->groups && r < s->n_rules; r++)
+        for (size_t t = 0; t < s->n_tasks; t++) {
+            const rs_item *ti = &s->tasks[t];
+            size_t first = ti->net_count ? ti->net_first : 0;
+            size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+            for (size_t k = first; k < first + count; k++)
+                run->groups[run->n_groups++] = (rs_group){ r, t, k };
+        }
+    run->n_jobs = run->n_groups * run->n_reps;
+    run->tasks = calloc(s->n_tasks, sizeof *run->tasks);
+    run->results = calloc(run->n_jobs ? run->n_jobs : 1, sizeof *run->results);
+    if (!run->groups || !run->tasks || !run->results) {
+        snprintf(err, err_size, "out of memory planning %zu jobs", run->n_jobs);
+        return 1;
+    }
+    const rs_host *host = rs_host_get();
+    for (size_t t = 0; t < s->n_tasks; t++) {
+        const rs_task_desc *td = (const rs_task_desc *)s->tasks[t].head;
+        rs_ctx *ctx = rs_ctx_create(s->seed, 0);
+        void *state = NULL;
+        rs_task_info *info = &run->tasks[t].info;
+        info->struct_size = sizeof *info;
+        rs_status st = ctx ? td->create(host, ctx, s->tasks[t].params, info, &state) : RS_ERR_NOMEM;
+        if (st == RS_OK && (info->n_in == 0 || info->n_out == 0)) {
+            st = RS_ERR_INTERNAL;
+            rs_fail(ctx, st, "the task reports %u inputs and %u outputs", info->n_in, info->n_out);
+        }
+        if (state)
+            td->destroy(state, ctx);
+        if (st != RS_OK) {
+            snprintf(err, err_size, "task '%s': %s", s->tasks[t].label,
+                     ctx && ctx->err[0] ? ctx->err : rs_status_str(st));
+            rs_ctx_destroy(ctx);
+            return 1;
+        }
+        rs_ctx_destroy(ctx);
+        const rs_item *ti = &s->tasks[t];
+        size_t first = ti->net_count ? ti->net_first : 0;
+        size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+        for (size_t k = first; k < first + count; k++) {
+            char msg[512], nl[128];
+            if (s->nets[k].kind != RS_NET_RECURRENT
+                || !rs_recspec_check(&s->nets[k].rec, info->n_in, info->n_out, msg, sizeof msg))
+                continue;
+            rs_netspec_label(&s->nets[k], info->n_in, info->n_out, nl, sizeof nl);
+            snprintf(err, err_size, "network '%s' on task '%s': %s", nl, ti->label, msg);
+            return 1;
+        }
+        for (size_t r = 0; r < s->n_rules; r++)
+            if (rs_job_batch(run, r, t) <= 0) {
+                snprintf(err, err_size, "task '%s' draws fresh examples (no finite set), so rule "
+                         "'%s' needs a batch size: set \"batch\": N in the spec or the rule",
+                         s->tasks[t].label, s->rules[r].label);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+void rs_run_free_results(rs_run *run)
+{
+    for (size_t j = 0; run->results && j < run->n_jobs; j++) {
+        free(run->results[j].points);
+        free(run->results[j].net_json);
+    }
+    free(run->results);
+    free(run->tasks);
+    free(run->groups);
+    free(run->isolate_group);
+    run->isolate_group = NULL;
+    run->results = NULL;
+    run->tasks = NULL;
+    run->groups = NULL;
+}

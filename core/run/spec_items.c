@@ -1,0 +1,286 @@
+/* spec_items.c: the "rules" and "tasks" lists of a spec (spec_parser.h): each item an object
+ * {"plugin", "params", "label", "steps", "batch", "eval_every", "networks" (tasks)} or text
+ * "name:key=value,..."; a params value that is a list sweeps it, every combination one item. */
+#include "spec_parser.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int push_item(item_list *l, const rs_item *it)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 8;
+        rs_item *ni = realloc(l->items, nc * sizeof *ni);
+        if (!ni)
+            return -1;
+        l->items = ni;
+        l->cap = nc;
+    }
+    l->items[l->n++] = *it;
+    return 0;
+}
+
+static void make_label(rs_item *it, int kind, const char *given)
+{
+    char lab[200];
+    rs_params_label(it->params, lab, sizeof lab);
+    if (given && *given)
+        snprintf(it->label, sizeof it->label, "%s", given);
+    else if (!lab[0])
+        snprintf(it->label, sizeof it->label, "%s", it->head->name);
+    else if (kind == RS_KIND_RULE)
+        snprintf(it->label, sizeof it->label, "%s[%s]", it->head->name, lab);
+    else
+        snprintf(it->label, sizeof it->label, "%s:%s", it->head->name, lab);
+}
+
+/* Line of `key` inside the n_obj-th object item of section (its n_obj-th "plugin" key, then
+ * the key after it); item_line when it cannot be found (e.g. an inline "name:k=v" item). */
+static int key_line(const parser *ps, const char *section, int n_obj, const char *key,
+                    int item_line)
+{
+    const char *k[] = { section, "plugin", key };
+    int o[] = { 0, n_obj, 0 };
+    int line = n_obj >= 0 ? rs_spec_locate(ps->text, k, o, 3) : 0;
+    return line ? line : item_line;
+}
+
+/* Expand the sweep: params is an object whose values may be arrays; every combination becomes
+ * one item. `base` already holds the plugin and overrides. */
+static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int kind,
+                  const char *given_label, const char *path, const char *section, int n_obj,
+                  int item_line)
+{
+    const cJSON *keys[RS_MAX_PARAMS];
+    int n_keys = 0, counts[RS_MAX_PARAMS], idx[RS_MAX_PARAMS];
+    for (const cJSON *kv = params ? params->child : NULL; kv; kv = kv->next) {
+        if (n_keys == RS_MAX_PARAMS)
+            break;
+        keys[n_keys] = kv;
+        counts[n_keys] = cJSON_IsArray(kv) ? cJSON_GetArraySize(kv) : 1;
+        if (counts[n_keys] == 0) {
+            rs_spec_fail(ps, key_line(ps, section, n_obj, kv->string, item_line), path,
+                    "'%s' is an empty list; give at least one value", kv->string);
+            return -1;
+        }
+        idx[n_keys++] = 0;
+    }
+    for (;;) {
+        rs_item it = *base;
+        it.params = rs_params_create(base->head->params, base->head->name);
+        if (!it.params) {
+            snprintf(ps->err, ps->err_size, "out of memory");
+            return -1;
+        }
+        it.params->head = base->head; /* host->task_shared finds the task by it */
+        for (int k = 0; k < n_keys; k++) {
+            const cJSON *v = cJSON_IsArray(keys[k]) ? cJSON_GetArrayItem(keys[k], idx[k]) : keys[k];
+            char msg[512];
+            if (rs_params_set_json(it.params, keys[k]->string, v, msg, sizeof msg) != RS_OK) {
+                char full[300];
+                snprintf(full, sizeof full, "%s.params.%s", path, keys[k]->string);
+                rs_spec_fail(ps, key_line(ps, section, n_obj, keys[k]->string, item_line), full, "%s",
+                        msg);
+                rs_params_destroy(it.params);
+                return -1;
+            }
+        }
+        make_label(&it, kind, given_label);
+        if (push_item(out, &it) != 0) {
+            rs_params_destroy(it.params);
+            snprintf(ps->err, ps->err_size, "out of memory");
+            return -1;
+        }
+        int k = n_keys - 1; /* odometer over the sweep, last key fastest */
+        while (k >= 0 && ++idx[k] == counts[k])
+            idx[k--] = 0;
+        if (k < 0)
+            break;
+    }
+    return 0;
+}
+
+/* "name:k=v,k=v" as {"plugin": name, "params": {k: v}} with numbers where they parse. */
+static cJSON *item_from_text(const char *text)
+{
+    cJSON *obj = cJSON_CreateObject(), *params = cJSON_CreateObject();
+    const char *colon = strchr(text, ':');
+    char name[128];
+    size_t len = colon ? (size_t)(colon - text) : strlen(text);
+    snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), text);
+    cJSON_AddStringToObject(obj, "plugin", name);
+    if (colon) {
+        char *copy = strdup(colon + 1), *save = NULL;
+        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(kv, '=');
+            if (!eq) {
+                cJSON_AddNullToObject(params, kv); /* reported as "expects key=value" later */
+                continue;
+            }
+            *eq = '\0';
+            char *end;
+            double v = strtod(eq + 1, &end);
+            if (eq[1] && !*end)
+                cJSON_AddNumberToObject(params, kv, v);
+            else if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "false"))
+                cJSON_AddBoolToObject(params, kv, eq[1] == 't');
+            else
+                cJSON_AddStringToObject(params, kv, eq + 1);
+        }
+        free(copy);
+    }
+    cJSON_AddItemToObject(obj, "params", params);
+    return obj;
+}
+
+/* The keys an item object takes (networks: tasks only). */
+static int check_keys(parser *ps, const cJSON *obj, int kind, int line, const char *path)
+{
+    static const char *const allowed[] = { "plugin", "params", "label", "steps", "batch",
+                                           "eval_every", "comment", "networks" };
+    for (const cJSON *kv = obj->child; kv; kv = kv->next) {
+        int ok = 0;
+        for (size_t a = 0; a < sizeof allowed / sizeof *allowed; a++)
+            ok |= strcmp(kv->string, allowed[a]) == 0;
+        if (!ok || (kind == RS_KIND_RULE && !strcmp(kv->string, "networks"))) {
+            rs_spec_fail(ps, line, path, "unknown key '%s'; a %s takes plugin, params, label, "
+                         "steps, batch, eval_every%s", kv->string, rs_kind_name(kind),
+                         kind == RS_KIND_TASK ? ", networks" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The plugin the item names, found in the registry. */
+static int find_plugin(parser *ps, const cJSON *obj, int kind, int line, const char *path,
+                       rs_item *base)
+{
+    const cJSON *plugin = cJSON_GetObjectItemCaseSensitive(obj, "plugin");
+    if (!cJSON_IsString(plugin)) {
+        rs_spec_fail(ps, line, path, "missing \"plugin\": the %s's name", rs_kind_name(kind));
+        return -1;
+    }
+    if (!(base->head = rs_registry_find(ps->reg, kind, plugin->valuestring))) {
+        char known[1024];
+        rs_registry_names(ps->reg, kind, known, sizeof known);
+        rs_spec_fail(ps, line, path, "unknown %s plugin '%s'; known: %s (ruleset list shows "
+                     "every plugin and every file it refused)", rs_kind_name(kind),
+                     plugin->valuestring, known[0] ? known : "(none)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The item's own steps, batch ("full" too) and eval_every. */
+static int overrides(parser *ps, const cJSON *obj, int line, const char *path, rs_item *base)
+{
+    const char *names[] = { "steps", "batch", "eval_every" };
+    long *dst[] = { &base->steps, &base->batch, &base->eval_every };
+    for (int i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, names[i]);
+        if (!v)
+            continue;
+        if (i == 1 && cJSON_IsString(v) && strcmp(v->valuestring, "full") == 0) {
+            *dst[i] = 0;
+            continue;
+        }
+        if (!rs_spec_number(v, 1, 1e12, 1)) {
+            rs_spec_fail(ps, line, path, "'%s' must be a positive whole number%s", names[i],
+                         i == 1 ? " or \"full\"" : "");
+            return -1;
+        }
+        *dst[i] = (long)v->valuedouble;
+    }
+    return 0;
+}
+
+/* A task's own networks, appended after the global ones. */
+static int own_networks(parser *ps, const cJSON *own, int line, const char *path, rs_item *base)
+{
+    int n_own = cJSON_IsArray(own) ? cJSON_GetArraySize(own) : 0;
+    rs_spec *sp = ps->spec;
+    rs_netspec *nn = n_own ? realloc(sp->nets, (sp->n_nets + (size_t)n_own) * sizeof *nn) : NULL;
+    if (!nn) {
+        rs_spec_fail(ps, line, path, "\"networks\" must be a non-empty list of networks");
+        return -1;
+    }
+    sp->nets = nn;
+    base->net_first = sp->n_nets;
+    base->net_count = (size_t)n_own;
+    int ni = 0;
+    for (const cJSON *el = own->child; el; el = el->next, ni++) {
+        if (rs_spec_parse_net(ps, el, ni, &sp->nets[sp->n_nets]))
+            return -1;
+        sp->n_nets++;
+    }
+    return 0;
+}
+
+static int check_params(parser *ps, const cJSON *params, int line, const char *path)
+{
+    if (params && !cJSON_IsObject(params)) {
+        rs_spec_fail(ps, line, path, "\"params\" must be an object of name: value");
+        return -1;
+    }
+    for (const cJSON *kv = params ? params->child : NULL; kv; kv = kv->next)
+        if (cJSON_IsNull(kv)) {
+            rs_spec_fail(ps, line, path, "'%s': expected key=value", kv->string);
+            return -1;
+        }
+    return 0;
+}
+
+/* One element of the list: an object, or "name:k=v" text (`inline_item`); n_obj counts the
+ * object items before it (their "plugin" keys find its line). */
+static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char *section,
+                      int kind, const char *path, int n_obj, item_list *out)
+{
+    const char *k2[] = { section, "plugin" };
+    int o2[] = { 0, n_obj };
+    int line = rs_spec_locate(ps->text, k2, o2, inline_item ? 1 : 2);
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(obj, "params");
+    const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(obj, "networks");
+    rs_item base = { .steps = -1, .batch = -1, .eval_every = -1 };
+    if (check_keys(ps, obj, kind, line, path) || find_plugin(ps, obj, kind, line, path, &base)
+        || overrides(ps, obj, line, path, &base)
+        || (own && own_networks(ps, own, line, path, &base))
+        || check_params(ps, params, line, path))
+        return -1;
+    return expand(ps, out, &base, params, kind, cJSON_IsString(label) ? label->valuestring : NULL,
+                  path, section, inline_item ? -1 : n_obj, line);
+}
+
+int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int kind,
+                        item_list *out)
+{
+    const char *k[] = { section };
+    int o[] = { 0 };
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0) {
+        rs_spec_fail(ps, rs_spec_locate(ps->text, k, o, 1), section,
+                     "must be a non-empty list of %ss", rs_kind_name(kind));
+        return -1;
+    }
+    int index = 0, n_obj = 0; /* n_obj: object items before this one ("plugin" keys) */
+    for (const cJSON *el = arr->child; el; el = el->next, index++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s[%d]", section, index);
+        cJSON *owned = cJSON_IsString(el) ? item_from_text(el->valuestring) : NULL;
+        const cJSON *obj = cJSON_IsString(el) ? owned : el;
+        if (!cJSON_IsObject(obj)) {
+            rs_spec_fail(ps, rs_spec_locate(ps->text, k, o, 1), path, "expected an object "
+                         "{\"plugin\": ..., \"params\": {...}} or a string "
+                         "\"name:key=value,...\"");
+            cJSON_Delete(owned);
+            return -1;
+        }
+        int rc = parse_item(ps, obj, owned != NULL, section, kind, path, n_obj, out);
+        n_obj += !owned;
+        cJSON_Delete(owned);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
