@@ -49,8 +49,10 @@ for ((r = 0; r < rounds; r++)); do
     echo "$line us/step"
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2]
-                                                      : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+                   END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 declare -A med
 for i in 0 1 2; do
     med[$i]=$(for ((r = 0; r < rounds; r++)); do echo "${t[$i,$r]}"; done | median)
