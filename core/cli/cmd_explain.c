@@ -169,13 +169,12 @@ static int parse_flags(int argc, char **argv, explain *x)
 /* The rule's parameters: the file's, and the file itself as the weights. */
 static int rule_params(explain *x, const rs_plugin_head *head)
 {
-    x->params = rs_params_create(head->params, head->name);
-    const cJSON *fp = cJSON_GetObjectItemCaseSensitive(x->root, "params");
-    for (const cJSON *kv = fp ? fp->child : NULL; x->params && kv; kv = kv->next)
-        if (rs_params_set_json(x->params, kv->string, kv, x->err, sizeof x->err) != RS_OK) {
-            fprintf(stderr, "ruleset: %s: params: %s\n", x->where, x->err);
-            return RS_EXIT_INPUT;
-        }
+    /* one reader of a weights file's "params", with one verdict, for explain and compare */
+    if (!(x->params = rs_weights_file_params(x->root, x->where, head->params, head->name,
+                                             x->err, sizeof x->err))) {
+        fprintf(stderr, "ruleset: %s\n", x->err);
+        return RS_EXIT_INPUT;
+    }
     cJSON *wv = cJSON_CreateString(x->where);
     int bad = !x->params || rs_params_set_json(x->params, "weights", wv, x->err,
                                                sizeof x->err) != RS_OK;

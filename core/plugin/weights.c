@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "json_strict.h"
 #include "params.h"
 #include "paths.h"
 #include "file.h"
@@ -65,6 +66,11 @@ cJSON *rs_weights_read(const char *path, char *resolved, size_t resolved_size, c
         free(text);
         return NULL;
     }
+    if (rs_json_strict_check(text, where, err, err_size)) {
+        free(text);
+        cJSON_Delete(root);
+        return NULL;
+    }
     free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -108,25 +114,46 @@ cJSON *rs_weights_params_json(const rs_params *p)
     return o;
 }
 
-/* Does the file's value of parameter i equal ours? Text of both for the message. */
-static int same_param(const rs_params *p, int i, const cJSON *v, char *theirs, size_t size)
+rs_params *rs_weights_file_params(const cJSON *root, const char *where,
+                                  const rs_param_spec *spec, const char *plugin, char *err,
+                                  size_t err_size)
 {
-    const rs_param_spec *s = &p->spec[i];
-    if (!v) {
+    const cJSON *fp = cJSON_GetObjectItemCaseSensitive(root, "params");
+    if (!cJSON_IsObject(fp)) {
+        snprintf(err, err_size, "%s: \"params\" must be an object of the rule's parameters; "
+                 "the weights file is damaged: meta-train it again", where);
+        return NULL;
+    }
+    rs_params *p = rs_params_create(spec, plugin);
+    if (!p) {
+        snprintf(err, err_size, "%s: out of memory", where);
+        return NULL;
+    }
+    char msg[1024];
+    for (const cJSON *kv = fp->child; kv; kv = kv->next)
+        if (rs_params_set_json(p, kv->string, kv, msg, sizeof msg) != RS_OK) {
+            snprintf(err, err_size, "%s: params: %s", where, msg);
+            rs_params_destroy(p);
+            return NULL;
+        }
+    return p;
+}
+
+/* Does the file's value of parameter i equal ours? Its text for the message. */
+static int same_param(const rs_params *p, const rs_params *file, int i, char *theirs,
+                      size_t size)
+{
+    if (!file->set[i]) {
         snprintf(theirs, size, "(absent)");
         return 0;
     }
-    switch (s->type) {
-    case RS_PARAM_BOOL:
-        snprintf(theirs, size, "%s", cJSON_IsTrue(v) ? "true" : cJSON_IsFalse(v) ? "false" : "?");
-        return cJSON_IsBool(v) && (cJSON_IsTrue(v) != 0) == (p->num[i] != 0);
+    rs_params_value_text(file, i, theirs, size);
+    switch (p->spec[i].type) {
     case RS_PARAM_CHOICE:
     case RS_PARAM_STR:
-        snprintf(theirs, size, "%s", cJSON_IsString(v) ? v->valuestring : "?");
-        return cJSON_IsString(v) && !strcmp(v->valuestring, p->str[i] ? p->str[i] : "");
+        return !strcmp(file->str[i] ? file->str[i] : "", p->str[i] ? p->str[i] : "");
     default:
-        snprintf(theirs, size, "%.6g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
-        return cJSON_IsNumber(v) && v->valuedouble == p->num[i];
+        return file->num[i] == p->num[i];
     }
 }
 
@@ -144,21 +171,27 @@ rs_status rs_weights_load(rs_ctx *ctx, const char *path, const rs_params *params
                 where, rule, params->plugin, params->plugin);
         goto out;
     }
-    const cJSON *fp = cJSON_GetObjectItemCaseSensitive(root, "params");
+    rs_params *fp = rs_weights_file_params(root, where, params->spec, params->plugin, err,
+                                           sizeof err);
+    if (!fp) {
+        rs_fail(ctx, st, "%s", err);
+        goto out;
+    }
     for (uint32_t i = 0; i < params->n; i++) {
         const char *name = params->spec[i].name;
         if (!strcmp(name, "weights"))
             continue;
         char ours[256], theirs[256];
-        if (!same_param(params, (int)i, cJSON_GetObjectItemCaseSensitive(fp, name), theirs,
-                        sizeof theirs)) {
+        if (!same_param(params, fp, (int)i, theirs, sizeof theirs)) {
             rs_params_value_text(params, (int)i, ours, sizeof ours);
             rs_fail(ctx, st, "%s: meta-trained with %s=%s, but this %s has %s=%s; set %s=%s "
                     "(or meta-train a file for %s=%s)", where, name, theirs, params->plugin,
                     name, ours, name, theirs, name, ours);
+            rs_params_destroy(fp);
             goto out;
         }
     }
+    rs_params_destroy(fp);
     const cJSON *tensors = cJSON_GetObjectItemCaseSensitive(root, "tensors");
     if (!cJSON_IsArray(tensors) || (uint32_t)cJSON_GetArraySize(tensors) != n) {
         rs_fail(ctx, st, "%s: %d tensors, %s expects %u; the file is damaged or for another "

@@ -33,6 +33,14 @@ int rs_weights_resolve(const char *path, char *out, size_t size);
 struct cJSON *rs_weights_read(const char *path, char *resolved, size_t resolved_size, char *err,
                               size_t err_size);
 
+/* The parameters a weights file was meta-trained with (its "params" object) as values of the
+ * rule's table `spec`: the one reading of them, for host->meta_load (compare) and explain
+ * alike. NULL with one line in err when "params" is not an object or holds a parameter the
+ * rule does not have or a value it refuses. */
+rs_params *rs_weights_file_params(const struct cJSON *root, const char *where,
+                                  const rs_param_spec *spec, const char *plugin, char *err,
+                                  size_t err_size);
+
 /* The host->meta_load behind the host table (see host.h). */
 rs_status rs_weights_load(rs_ctx *ctx, const char *path, const rs_params *params,
                           const rs_meta_shape *shapes, uint32_t n, double *values);

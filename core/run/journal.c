@@ -59,7 +59,7 @@ size_t rs_run_resume(rs_run *run)
     size_t cap = 0, taken = 0;
     rs_job_result cur = { 0 };
     long cur_j = -1;
-    uint32_t want_pts = 0;
+    uint32_t want_pts = 0, cap_pts = 0;
     while (getline(&line, &cap, f) > 0) {
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == 'J') {
@@ -72,21 +72,32 @@ size_t rs_run_resume(rs_run *run)
             if (sscanf(line, "J\t%zu\t%511[^\t]\t%d\t%d\t%ld\t%lg\t%lg\t%lg\t%u\t%u\t%n", &j, key,
                        &cur.status, &cur.solved, &cur.steps_to_solve, &cur.final_loss,
                        &cur.final_acc, &cur.us_per_step, &cur.n_points, &cur.n_metrics, &off) < 10
-                || j >= run->n_jobs || cur.n_metrics > RS_MAX_METRICS)
-                continue;
+                || j >= run->n_jobs || cur.n_metrics > RS_MAX_METRICS
+                || cur.status <= RS_JOB_PENDING || cur.status > RS_JOB_TIMEOUT)
+                continue; /* damaged (a status such as -0 reads as pending): run it again */
             rs_job_key(run, j, want, sizeof want);
             if (strcmp(key, want) != 0 || run->results[j].status != RS_JOB_PENDING)
                 continue; /* the spec changed, or a duplicate: run it again */
             snprintf(cur.message, sizeof cur.message, "%s", off ? line + off : "");
             want_pts = cur.n_points;
             cur.n_points = 0;
-            cur.points = calloc(want_pts ? want_pts : 1, sizeof *cur.points);
+            /* grown as its P lines come: a damaged count must not allocate gigabytes */
+            cur.points = calloc(cap_pts = 1, sizeof *cur.points);
             if (cur.points)
                 cur_j = (long)j;
         } else if (line[0] == 'P' && cur_j >= 0) {
             if (cur.n_points >= want_pts) {
                 cur_j = -1;
                 continue;
+            }
+            if (cur.n_points == cap_pts) {
+                rs_point *np = realloc(cur.points, 2 * (size_t)cap_pts * sizeof *np);
+                if (!np) {
+                    cur_j = -1;
+                    continue;
+                }
+                cur.points = np;
+                cap_pts *= 2;
             }
             rs_point *pt = &cur.points[cur.n_points];
             char *p = line + 2, *end;

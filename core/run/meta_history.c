@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "json_strict.h"
 #include "weights.h"
 
 
@@ -183,9 +184,12 @@ int rs_meta_checkpoint_read(const char *dir, rs_meta *m, rs_meta_history *h,
         return -1;
     }
     cJSON *root = cJSON_Parse(text);
+    int strict = root ? rs_json_strict_check(text, path, msg, sizeof msg) : 0;
     free(text);
     int rc = -1;
-    if (read_state(root, m, path, dir, spec_json, err, size) == 0) {
+    if (strict)
+        snprintf(err, size, "%s; remove the run folder to start again", msg);
+    else if (read_state(root, m, path, dir, spec_json, err, size) == 0) {
         int r = read_steps(root, h);
         r = r ? r : read_inner(root, m, h);
         r = r ? r : read_valid(root, h);

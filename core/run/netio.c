@@ -1,6 +1,8 @@
 /* netio.c: see netio.h. Written by hand (one pass, short numbers), read with cJSON. */
 #include "netio.h"
 
+#include "json_strict.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -178,6 +180,13 @@ static int read_vec(const cJSON *v, size_t n, rs_real *dst)
     return 0;
 }
 
+/* A job's whole number, or -1 when absent or beyond what a long holds (casting it would be
+ * undefined behaviour). */
+static long meta_long(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && fabs(v->valuedouble) < 9e18 ? (long)v->valuedouble : -1;
+}
+
 static void read_meta(const cJSON *root, rs_netmeta *m)
 {
     memset(m, 0, sizeof *m);
@@ -199,12 +208,9 @@ static void read_meta(const cJSON *root, rs_netmeta *m)
             snprintf(strs[i].dst, strs[i].size, "%s", v->valuestring);
     }
     const cJSON *v;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "index")))
-        m->index = (long)v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "replicate")))
-        m->replicate = (long)v->valuedouble;
-    if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "steps")))
-        m->steps = (long)v->valuedouble;
+    m->index = meta_long(cJSON_GetObjectItemCaseSensitive(job, "index"));
+    m->replicate = meta_long(cJSON_GetObjectItemCaseSensitive(job, "replicate"));
+    m->steps = meta_long(cJSON_GetObjectItemCaseSensitive(job, "steps"));
     if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(job, "final_loss")))
         m->final_loss = v->valuedouble;
     m->solved = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job, "solved"));
@@ -345,6 +351,10 @@ int rs_netio_load(const char *text, const char *name, const rs_registry *reg, ui
     cJSON *root = cJSON_Parse(text);
     char msg[768] = "";
     int bad = 1;
+    if (root && rs_json_strict_check(text, name, err, err_size)) {
+        cJSON_Delete(root);
+        return 1;
+    }
     if (!root || !cJSON_IsObject(root)) {
         snprintf(msg, sizeof msg, "not a JSON object; is it a network (a line of a run's "
                  "nets.jsonl, or a file of the same form)?");

@@ -2,6 +2,8 @@
  * spec_nets.c's, the error positions spec_parser.c's. */
 #include "spec.h"
 
+#include "json_strict.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +202,9 @@ rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *re
         syntax_error(text, end, file, err, err_size);
         return NULL;
     }
-    rs_spec *spec = calloc(1, sizeof *spec);
+    rs_spec *spec = NULL;
+    if (!rs_json_strict_check(text, file, err, err_size)) /* duplicates, control bytes, ... */
+        spec = calloc(1, sizeof *spec);
     ps.spec = spec;
     if (!spec || parse_root(&ps, root, spec)) {
         rs_spec_destroy(spec);

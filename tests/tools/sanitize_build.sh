@@ -3,8 +3,9 @@
 #
 # Configures and builds the project with AddressSanitizer + UndefinedBehaviorSanitizer
 # (RULESET_SANITIZE=ON; plugins then link without -z defs, as the ASan runtime lives in the
-# executable) into WORK_DIR, and runs its unit suites and the compare CLI test there. The
-# nested build sets RULESET_NESTED=ON, so it registers neither this test nor valgrind.compare.
+# executable) into WORK_DIR, and runs its unit suites, the compare CLI test and the fuzz
+# corpus replays (tests/fuzz) there. The nested build sets RULESET_NESTED=ON, so it registers
+# neither this test nor valgrind.compare.
 # Any sanitizer report (a leak included: LeakSanitizer runs at every exit, in Check's forked
 # children too) makes the process that hit it fail, so the suite fails. No suppressions are
 # needed: dlopen'd plugins leave nothing LeakSanitizer counts as lost.
@@ -21,4 +22,4 @@ if ! { cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRULESET_SA
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$work" --output-on-failure -R '^unit\.|^cli\.compare$'
+ctest --test-dir "$work" --output-on-failure -R '^unit\.|^cli\.compare$|^fuzz\.replay\.'
