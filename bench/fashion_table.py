@@ -8,7 +8,7 @@ Reads OUT_DIR/spec.json (each rule's batch and steps, the spec's defaults) and O
 one Markdown row per rule and network: replicates, test accuracy mean +- sd over the replicates
 (sample sd), epochs (steps x batch / training examples), seconds per epoch (the median
 us_per_step over the replicates x steps per epoch: the rule's steps only, no evaluation), and
-the CPU minutes the row took in all (every replicate's steps)."""
+the wall minutes the row's steps took in all (every replicate)."""
 import json
 import statistics
 import sys
@@ -44,7 +44,7 @@ def main():
                 rows[key] = []
                 order.append(key)
             rows[key].append((int(cols[3]), float(cols[7]), float(cols[8])))
-    print("| rule | network | reps | test accuracy | epochs | s / epoch | CPU min (row) |")
+    print("| rule | network | reps | test accuracy | epochs | s / epoch | wall min (row) |")
     print("|---|---|---|---|---|---|---|")
     for key in order:
         rule, net = key
