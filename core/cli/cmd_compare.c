@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "dirlock.h"
 #include "file.h"
 #include "interrupt.h"
 #include "isolate.h"
+#include "json_diff.h"
 #include "mpi_run.h"
 #include "paths.h"
 #include "plot.h"
@@ -21,11 +23,11 @@
 #include "task_data.h"
 
 static const char usage[] =
-    "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
-    "[--act A,B] [--replicates N] [--steps N] [--batch N|full] [--eval-every N] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
-    "[--plugin FILE] [--plugin-dir DIR] "
-    RS_RUNOPTS_USAGE "\n";
+    "usage: ruleset compare [SPEC.json|NAME] [flags]\n"
+    "  runs every rule x task x network over the replicates; no spec: the built-in default,\n"
+    "  a NAME alone: a ready-made spec (e.g. xor-mlp). A flag overrides the spec's setting\n"
+    "  and every rule's or task's own.\n"
+    RS_COMPARE_FLAGS;
 
 static int parse_long(const char *flag, const char *text, long lo, long *out)
 {
@@ -44,11 +46,36 @@ static int parse_long(const char *flag, const char *text, long lo, long *out)
 typedef struct opts {
     const char *spec_file, *out_dir;
     long replicates, steps, seed, threads, eval_every, batch; /* -1 = not given */
+    long epochs;                 /* -1 = not given */
+    int eval_epoch;              /* --eval-every epoch */
+    int alignment;               /* --alignment */
     int resume, quiet, no_plot;
     int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
     const char *act;
+    size_t max_memory;           /* --max-memory, bytes; 0 = what the machine has available */
 } opts;
+
+/* --max-memory 4G / 512M / 2.5G / 1000000 (bytes): 0 ok, else 2 after one line. */
+static int parse_memory(const char *v, size_t *out)
+{
+    char *end = NULL;
+    double x = strtod(v, &end);
+    double unit = 1;
+    if (end && (*end == 'K' || *end == 'k'))
+        unit = 1e3, end++;
+    else if (end && (*end == 'M' || *end == 'm'))
+        unit = 1e6, end++;
+    else if (end && (*end == 'G' || *end == 'g'))
+        unit = 1e9, end++;
+    if (!end || end == v || *end || !(x > 0) || x * unit > 1e18) {
+        fprintf(stderr, "ruleset: compare: --max-memory takes a size such as 4G, 512M or a "
+                        "number of bytes, got '%s'\n", v);
+        return RS_EXIT_INPUT;
+    }
+    *out = (size_t)(x * unit);
+    return 0;
+}
 
 static int write_text(const char *path, const char *text)
 {
@@ -120,14 +147,24 @@ static char *apply_overrides(const char *text, const opts *o)
     cJSON *root = cJSON_Parse(text);
     if (!root)
         return NULL;
-    const char *keys[] = { "replicates", "steps", "seed", "eval_every", "batch" };
-    long vals[] = { o->replicates, o->steps, o->seed, o->eval_every, o->batch };
-    for (int i = 0; i < 5; i++) {
+    const char *keys[] = { "replicates", "steps", "seed", "eval_every", "batch", "epochs" };
+    long vals[] = { o->replicates, o->steps, o->seed, o->eval_every, o->batch, o->epochs };
+    if (o->eval_epoch)
+        vals[3] = 0;
+    if (o->steps >= 0) /* --steps beats the spec's epochs (which would beat any steps) */
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "epochs");
+    if (o->alignment) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "alignment");
+        cJSON_AddBoolToObject(root, "alignment", 1);
+    }
+    for (int i = 0; i < 6; i++) {
         if (vals[i] < 0)
             continue;
         cJSON_DeleteItemFromObjectCaseSensitive(root, keys[i]);
         if (i == 4 && vals[i] == 0)
             cJSON_AddStringToObject(root, keys[i], "full");
+        else if (i == 3 && vals[i] == 0)
+            cJSON_AddStringToObject(root, keys[i], "epoch");
         else
             cJSON_AddNumberToObject(root, keys[i], (double)vals[i]);
         /* the flag beats a rule's or a task's own setting too */
@@ -166,11 +203,16 @@ static int parse_valued(opts *o, const char *a, const char *v)
         o->act = v;
     else if (!strcmp(a, "--batch") && !strcmp(v, "full"))
         o->batch = 0;
+    else if (!strcmp(a, "--eval-every") && !strcmp(v, "epoch"))
+        o->eval_epoch = 1;
+    else if (!strcmp(a, "--max-memory"))
+        return parse_memory(v, &o->max_memory);
     else {
         struct { const char *flag; long *dst; long lo; } nums[] = {
             { "--replicates", &o->replicates, 1 }, { "--steps", &o->steps, 0 },
             { "--seed", &o->seed, 0 }, { "--threads", &o->threads, 1 },
-            { "--eval-every", &o->eval_every, 1 }, { "--batch", &o->batch, 1 } };
+            { "--eval-every", &o->eval_every, 1 }, { "--batch", &o->batch, 1 },
+            { "--epochs", &o->epochs, 1 } };
         size_t k = 0;
         while (k < sizeof nums / sizeof *nums && strcmp(a, nums[k].flag) != 0)
             k++;
@@ -195,6 +237,8 @@ static int parse_plain(opts *o, const char *a, int *takes)
         o->quiet = 1;
     else if (!strcmp(a, "--no-plot"))
         o->no_plot = 1;
+    else if (!strcmp(a, "--alignment"))
+        o->alignment = 1;
     else if (!strcmp(a, "--save-nets") || !strcmp(a, "--no-save-nets"))
         o->save_nets = a[2] == 's';
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -229,6 +273,11 @@ static int parse_flags(int argc, char **argv, opts *o)
             return rc;
         i++;
     }
+    if (o->steps >= 0 && o->epochs >= 0) {
+        fprintf(stderr, "ruleset: compare: --steps and --epochs say the same thing twice; "
+                        "give one\n");
+        return RS_EXIT_INPUT;
+    }
     if (o->resume && !o->out_dir) {
         fprintf(stderr, "ruleset: compare: --resume needs -o DIR, the run folder to finish\n");
         return RS_EXIT_INPUT;
@@ -248,6 +297,7 @@ typedef struct compare {
     rs_run run;
     rs_summary *sums;
     size_t n_sums;
+    int lock_fd; /* the run folder's lock (dirlock.h), held to the end; -1 = none */
 } compare;
 
 /* The spec, parsed, with the numeric flags folded in (and parsed again, so spec.json says
@@ -313,6 +363,11 @@ static int plan_run(compare *c)
         fprintf(stderr, "ruleset: out of memory\n");
         return RS_EXIT_INTERNAL;
     }
+    /* after the isolation plan: the groups of worker-process plugins are opened in a child */
+    if (rs_run_check(run, c->o.max_memory, err, sizeof err)) {
+        fprintf(stderr, "ruleset: %s: %s\n", c->file, err);
+        return RS_EXIT_INPUT;
+    }
     return 0;
 }
 
@@ -331,6 +386,56 @@ static void name_run_dir(compare *c)
     if (c->ro.n_shards > 1) /* shards of an array job start in the same second */
         snprintf(run->dir + strlen(run->dir), sizeof run->dir - strlen(run->dir),
                  "-shard%zu-of-%zu", c->ro.shard, c->ro.n_shards);
+}
+
+/* What to do about a failed write, by its errno. */
+static const char *write_hint(int err)
+{
+    if (err == ENOSPC || err == EDQUOT)
+        return "free some space or choose another -o DIR";
+    if (err == EROFS || err == EACCES || err == EPERM)
+        return "the folder is read-only or not yours: choose another -o DIR";
+    return "choose another -o DIR";
+}
+
+/* The folder is this run's alone (dirlock.h): a second run on it stops before any job. */
+static int lock_dir(compare *c)
+{
+    char who[400];
+    int rc = rs_dirlock(c->run.dir, &c->lock_fd, who, sizeof who);
+    if (rc == RS_DIRLOCK_HELD) {
+        fprintf(stderr, "ruleset: run folder %s is in use by %s; wait for that run to end, or "
+                        "choose another -o DIR\n", c->run.dir, who);
+        return RS_EXIT_INPUT;
+    }
+    if (rc != RS_DIRLOCK_OK) {
+        fprintf(stderr, "ruleset: %s/.lock: cannot create (%s); %s\n", c->run.dir,
+                strerror(errno), write_hint(errno));
+        return RS_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+/* A resumed folder must hold the spec being run (as `merge` asks): otherwise its summaries
+ * would mix two experiments. Compared as JSON, so only a change of meaning counts. */
+static int same_spec(const compare *c)
+{
+    char path[4200], err[1024], where[512] = "";
+    snprintf(path, sizeof path, "%s/spec.json", c->run.dir);
+    char *old_text = rs_read_file(path, err, sizeof err);
+    if (!old_text)
+        return 0; /* a folder cut short before its spec.json: nothing to compare with */
+    cJSON *old = cJSON_Parse(old_text), *now = cJSON_Parse(c->spec->json);
+    int differ = !old || !now || rs_json_first_diff(old, now, where, sizeof where);
+    cJSON_Delete(old);
+    cJSON_Delete(now);
+    free(old_text);
+    if (!differ)
+        return 0;
+    fprintf(stderr, "ruleset: %s was made by a different spec (first difference at '%s'); "
+                    "--resume finishes the same spec: run it without --resume into another "
+                    "-o DIR\n", path, where[0] ? where : "(the whole spec)");
+    return RS_EXIT_INPUT;
 }
 
 /* The run folder with its spec.json (rank 0), or a scratch folder (the other ranks journal
@@ -357,10 +462,13 @@ static int prepare_dir(compare *c)
         fprintf(stderr, "ruleset: cannot create %s (%s)\n", run->dir, strerror(errno));
         return RS_EXIT_INTERNAL;
     }
+    int rc = lock_dir(c);
+    if (rc || (c->o.resume && (rc = same_spec(c))))
+        return rc;
     snprintf(path, sizeof path, "%s/spec.json", run->dir);
     if (write_text(path, c->spec->json) != 0) {
-        fprintf(stderr, "ruleset: %s: cannot write (%s); free some space or choose another "
-                        "-o DIR\n", path, strerror(errno));
+        fprintf(stderr, "ruleset: %s: cannot write (%s); %s\n", path, strerror(errno),
+                write_hint(errno));
         return RS_EXIT_INTERNAL;
     }
     if (c->o.resume) {
@@ -512,13 +620,14 @@ static void compare_free(compare *c)
     cJSON_Delete(c->o.rules);
     cJSON_Delete(c->o.nets);
     rs_registry_destroy(c->reg);
+    rs_dirunlock(c->lock_fd);
 }
 
 int rs_cmd_compare(int argc, char **argv)
 {
     compare c = { .o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1,
-                         .eval_every = -1, .batch = -1, .save_nets = -1 },
-                  .mpi = { .size = 1, .local_size = 1 } };
+                         .eval_every = -1, .batch = -1, .epochs = -1, .save_nets = -1 },
+                  .mpi = { .size = 1, .local_size = 1 }, .lock_fd = -1 };
     if (!(c.reg = rs_cli_registry(&argc, argv)))
         return RS_EXIT_INTERNAL;
     int rc = start(&c, argc, argv);

@@ -10,12 +10,16 @@
 #include "act.h"
 #include "clock.h"
 #include "ctx.h"
+#include "epoch.h"
 #include "job.h"
 #include "kernels.h"
 #include "netio.h"
 #include "recurrent.h"
 
 #define N_EVALS_DEFAULT 50 /* evaluation points per run when eval_every is not given */
+/* Evaluation sets larger than this go through the network in chunks of it, so a 10000-example
+ * test set on 784-1000-1000-10 needs activations for 1024 examples, not 10000. */
+#define EVAL_CHUNK 1024
 
 void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
                    size_t *rep)
@@ -51,9 +55,19 @@ long rs_job_steps(const rs_run *run, size_t rule)
     return s >= 0 ? s : run->spec->steps;
 }
 
-/* Steps of a job: a rule's own setting beats its task's, which beats the spec's. */
+long rs_job_epoch_steps(const rs_run *run, size_t rule, size_t task)
+{
+    if (run->spec->epochs <= 0)
+        return 0;
+    return rs_epoch_steps(run->tasks[task].info.n_full, rs_job_batch(run, rule, task));
+}
+
+/* Steps of a job: "epochs" beats any "steps"; a rule's own setting beats its task's, which
+ * beats the spec's. */
 long rs_job_steps_of(const rs_run *run, size_t rule, size_t task)
 {
+    if (run->steps_override < 0 && run->spec->epochs > 0)
+        return run->spec->epochs * rs_job_epoch_steps(run, rule, task);
     if (run->steps_override >= 0 || run->spec->rules[rule].steps >= 0)
         return rs_job_steps(run, rule);
     long s = run->spec->tasks[task].steps;
@@ -75,6 +89,8 @@ long rs_job_eval_every(const rs_run *run, size_t rule, size_t task)
     long e = run->spec->rules[rule].eval_every;
     if (e < 0)
         e = run->spec->tasks[task].eval_every;
+    if (e < 0 && run->spec->eval_epoch && run->spec->epochs > 0)
+        e = rs_job_epoch_steps(run, rule, task);
     if (e < 0)
         e = run->spec->eval_every;
     if (e <= 0) {
@@ -118,13 +134,6 @@ double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y
     return (double)right / n;
 }
 
-uint64_t rs_job_task_stream(const rs_run *run, size_t i)
-{
-    size_t r, t, k, rep;
-    rs_job_coords(run, i, &r, &t, &k, &rep);
-    return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
-}
-
 void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/nets.jsonl", run->dir);
@@ -150,8 +159,17 @@ typedef struct job {
     uint32_t n_eval;
     rs_real *x, *y;              /* a batch: (n_in, batch), (n_out, batch) */
     rs_real *pred;               /* (n_out, n_eval) */
+    uint32_t chunk;              /* > 0: the evaluation set goes through in chunks of this */
+    rs_real *xc, *pc;            /* one chunk: (n_in, chunk), (n_out, chunk) */
     rs_batch b;
     rs_status st;                /* the failing plugin call's */
+    long epoch_steps;            /* steps of one epoch; 0 = the job runs by steps */
+    rs_epoch epoch;              /* the order of the current epoch's examples */
+    rs_align align;              /* buffers of the alignment, when the run records it */
+    uint32_t n_align;            /* cosines per point (weight layers); 0 = none */
+    double align_cos[RS_MAX_ALIGN]; /* of the last measured step; NaN until then */
+    double loss_sum;             /* training loss the rule reported since the last point */
+    long loss_n;                 /* ... over this many steps */
 } job;
 
 /* How a phase of a job ended. */
@@ -170,6 +188,9 @@ static void job_init(job *jb, rs_run *run, size_t j)
     jb->steps = rs_job_steps_of(run, jb->rule_i, jb->task_i);
     jb->every = rs_job_eval_every(run, jb->rule_i, jb->task_i);
     jb->batch = rs_job_batch(run, jb->rule_i, jb->task_i);
+    jb->epoch_steps = rs_job_epoch_steps(run, jb->rule_i, jb->task_i);
+    for (uint32_t a = 0; a < RS_MAX_ALIGN; a++)
+        jb->align_cos[a] = NAN;
     net_label(run, jb->task_i, jb->net_i, jb->nl, sizeof jb->nl);
 }
 
@@ -197,13 +218,19 @@ static job_flow make_net(job *jb, uint64_t init_stream, rs_job_result *res)
         if (!(jb->acts[l - 1] = rs_act_create(jb->run->reg, rec ? ns->act[0]
                                               : rs_netspec_act(ns, l, n_layers), msg, sizeof msg)))
             return fail(res, "network %s: %s", jb->nl, msg);
-    uint32_t cap = (uint32_t)(jb->batch > (long)jb->n_eval ? jb->batch : (long)jb->n_eval);
+    jb->chunk = jb->n_eval > EVAL_CHUNK ? EVAL_CHUNK : 0;
+    long n_ev = jb->chunk ? (long)jb->chunk : (long)jb->n_eval;
+    uint32_t cap = (uint32_t)(jb->batch > n_ev ? jb->batch : n_ev);
     jb->net = rec ? rs_rnet_create(&ns->rec, jb->info.n_in, jb->info.n_out, jb->acts[0], cap)
                   : rs_net_create(sizes, n_layers, jb->acts, ns->bias, cap);
     jb->x = rs_alloc(jb->ctx, (size_t)jb->info.n_in * (size_t)jb->batch * sizeof(rs_real));
     jb->y = rs_alloc(jb->ctx, (size_t)jb->info.n_out * (size_t)jb->batch * sizeof(rs_real));
     jb->pred = rs_alloc(jb->ctx, (size_t)jb->info.n_out * jb->n_eval * sizeof(rs_real));
-    if (!jb->net || !jb->x || !jb->y || !jb->pred)
+    if (jb->chunk) {
+        jb->xc = rs_alloc(jb->ctx, (size_t)jb->info.n_in * jb->chunk * sizeof(rs_real));
+        jb->pc = rs_alloc(jb->ctx, (size_t)jb->info.n_out * jb->chunk * sizeof(rs_real));
+    }
+    if (!jb->net || !jb->x || !jb->y || !jb->pred || (jb->chunk && (!jb->xc || !jb->pc)))
         return fail(res, "out of memory for network %s%s", jb->nl, "");
     rs_rng init_rng;
     rs_rng_init(&init_rng, jb->run->spec->seed, init_stream);
@@ -217,15 +244,11 @@ static job_flow job_open(job *jb, rs_job_result *res)
 {
     const rs_host *host = rs_host_get();
     const rs_spec *s = jb->run->spec;
-    /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
-     * network and the replicate only, so every rule meets the same data and the same starting
-     * network in replicate k (paired comparisons). Training draws from the job's own stream. */
-    uint64_t task_stream = rs_job_task_stream(jb->run, jb->j);
-    uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, jb->task->label), jb->nl),
-                                       "|init") + jb->rep * 104729u;
-    uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, jb->rule->label),
-                                                               jb->task->label), jb->nl), "|job")
-                        + jb->rep * 1299709u;
+    /* Streams (streams.c): the task's (its evaluation set) and the initial weights do not
+     * depend on the rule, so every rule meets the same data and the same starting network in
+     * replicate k (paired comparisons). Training draws from the job's own stream. */
+    uint64_t task_stream, init_stream, job_stream;
+    rs_job_streams(jb->run, jb->j, &task_stream, &init_stream, &job_stream);
     jb->ctx = rs_ctx_create(s->seed, task_stream);
     res->points = calloc((size_t)(jb->steps / jb->every + 2), sizeof *res->points);
     if (!jb->ctx || !res->points)
@@ -249,7 +272,62 @@ static job_flow job_open(job *jb, rs_job_result *res)
         return PLUGIN_FAILED;
     jb->b = (rs_batch){ .n = (uint32_t)jb->batch, .n_in = jb->info.n_in,
                         .n_out = jb->info.n_out, .loss = jb->info.loss, .x = jb->x, .y = jb->y };
+    if (jb->epoch_steps && (!jb->td->gather || rs_epoch_open(&jb->epoch, jb->ctx,
+                                                              jb->info.n_full)))
+        return fail(res, "task '%s' cannot train by epochs (no gather, or out of memory)%s",
+                    jb->task->label, "");
+    if (s->alignment) {
+        if (rs_align_open(&jb->align, jb->ctx, jb->net))
+            return fail(res, "out of memory for the alignment of network %s%s", jb->nl, "");
+        jb->n_align = res->n_align = jb->align.n_seg;
+    }
     return GO_ON;
+}
+
+/* The outputs on the evaluation set into jb->pred: in one pass, or chunk by chunk through
+ * the buffers xc, pc (feature-major, so a chunk's columns are copied out and back). */
+static rs_status eval_outputs(job *jb)
+{
+    uint32_t n_in = jb->info.n_in, n_out = jb->info.n_out, n = jb->n_eval;
+    uint32_t c = jb->chunk ? jb->chunk : n;
+    for (uint32_t b0 = 0; b0 < n; b0 += c) {
+        uint32_t k = n - b0 < c ? n - b0 : c;
+        const rs_real *x = jb->ex;
+        rs_real *out = jb->pred;
+        if (jb->chunk) {
+            for (uint32_t i = 0; i < n_in; i++)
+                memcpy(jb->xc + (size_t)i * k, jb->ex + (size_t)i * n + b0, k * sizeof(rs_real));
+            x = jb->xc;
+            out = jb->pc;
+        }
+        if (jb->rd->predict) {
+            rs_status st = jb->rd->predict(jb->rule_state, jb->ctx, jb->net, x, k, out);
+            if (st != RS_OK)
+                return st;
+        } else {
+            rs_net_forward(jb->net, x, k);
+            memcpy(out, jb->net->a[jb->net->n_layers], (size_t)n_out * k * sizeof(rs_real));
+        }
+        for (uint32_t i = 0; jb->chunk && i < n_out; i++)
+            memcpy(jb->pred + (size_t)i * n + b0, jb->pc + (size_t)i * k, k * sizeof(rs_real));
+    }
+    return RS_OK;
+}
+
+/* What the point at `step` records besides the evaluation: the epoch, the mean training loss
+ * since the last point, the alignment of the last step, the rule's metrics. */
+static void point_extras(job *jb, long step, const rs_step_stats *stats, rs_point *pt)
+{
+    pt->epoch = jb->epoch_steps ? (double)step / (double)jb->epoch_steps : NAN;
+    pt->train_loss = jb->loss_n ? jb->loss_sum / (double)jb->loss_n : NAN;
+    jb->loss_sum = 0;
+    jb->loss_n = 0;
+    for (uint32_t a = 0; a < RS_MAX_ALIGN; a++) {
+        pt->align[a] = a < jb->n_align ? jb->align_cos[a] : NAN;
+        jb->align_cos[a] = NAN;
+    }
+    for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
+        pt->metrics[m] = m < stats->n_metrics && step > 0 ? stats->metrics[m] : NAN;
 }
 
 /* Evaluation at `step` on the fixed set: one point of the curve. DONE at the last step or on
@@ -258,23 +336,16 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
 {
     const rs_task_info *info = &jb->info;
     rs_ctx_clear_error(jb->ctx);
-    if (jb->rd->predict) {
-        if ((jb->st = jb->rd->predict(jb->rule_state, jb->ctx, jb->net, jb->ex, jb->n_eval,
-                                      jb->pred)) != RS_OK)
-            return PLUGIN_FAILED;
-    } else {
-        rs_net_forward(jb->net, jb->ex, jb->n_eval);
-        memcpy(jb->pred, jb->net->a[jb->net->n_layers],
-               (size_t)info->n_out * jb->n_eval * sizeof(rs_real));
-    }
+    jb->ctx->who = jb->rule->head->name;
+    if ((jb->st = eval_outputs(jb)) != RS_OK)
+        return PLUGIN_FAILED;
     double loss = rs_loss(info->loss, jb->pred, jb->ey, info->n_out, jb->n_eval, NULL);
     double acc = rs_accuracy(info, jb->pred, jb->ey, jb->n_eval);
     rs_point *pt = &res->points[res->n_points++];
     pt->step = (uint32_t)step;
     pt->loss = loss;
     pt->acc = acc;
-    for (uint32_t m = 0; m < RS_MAX_METRICS; m++)
-        pt->metrics[m] = m < stats->n_metrics && step > 0 ? stats->metrics[m] : NAN;
+    point_extras(jb, step, stats, pt);
     res->final_loss = loss;
     res->final_acc = acc;
     if (!isfinite(loss) || !rs_net_finite(jb->net)) {
@@ -284,6 +355,7 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
                  rs_net_finite(jb->net) ? "" : ", non-finite weights");
         return DONE;
     }
+    jb->ctx->who = jb->task->head->name;
     res->solved = jb->td->solved(jb->task_state, jb->pred, jb->ey, jb->n_eval, loss) != 0;
     if (res->solved && res->steps_to_solve < 0)
         res->steps_to_solve = step;
@@ -292,21 +364,35 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
     return *jb->run->interrupted ? INTERRUPTED : GO_ON;
 }
 
+/* The next training batch into x, y: the epoch's next examples through the task's gather,
+ * or a batch the task draws. */
+static rs_status next_batch(job *jb)
+{
+    jb->ctx->who = jb->task->head->name;
+    if (!jb->epoch_steps)
+        return jb->td->batch(jb->task_state, jb->ctx, jb->b.n, jb->x, jb->y);
+    const uint32_t *idx;
+    jb->b.n = rs_epoch_next(&jb->epoch, jb->ctx, (uint32_t)jb->batch, &idx);
+    return jb->td->gather(jb->task_state, jb->ctx, idx, jb->b.n, jb->x, jb->y);
+}
+
 /* The training steps from *step up to the next evaluation; *step ends there. Only these are
- * timed. DONE when the training loss diverges. */
+ * timed, the alignment's measurement (on the span's last step) excepted. DONE when the
+ * training loss diverges. */
 static job_flow train_span(job *jb, long *step, rs_step_stats *stats, rs_job_result *res,
                            double *train_us)
 {
-    double t0 = rs_now_s();
+    double t0 = rs_now_s(), t_align = 0;
     long stop = *step + jb->every < jb->steps ? *step + jb->every : jb->steps;
     job_flow f = GO_ON;
     for (; *step < stop && f == GO_ON; ++*step) {
-        jb->ctx->who = jb->task->head->name;
-        if ((jb->st = jb->td->batch(jb->task_state, jb->ctx, (uint32_t)jb->batch, jb->x, jb->y))
-            != RS_OK) {
+        if ((jb->st = next_batch(jb)) != RS_OK) {
             f = PLUGIN_FAILED;
             break;
         }
+        int measure = jb->n_align && *step + 1 == stop;
+        if (measure)
+            rs_align_before(&jb->align, jb->net);
         jb->ctx->who = jb->rule->head->name;
         memset(stats, 0, sizeof *stats);
         if ((jb->st = jb->rd->step(jb->rule_state, jb->ctx, jb->net, &jb->b, stats)) != RS_OK) {
@@ -314,6 +400,15 @@ static job_flow train_span(job *jb, long *step, rs_step_stats *stats, rs_job_res
             break;
         }
         rs_net_post_update(jb->net);
+        if (measure) {
+            double ta = rs_now_s();
+            rs_align_after(&jb->align, jb->net, &jb->b, jb->align_cos);
+            t_align += rs_now_s() - ta;
+        }
+        if (stats->has_loss && isfinite(stats->loss)) {
+            jb->loss_sum += stats->loss;
+            jb->loss_n++;
+        }
         if (stats->has_loss && !isfinite(stats->loss)) {
             res->status = RS_JOB_DIVERGED;
             snprintf(res->message, sizeof res->message, "diverged at step %ld: training loss "
@@ -322,7 +417,7 @@ static job_flow train_span(job *jb, long *step, rs_step_stats *stats, rs_job_res
         }
     }
     if (f != PLUGIN_FAILED)
-        *train_us += (rs_now_s() - t0) * 1e6;
+        *train_us += (rs_now_s() - t0 - t_align) * 1e6;
     return f;
 }
 
@@ -353,6 +448,10 @@ static void job_close(job *jb)
         rs_free(jb->ctx, jb->x);
         rs_free(jb->ctx, jb->y);
         rs_free(jb->ctx, jb->pred);
+        rs_free(jb->ctx, jb->xc);
+        rs_free(jb->ctx, jb->pc);
+        rs_epoch_close(&jb->epoch, jb->ctx);
+        rs_align_close(&jb->align, jb->ctx);
     }
     rs_net_destroy(jb->net);
     for (uint32_t l = 0; l < jb->n_acts; l++)
@@ -393,4 +492,21 @@ void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
         res->points = NULL;
         res->n_points = 0;
     }
+}
+
+int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size)
+{
+    job jb;
+    job_init(&jb, run, i);
+    rs_job_result res = { 0 };
+    job_flow f = job_open(&jb, &res);
+    if (f == PLUGIN_FAILED)
+        snprintf(res.message, sizeof res.message, "plugin '%s' refused it (%s): %s",
+                 jb.ctx->who, rs_status_str(jb.st), jb.ctx->err[0] ? jb.ctx->err : "no message");
+    if (f != GO_ON)
+        snprintf(msg, msg_size, "rule '%s' on task '%s', network '%s': %s", jb.rule->label,
+                 jb.task->label, jb.nl, res.message);
+    job_close(&jb);
+    free(res.points);
+    return f != GO_ON;
 }

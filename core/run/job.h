@@ -10,6 +10,8 @@
 long rs_job_steps_of(const rs_run *run, size_t rule, size_t task);
 long rs_job_batch(const rs_run *run, size_t rule, size_t task);
 long rs_job_eval_every(const rs_run *run, size_t rule, size_t task);
+/* Steps of one epoch (ceil(n_full / batch)) when the spec trains by epochs, else 0. */
+long rs_job_epoch_steps(const rs_run *run, size_t rule, size_t task);
 
 /* Append job j's journal record (J line, P points, E end) to b. */
 void rs_journal_record(const rs_run *run, size_t j, const rs_job_result *res, rs_strbuf *b);

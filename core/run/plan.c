@@ -19,6 +19,23 @@ static size_t nets_of(const rs_spec *s, size_t r, size_t t, size_t *first)
     return own ? own->net_count : s->n_global_nets;
 }
 
+/* Training by epochs needs a finite set the host can index (the task's gather). */
+static int check_epochs(const rs_spec *s, size_t t, const rs_task_desc *td,
+                        const rs_task_info *info, char *err, size_t err_size)
+{
+    if (s->eval_epoch && s->epochs <= 0) {
+        snprintf(err, err_size, "\"eval_every\": \"epoch\" needs \"epochs\": N (or --epochs N); "
+                 "without epochs give eval_every a number of steps");
+        return 1;
+    }
+    if (s->epochs <= 0 || (td->gather && info->n_full > 0))
+        return 0;
+    snprintf(err, err_size, "task '%s' cannot train by epochs: %s; drop \"epochs\" and give "
+             "\"steps\" instead", s->tasks[t].label, td->gather ? "it has no finite training set"
+             : "it does not hand out examples by index (no gather callback)");
+    return 1;
+}
+
 int rs_run_plan(rs_run *run, char *err, size_t err_size)
 {
     rs_spec *s = run->spec;
@@ -75,6 +92,8 @@ int rs_run_plan(rs_run *run, char *err, size_t err_size)
             snprintf(err, err_size, "network '%s' on task '%s': %s", nl, ti->label, msg);
             return 1;
         }
+        if (check_epochs(s, t, td, info, err, err_size))
+            return 1;
         for (size_t r = 0; r < s->n_rules; r++)
             if (rs_job_batch(run, r, t) <= 0) {
                 snprintf(err, err_size, "task '%s' draws fresh examples (no finite set), so rule "

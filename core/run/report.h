@@ -14,6 +14,12 @@ typedef struct rs_summary {
     double success_rate, ci_low, ci_high;
     double median_steps;  /* NaN when nothing solved */
     double loss_mean, loss_sd, acc_mean, us_per_step;
+    double acc_sd;          /* of the final (test) accuracy over the replicates */
+    double best_acc_mean;   /* mean over replicates of each one's best evaluation accuracy */
+    double best_acc_epoch;  /* median over replicates of the epoch of that best (its first
+                             * evaluation); NaN when the run is not by epochs */
+    int classes;            /* the task is scored by softmax cross-entropy (classes, as the
+                             * data sets): the terminal table shows the accuracy */
 } rs_summary;
 
 /* Wilson score interval for k successes in n trials at 95%. */

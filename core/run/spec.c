@@ -28,7 +28,7 @@ void rs_spec_destroy(rs_spec *spec)
 static const char *const top_keys[] = { "name", "description", "comment", "seed", "replicates",
                                         "steps", "batch", "eval_every", "rules", "tasks",
                                         "networks", "reproduces", "save_nets",
-                                        "truth_table", "meta" };
+                                        "truth_table", "meta", "epochs", "alignment" };
 
 /* cJSON's end pointer as line:column. */
 static void syntax_error(const char *text, const char *end, const char *file, char *err,
@@ -54,8 +54,8 @@ static int check_top_keys(parser *ps, const cJSON *root)
             ok |= strcmp(kv->string, top_keys[a]) == 0;
         if (!ok) {
             rs_spec_fail_key(ps, kv->string, "unknown key; the spec takes name, seed, replicates, "
-                             "steps, batch, eval_every, rules, tasks, networks, save_nets, "
-                             "truth_table, meta");
+                             "steps, epochs, batch, eval_every, alignment, rules, tasks, "
+                             "networks, save_nets, truth_table, meta");
             return -1;
         }
     }
@@ -81,31 +81,37 @@ static int parse_name(parser *ps, const cJSON *root, rs_spec *spec)
     return 0;
 }
 
-/* replicates, steps, eval_every, batch ("full" too), save_nets, truth_table, seed. */
+/* replicates, steps, epochs, eval_every ("epoch" too), batch ("full" too), save_nets,
+ * truth_table, alignment, seed. */
 static int parse_settings(parser *ps, const cJSON *root, rs_spec *spec)
 {
     struct { const char *key; long *dst; double lo; } nums[] = {
         { "replicates", &spec->replicates, 1 }, { "steps", &spec->steps, 0 },
-        { "eval_every", &spec->eval_every, 1 }, { "batch", &spec->batch, 1 } };
+        { "eval_every", &spec->eval_every, 1 }, { "batch", &spec->batch, 1 },
+        { "epochs", &spec->epochs, 1 } };
     const cJSON *v;
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
         if (!(v = cJSON_GetObjectItemCaseSensitive(root, nums[i].key)))
             continue;
-        int batch = !strcmp(nums[i].key, "batch");
+        int batch = !strcmp(nums[i].key, "batch"), every = !strcmp(nums[i].key, "eval_every");
         if (batch && cJSON_IsString(v) && !strcmp(v->valuestring, "full")) {
             spec->batch = 0;
             continue;
         }
+        if (every && cJSON_IsString(v) && !strcmp(v->valuestring, "epoch")) {
+            spec->eval_epoch = 1;
+            continue;
+        }
         if (!rs_spec_number(v, nums[i].lo, 1e12, 1)) {
             rs_spec_fail_key(ps, nums[i].key, "must be a whole number >= %g%s", nums[i].lo,
-                             batch ? " or \"full\"" : "");
+                             batch ? " or \"full\"" : every ? " or \"epoch\"" : "");
             return -1;
         }
         *nums[i].dst = (long)v->valuedouble;
     }
-    const char *bools[] = { "save_nets", "truth_table" };
-    int *bdst[] = { &spec->save_nets, &spec->truth_table };
-    for (int i = 0; i < 2; i++) {
+    const char *bools[] = { "save_nets", "truth_table", "alignment" };
+    int *bdst[] = { &spec->save_nets, &spec->truth_table, &spec->alignment };
+    for (int i = 0; i < 3; i++) {
         if (!(v = cJSON_GetObjectItemCaseSensitive(root, bools[i])))
             continue;
         if (!cJSON_IsBool(v)) {

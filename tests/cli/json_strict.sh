@@ -93,13 +93,13 @@ r=$tmp/resume
 expect_rc 0 "a run of 4 jobs" "$bin" compare --task gates:gate=xor --rule backprop --net 2-2-1 \
     --replicates 4 --steps 20 -o "$r" --no-plot -q
 # job 0's status (field 4) becomes -0: it reads as 0, "not finished"
-awk -F'\t' -v OFS='\t' '$1 == "J" && $2 == 0 { $4 = "-0" } { print }' "$r/journal.tsv" \
+awk -F'\t' -v OFS='\t' '$1 == "J2" && $2 == 0 { $4 = "-0" } { print }' "$r/journal.tsv" \
     >"$tmp/j" && mv "$tmp/j" "$r/journal.tsv"
 expect_rc 0 "--resume with a -0 status" "$bin" compare -o "$r" --resume --no-plot
 grep -qF "3 of 4 jobs already done" "$tmp/err" && pass "the -0 record is not counted done" \
     || fail "resume count: $(cat "$tmp/err")"
-[ "$(grep -c $'^J\t0\t' "$r/journal.tsv")" -eq 2 ] && pass "job 0 ran again (a new record)" \
-    || fail "job 0 records: $(grep -c $'^J\t0\t' "$r/journal.tsv")"
+[ "$(grep -c $'^J2\t0\t' "$r/journal.tsv")" -eq 2 ] && pass "job 0 ran again (a new record)" \
+    || fail "job 0 records: $(grep -c $'^J2\t0\t' "$r/journal.tsv")"
 expect_rc 0 "--resume again" "$bin" compare -o "$r" --resume --no-plot
 grep -qF "4 of 4 jobs already done" "$tmp/err" && pass "then all 4 are done" \
     || fail "second resume: $(cat "$tmp/err")"

@@ -200,7 +200,7 @@ START_TEST(test_threads_give_identical_results)
         ck_assert_msg(h[0].run.results[j].status == RS_JOB_OK, "job %zu: %s", j,
                       h[0].run.results[j].message);
     /* the metric column of good_rule appears, NaN for the other rules */
-    ck_assert_ptr_nonnull(strstr(curves[0], "rule\ttask\tnet\trep\tstep\tloss\tacc\tmoved\n"));
+    ck_assert_ptr_nonnull(strstr(curves[0], "rule\ttask\tnet\trep\tstep\tloss\tacc\tepoch\ttrain_loss\tmoved\n"));
     ck_assert_ptr_nonnull(strstr(curves[0], "good_rule[lr=0.02]\tparity:bits=6\t6-64-64-1\t2\t200\t"));
     /* 600 steps every 100: 7 points; the bits=6 task's 200 steps: 3 points */
     ck_assert_uint_eq(count_lines(curves[0]), 1 + 3 * 3 * (4 * 7 + 1 * 3));
@@ -766,12 +766,13 @@ START_TEST(test_summary_statistics)
     char *tsv = slurp(dir, "summary.tsv");
     static const char header[] = "rule\ttask\tnet\treplicates\tsolved\tdiverged\tfailed\t"
                                  "crashed\ttimed_out\tsuccess_rate\tci_low\tci_high\tmedian_steps_to_solve\t"
-                                 "final_loss_mean\tfinal_loss_sd\tfinal_acc_mean\tus_per_step\n";
+                                 "final_loss_mean\tfinal_loss_sd\tfinal_acc_mean\tfinal_acc_sd\t"
+                                 "best_acc_mean\tbest_acc_epoch\tus_per_step\n";
     ck_assert_msg(strncmp(tsv, header, strlen(header)) == 0, "%s", tsv);
     ck_assert_ptr_nonnull(strstr(tsv, "\nbackprop\tgates\t2-2-1\t4\t1\t1\t1\t0\t0\t0.25\t"));
     free(tsv);
     char *curves = slurp(dir, "curves.tsv"); /* no points: the header only */
-    ck_assert_str_eq(curves, "rule\ttask\tnet\trep\tstep\tloss\tacc\n");
+    ck_assert_str_eq(curves, "rule\ttask\tnet\trep\tstep\tloss\tacc\tepoch\ttrain_loss\n");
     free(curves);
     rh_close(&h);
     remove_dir(dir);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "params.h"
 #include "spec.h"
 #include "testutil.h"
 
@@ -171,8 +172,12 @@ START_TEST(test_out_of_range)
             "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 1000 } }\n"
             "  ]\n"
             "}",
-            "spec.json:4: rules[0].params.lr: backprop: 'lr' = 1000 is out of range [0, 100]",
+            "spec.json:4: rules[0].params.lr: backprop: 'lr' = 1000 is out of range (0, 100]",
             NULL, NULL, NULL);
+    /* lr = 0 trains nothing: backprop's range excludes it (RS_PARAM_OPEN_LO) and says so */
+    refused("{ \"rules\": [\"backprop:lr=0\"], \"tasks\": [\"gates\"] }",
+            "spec.json:1: rules[0].params.lr: backprop: 'lr' = 0 is out of range (0, 100]; the "
+            "end is excluded: give a value above 0", NULL, NULL, NULL);
     /* the line of the offending rule, not of an earlier rule with the same key */
     refused("{\n"
             "  \"tasks\": [\"gates\"],\n"
@@ -182,7 +187,7 @@ START_TEST(test_out_of_range)
             "      \"params\": { \"lr\": -1 } }\n"
             "  ]\n"
             "}",
-            "spec.json:6: rules[1].params.lr:", "'lr' = -1 is out of range [0, 100]", NULL, NULL);
+            "spec.json:6: rules[1].params.lr:", "'lr' = -1 is out of range (0, 100]", NULL, NULL);
     /* one bad value inside a sweep */
     refused("{\n  \"tasks\": [\"gates\"],\n  \"rules\": [ { \"plugin\": \"backprop\",\n"
             "    \"params\": { \"momentum\": [0, 0.9, 1.5] } } ] }",
@@ -203,7 +208,7 @@ START_TEST(test_out_of_range)
     refused("{\n"
             "  \"tasks\": [\"gates\"],\n"
             "  \"rules\": [ \"backprop:lr=0.5\",\n"
-            "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 0.5 } },\n"
+            "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 0.25 } },\n"
             "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 200 } } ] }",
             "spec.json:5: rules[2].params.lr:", "200 is out of range", NULL, NULL);
     refused("{\n"
@@ -257,25 +262,117 @@ END_TEST
 START_TEST(test_inline_items)
 {
     rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=0.5,loss=bce\", \"backprop\"], "
-                          "\"tasks\": [\"gates:gate=xor\", \"parity:bits=3,coding=pm1\", \"gates\"] }");
+                          "\"tasks\": [\"gates:gate=and\", \"parity:bits=3,coding=pm1\", \"gates\"] }");
     ck_assert_uint_eq(s->n_rules, 2);
     ck_assert_str_eq(s->rules[0].label, "backprop[lr=0.5,loss=bce]");
     ck_assert_double_eq_tol(rs_param_real(s->rules[0].params, "lr"), 0.5, 1e-12);
     ck_assert_str_eq(rs_param_str(s->rules[0].params, "loss"), "bce");
     ck_assert_str_eq(s->rules[1].label, "backprop");
     ck_assert_uint_eq(s->n_tasks, 3);
-    ck_assert_str_eq(s->tasks[0].label, "gates:gate=xor");
-    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "gate"), "xor");
-    ck_assert_str_eq(s->tasks[1].label, "parity:bits=3,coding=pm1");
+    ck_assert_str_eq(s->tasks[0].label, "gates:gate=and");
+    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "gate"), "and");
+    ck_assert_str_eq(s->tasks[1].label, "parity:coding=pm1"); /* bits=3 is the default */
     ck_assert_int_eq(rs_param_int(s->tasks[1].params, "bits"), 3);
     ck_assert_str_eq(s->tasks[2].label, "gates");
+    rs_spec_destroy(s);
+    /* inline values are typed by the parameter's declared type: text stays text */
+    s = parse_ok("{ \"rules\": [\"backprop\"], \"tasks\": [\"gates:gate=xor,coding=01\", "
+                 "\"gates:gate=table,table=1001\", \"gates:coding=pm1,outputs=one\"] }");
+    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "coding"), "01");
+    ck_assert_str_eq(s->tasks[0].label, "gates"); /* every value its default */
+    ck_assert_str_eq(rs_param_str(s->tasks[1].params, "table"), "1001");
+    ck_assert_str_eq(s->tasks[1].label, "gates:gate=table,table=1001");
+    ck_assert_str_eq(s->tasks[2].label, "gates:coding=pm1");
     rs_spec_destroy(s);
     refused("{ \"rules\": [\"backprop:lr\"], \"tasks\": [\"gates\"] }",
             "spec.json:1: rules[0]: 'lr': expected key=value", NULL, NULL, NULL);
     refused("{ \"rules\": [\"backprop:lr=fast\"], \"tasks\": [\"gates\"] }", "spec.json",
             "backprop", "'lr' takes a number", NULL);
     refused("{ \"rules\": [\"bakprop:lr=1\"], \"tasks\": [\"gates\"] }", "spec.json:1: rules[0]:",
-            "unknown rule plugin 'bakprop'", "known: backprop", NULL);
+            "unknown rule plugin 'bakprop'", "did you mean 'backprop'? known: backprop", NULL);
+    refused("{ \"rules\": [\"backprop:l=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'l'", "did you mean 'lr'? known: lr, loss", NULL);
+    refused("{ \"rules\": [\"backprop:zzz=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'zzz'; known: lr", NULL, NULL);
+}
+END_TEST
+
+/* Open range ends (ABI 1.2): a REAL entry's table flags an end excluded; the table check
+ * refuses flags on other types and a default at an excluded end; values at it are refused. */
+START_TEST(test_open_range_ends)
+{
+    char e[256] = "";
+    const rs_param_spec ok[] = {
+        { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 1 },
+        { .name = "p", .type = RS_PARAM_REAL | RS_PARAM_OPEN_HI, .def = 0, .lo = 0, .hi = 1 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(ok, e, sizeof e), 0);
+    char range[64];
+    rs_param_range_text(&ok[0], range, sizeof range);
+    ck_assert_str_eq(range, "(0, 1]");
+    rs_param_range_text(&ok[1], range, sizeof range);
+    ck_assert_str_eq(range, "[0, 1)");
+    const rs_param_spec at_end[] = {
+        { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0, .lo = 0, .hi = 1 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(at_end, e, sizeof e), 1);
+    ck_assert_str_eq(e, "parameter 'lr': default 0 outside its range (0, 1]");
+    const rs_param_spec on_int[] = {
+        { .name = "n", .type = RS_PARAM_INT | RS_PARAM_OPEN_HI, .def = 0, .lo = 0, .hi = 10 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(on_int, e, sizeof e), 1);
+    ck_assert_msg(strstr(e, "RS_PARAM_OPEN_LO/HI are for REAL parameters"), "%s", e);
+    const rs_param_spec big[] = {
+        { .name = "n", .type = RS_PARAM_INT, .def = 2, .lo = 2, .hi = 1e6 }, { 0 } };
+    rs_param_range_text(&big[0], range, sizeof range);
+    ck_assert_str_eq(range, "[2, 1000000]"); /* integers as integers, not 1e+06 */
+    rs_params *p = rs_params_create(ok, "fx");
+    ck_assert_int_eq(rs_params_set_text(p, "p", "1", e, sizeof e), RS_ERR_PARAM);
+    ck_assert_str_eq(e, "fx: 'p' = 1 is out of range [0, 1); the end is excluded: give a value "
+                        "below 1");
+    ck_assert_int_eq(rs_params_set_text(p, "p", "0", e, sizeof e), RS_OK);
+    rs_params_destroy(p);
+}
+END_TEST
+
+/* A list inline sweeps the parameter as a list in "params" does; commas inside [...] belong
+ * to the list. */
+START_TEST(test_inline_sweep)
+{
+    rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=[0.1,0.5],loss=bce\", "
+                          "\"backprop:optimizer=[sgd,adam]\"], \"tasks\": [\"gates\"] }");
+    ck_assert_uint_eq(s->n_rules, 4);
+    ck_assert_str_eq(s->rules[0].label, "backprop[lr=0.1,loss=bce]");
+    ck_assert_str_eq(s->rules[1].label, "backprop[lr=0.5,loss=bce]");
+    ck_assert_double_eq_tol(rs_param_real(s->rules[1].params, "lr"), 0.5, 1e-12);
+    ck_assert_str_eq(rs_param_str(s->rules[3].params, "optimizer"), "adam");
+    rs_spec_destroy(s);
+    refused("{ \"rules\": [\"backprop:lr=[0.1,fast]\"], \"tasks\": [\"gates\"] }",
+            "spec.json", "'lr' takes a number, got 'fast'", NULL, NULL);
+}
+END_TEST
+
+/* A label is as short as the configuration and unique: defaults drop out however they were
+ * spelled, swept keys stay, and two items of one label are refused with both places named. */
+START_TEST(test_labels_unique)
+{
+    rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=0.1,momentum=0\", \"backprop:lr=5e-1\",\n"
+                          "  { \"plugin\": \"backprop\", \"label\": \"mine\",\n"
+                          "    \"params\": { \"lr\": [0.1, 0.2] } }],\n"
+                          "  \"tasks\": [\"gates\"] }");
+    ck_assert_uint_eq(s->n_rules, 4);
+    ck_assert_str_eq(s->rules[0].label, "backprop");
+    ck_assert_str_eq(s->rules[1].label, "backprop[lr=0.5]");
+    ck_assert_str_eq(s->rules[2].label, "mine[lr=0.1]");
+    ck_assert_str_eq(s->rules[3].label, "mine[lr=0.2]");
+    rs_spec_destroy(s);
+    refused("{ \"rules\": [\"backprop:lr=0.5\",\n \"backprop:lr=5e-1\"], \"tasks\": [\"gates\"] }",
+            "spec.json:1: rules[1]: rule 'backprop[lr=0.5]' is named like rules[0] on line 1",
+            "give one its own \"label\"", NULL, NULL);
+    refused("{ \"rules\": [\"backprop\"], \"tasks\": [\n"
+            "  { \"plugin\": \"gates\", \"label\": \"xor\" },\n"
+            "  { \"plugin\": \"parity\", \"label\": \"xor\" }] }",
+            "spec.json:3: tasks[1]: task 'xor' is named like tasks[0] on line 2", NULL, NULL, NULL);
 }
 END_TEST
 
@@ -537,6 +634,9 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_out_of_range);
     tcase_add_test(tc, test_sweep_expands);
     tcase_add_test(tc, test_inline_items);
+    tcase_add_test(tc, test_inline_sweep);
+    tcase_add_test(tc, test_open_range_ends);
+    tcase_add_test(tc, test_labels_unique);
     tcase_add_test(tc, test_network_forms);
     tcase_add_test(tc, test_network_errors);
     tcase_add_test(tc, test_init_strings);
