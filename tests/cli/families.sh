@@ -5,8 +5,8 @@
 # `ruleset compare`. Each rule's mean test accuracy over the 3 seeds must reach the mean
 # measured with seed 3 (the spec runs seed 4) less a margin of 0.08 (0.05 for
 # weight_perturbation, which barely learns here): backprop 0.727, feedback_alignment 0.687,
-# node_perturbation 0.437, weight_perturbation 0.177, oja 0.598, krotov_hopfield 0.666,
-# predictive_coding 0.807, eqprop (centred) 0.721, chl 0.764 (chance is 0.1). Skipped (exit 77)
+# node_perturbation 0.427, weight_perturbation 0.210, oja 0.607, krotov_hopfield 0.613,
+# predictive_coding 0.817, eqprop (centred) 0.723, chl 0.784 (chance is 0.1). Skipped (exit 77)
 # without the Debian package dataset-fashion-mnist.
 set -u
 bin=${1:?usage: families.sh BINARY SOURCE_DIR FIXTURE_DIR}
@@ -35,12 +35,12 @@ while read -r rule floor; do
 done <<'FLOORS'
 backprop 0.647
 feedback_alignment 0.607
-node_perturbation 0.357
-weight_perturbation 0.127
-oja 0.518
-krotov_hopfield 0.586
-predictive_coding 0.727
-eqprop 0.641
-chl 0.684
+node_perturbation 0.347
+weight_perturbation 0.160
+oja 0.527
+krotov_hopfield 0.533
+predictive_coding 0.737
+eqprop 0.643
+chl 0.704
 FLOORS
 exit $((failures > 0))
