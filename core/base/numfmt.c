@@ -173,7 +173,11 @@ static int put_g(char *p, uint64_t d, int x, int prec)
 int rs_fmt_g(char *out, double v, int prec)
 {
     char *p = out;
-    if (prec >= 1 && prec <= 17 && !isnan(v)) {
+    if (isnan(v)) { /* glibc's spelling, the sign bit kept: a NaN row was printf's slow path */
+        memcpy(out, signbit(v) ? "-nan" : "nan", signbit(v) ? 5 : 4);
+        return signbit(v) ? 4 : 3;
+    }
+    if (prec >= 1 && prec <= 17) {
         double a = fabs(v);
         if (signbit(v))
             *p++ = '-';
