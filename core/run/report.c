@@ -226,8 +226,8 @@ static void curve_row(rs_strbuf *b, const rs_point *pt, const rs_job_result *res
     rs_sb_putn(b, "\n", 1);
 }
 
-/* A job's rows of curves.tsv into b (emptied first): its labels, escaped, and rep are the
- * same on every row, so they are written once into pre and copied (one stdio write a job). */
+/* A job's rows of curves.tsv appended to b: its labels, escaped, and rep are the same on
+ * every row, so they are written once into pre and copied. */
 static void job_curves(rs_strbuf *b, rs_strbuf *pre, const rs_run *run, size_t j,
                        uint32_t n_align, const char *const *cols, size_t n_cols)
 {
@@ -246,7 +246,6 @@ static void job_curves(rs_strbuf *b, rs_strbuf *pre, const rs_run *run, size_t j
     rs_tsv_escape_sb(pre, nl);
     rs_sb_putn(pre, "\t", 1);
     rs_sb_u(pre, rep);
-    b->len = 0;
     if (pre->oom) {
         b->oom = 1;
         return;
@@ -279,9 +278,13 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
         if (run->results[j].status == RS_JOB_PENDING)
             continue;
         job_curves(&b, &pre, run, j, n_align, cols, n_cols);
-        if (b.len && !b.oom)
+        if (b.len >= (1u << 20) && !b.oom) { /* a megabyte a write, not stdio's 4 kB */
             fwrite(b.s, 1, b.len, f);
+            b.len = 0;
+        }
     }
+    if (b.len && !b.oom)
+        fwrite(b.s, 1, b.len, f);
     int oom = b.oom;
     rs_sb_free(&b);
     rs_sb_free(&pre);
