@@ -197,36 +197,64 @@ static uint32_t align_columns(const rs_spec *s)
 }
 
 /* "\t%.9g" without printf (numfmt.h): printf was most of the time a large run spent here */
-static void put_g9(FILE *f, double v)
+static void put_g9(rs_strbuf *b, double v)
 {
-    char buf[RS_FMT_MAX + 1];
-    buf[0] = '\t';
-    rs_fmt_g(buf + 1, v, 9);
-    fputs(buf, f);
+    rs_sb_putn(b, "\t", 1);
+    rs_sb_g(b, v, 9);
 }
 
-/* One row of curves.tsv: the point's coordinates, evaluation, epoch, training loss,
- * alignments (NaN past the job's layers) and the metric columns the rule has. */
-static void curve_row(FILE *f, const rs_point *pt, const rs_job_result *res, uint32_t n_align,
-                      const char *const *names, const char *const *cols, size_t n_cols)
+/* One row of curves.tsv after its labels and rep: the point's step, evaluation, epoch,
+ * training loss, alignments (NaN past the job's layers) and the metric columns the rule has. */
+static void curve_row(rs_strbuf *b, const rs_point *pt, const rs_job_result *res,
+                      uint32_t n_align, const char *const *names, const char *const *cols,
+                      size_t n_cols)
 {
-    char step[RS_FMT_MAX + 1];
-    step[0] = '\t';
-    rs_fmt_u(step + 1, pt->step);
-    fputs(step, f);
+    rs_sb_putn(b, "\t", 1);
+    rs_sb_u(b, pt->step);
     const double v[] = { pt->loss, pt->acc, pt->epoch, pt->train_loss };
     for (int i = 0; i < 4; i++)
-        put_g9(f, v[i]);
+        put_g9(b, v[i]);
     for (uint32_t a = 0; a < n_align; a++)
-        put_g9(f, a < res->n_align ? pt->align[a] : NAN);
+        put_g9(b, a < res->n_align ? pt->align[a] : NAN);
     for (size_t c = 0; c < n_cols; c++) {
         double m_v = NAN;
         for (size_t m = 0; names && names[m]; m++)
             if (strcmp(names[m], cols[c]) == 0)
                 m_v = pt->metrics[m];
-        put_g9(f, m_v);
+        put_g9(b, m_v);
     }
-    fputc('\n', f);
+    rs_sb_putn(b, "\n", 1);
+}
+
+/* A job's rows of curves.tsv appended to b: its labels, escaped, and rep are the same on
+ * every row, so they are written once into pre and copied. */
+static void job_curves(rs_strbuf *b, rs_strbuf *pre, const rs_run *run, size_t j,
+                       uint32_t n_align, const char *const *cols, size_t n_cols)
+{
+    const rs_spec *s = run->spec;
+    const rs_job_result *res = &run->results[j];
+    size_t r, t, k, rep;
+    rs_job_coords(run, j, &r, &t, &k, &rep);
+    char nl[128];
+    rs_netspec_label(&s->nets[k], run->tasks[t].info.n_in, run->tasks[t].info.n_out, nl,
+                     sizeof nl);
+    pre->len = 0;
+    rs_tsv_escape_sb(pre, s->rules[r].label);
+    rs_sb_putn(pre, "\t", 1);
+    rs_tsv_escape_sb(pre, s->tasks[t].label);
+    rs_sb_putn(pre, "\t", 1);
+    rs_tsv_escape_sb(pre, nl);
+    rs_sb_putn(pre, "\t", 1);
+    rs_sb_u(pre, rep);
+    if (pre->oom) {
+        b->oom = 1;
+        return;
+    }
+    const char *const *names = rs_rule_metric_names(&s->rules[r]);
+    for (uint32_t p = 0; p < res->n_points; p++) {
+        rs_sb_putn(b, pre->s, pre->len);
+        curve_row(b, &res->points[p], res, n_align, names, cols, n_cols);
+    }
 }
 
 static int write_curves(const rs_run *run, char *err, size_t err_size)
@@ -245,21 +273,25 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
     for (size_t c = 0; c < n_cols; c++)
         fprintf(f, "\t%s", cols[c]);
     fprintf(f, "\n");
-    for (size_t j = 0; j < run->n_jobs; j++) {
-        const rs_job_result *res = &run->results[j];
-        if (res->status == RS_JOB_PENDING)
+    rs_strbuf b = { 0 }, pre = { 0 };
+    for (size_t j = 0; j < run->n_jobs && !b.oom; j++) {
+        if (run->results[j].status == RS_JOB_PENDING)
             continue;
-        size_t r, t, k, rep;
-        rs_job_coords(run, j, &r, &t, &k, &rep);
-        char nl[128];
-        rs_netspec_label(&s->nets[k], run->tasks[t].info.n_in, run->tasks[t].info.n_out, nl,
-                         sizeof nl);
-        const char *const *names = rs_rule_metric_names(&s->rules[r]);
-        for (uint32_t p = 0; p < res->n_points; p++) {
-            put_labels(f, s->rules[r].label, s->tasks[t].label, nl);
-            fprintf(f, "\t%zu", rep);
-            curve_row(f, &res->points[p], res, n_align, names, cols, n_cols);
+        job_curves(&b, &pre, run, j, n_align, cols, n_cols);
+        if (b.len >= (1u << 20) && !b.oom) { /* a megabyte a write, not stdio's 4 kB */
+            fwrite(b.s, 1, b.len, f);
+            b.len = 0;
         }
+    }
+    if (b.len && !b.oom)
+        fwrite(b.s, 1, b.len, f);
+    int oom = b.oom;
+    rs_sb_free(&b);
+    rs_sb_free(&pre);
+    if (oom) {
+        fclose(f);
+        snprintf(err, err_size, "%s: out of memory", path);
+        return 1;
     }
     return close_out(f, path, err, err_size);
 }
