@@ -21,12 +21,11 @@
 #include "task_data.h"
 
 static const char usage[] =
-    "usage: ruleset compare [SPEC.json] [--task T]... [--rule R]... [--net 2-2-1]... "
-    "[--act A,B] [--replicates N] [--steps N] [--epochs N] [--batch N|full] "
-    "[--eval-every N|epoch] [--alignment] [--seed S] "
-    "[--threads N] [-o DIR] [--resume] [--quiet] [--no-plot] [--save-nets|--no-save-nets] "
-    "[--plugin FILE] [--plugin-dir DIR] "
-    RS_RUNOPTS_USAGE "\n";
+    "usage: ruleset compare [SPEC.json|NAME] [flags]\n"
+    "  runs every rule x task x network over the replicates; no spec: the built-in default,\n"
+    "  a NAME alone: a ready-made spec (e.g. xor-mlp). A flag overrides the spec's setting\n"
+    "  and every rule's or task's own.\n"
+    RS_COMPARE_FLAGS;
 
 static int parse_long(const char *flag, const char *text, long lo, long *out)
 {

@@ -108,8 +108,13 @@ static void explain_block(const double *sig, size_t n, const double *dw, uint32_
 }
 
 static const char usage[] =
-    "usage: ruleset explain WEIGHTS.json [--steps K[,K...]] [--grid N] [--terms N] "
-    "[--plugin FILE] [--plugin-dir DIR]\n";
+    "usage: ruleset explain WEIGHTS.json [flags]\n"
+    "  a meta-trained rule's weight change over a grid of local signals (pre, post, w, m),\n"
+    "  fitted with a cubic polynomial: the fit's R^2 and its largest terms\n"
+    "      --steps K[,K...]     signals held K steps from rest (default 1,20)\n"
+    "      --grid N             points per signal (default 7)\n"
+    "      --terms N            terms shown (default 8)\n"
+    "      --plugin FILE.so, --plugin-dir DIR   more plugins\n";
 
 typedef struct explain {
     const char *file, *steps_text;

@@ -30,13 +30,33 @@
 
 #define MAX_DIFFS 16
 
+#define DEFAULT_ROWS 8       /* evaluation inputs shown when the set is larger than ... */
+#define ALL_ROWS_UP_TO 32    /* ... this many (a truth table of 5 bits is shown whole) */
+#define MAX_UNIT_COLUMNS 16  /* units per line of the activation tables (784 inputs: 16) */
+#define MAX_INPUT_VALUES 8   /* inputs written out in a label; wider: "row 17" */
+
 static const char usage[] =
-    "usage: ruleset inspect RUNDIR|SPEC.json|NET.json [--rule R] [--task T] [--net N] "
-    "[--replicate K] [--diff X:Y]... [--truth] [--tsv] [--plugin FILE] [--plugin-dir DIR]\n";
+    "usage: ruleset inspect RUNDIR|SPEC.json|NET.json [flags]\n"
+    "  one trained network on its task's evaluation set: the truth table, every layer's\n"
+    "  activations for each input, differences between inputs, the weights\n"
+    "      --rule R, --task T, --net N   which rule x task x network of a run or spec (a\n"
+    "                           label or a unique part of one; needed when several match)\n"
+    "      --replicate K        which replicate (default 0)\n"
+    "      --rows N, --head N   the first N evaluation inputs in the truth table and the\n"
+    "                           activations (default: all up to 32 inputs, else the first 8;\n"
+    "                           --tsv: all); 0 = all\n"
+    "      --diff X:Y           also the activations at Y minus those at X, e.g. 0,0:1,0\n"
+    "                           (repeatable)\n"
+    "      --truth              (RUNDIR) the truth tables over all replicates instead\n"
+    "      --tsv                tidy TSV: what, input, layer, unit, from, value\n"
+    "      --plugin FILE.so, --plugin-dir DIR   more plugins\n"
+    "  Inputs wider than 8 values (a data set's images) are named by their row, and\n"
+    "  activation tables show the first 16 units of a layer.\n";
 
 typedef struct iopts {
     const char *target, *rule, *task, *net;
     long replicate; /* -1: not given */
+    long rows;      /* --rows: -1 not given, 0 all */
     const char *diff[MAX_DIFFS];
     int n_diff, truth, tsv;
 } iopts;
@@ -149,7 +169,34 @@ typedef struct view {
     rs_real *x;       /* (n_in, m) */
     FILE *out;
     int tsv;
+    uint32_t rows;    /* evaluation inputs shown */
 } view;
+
+/* Target column b of y (n_out, stride): its values, or "class k" (the argmax) when wide. */
+static void target_label(const rs_real *y, size_t stride, uint32_t n_out, uint32_t b,
+                         char *buf, size_t size)
+{
+    if (n_out <= MAX_INPUT_VALUES) {
+        rs_vec_text(y + b, stride, n_out, buf, size);
+        return;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 1; i < n_out; i++)
+        if (y[i * stride + b] > y[k * stride + b])
+            k = i;
+    snprintf(buf, size, "class %u", k);
+}
+
+/* Input column b of x (n_in, stride) as text: its values, or "row b" when there are too many
+ * to read (a data set's 784 pixels). */
+static void input_label(const rs_real *x, size_t stride, uint32_t n_in, uint32_t b, char *buf,
+                        size_t size)
+{
+    if (n_in > MAX_INPUT_VALUES)
+        snprintf(buf, size, "row %u", b);
+    else
+        rs_vec_text(x + b, stride, n_in, buf, size);
+}
 
 static double post_at(const view *w, uint32_t l, uint32_t i, uint32_t b)
 {
@@ -174,7 +221,7 @@ static void print_truth_one(const view *w)
     const rs_real *pred = w->net->a[w->net->n_layers];
     double mid = ((double)ti->lo + ti->hi) / 2;
     if (w->tsv) {
-        for (uint32_t b = 0; b < es->n; b++)
+        for (uint32_t b = 0; b < w->rows; b++)
             for (uint32_t k = 0; k < ti->n_out; k++) {
                 char in[256];
                 rs_vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
@@ -183,19 +230,26 @@ static void print_truth_one(const view *w)
             }
         return;
     }
+    int width = 5; /* the input column as wide as its widest entry: float inputs align */
+    for (uint32_t b = 0; b < w->rows; b++) {
+        char in[256];
+        input_label(es->x, es->n, ti->n_in, b, in, sizeof in);
+        width = (int)strlen(in) > width ? (int)strlen(in) : width;
+    }
     fprintf(w->out, "\ntruth table (prediction against target; binary = prediction > %g)\n", mid);
-    fprintf(w->out, "  %-16s %-6s %10s %6s %6s  %s\n", "input", "output", "pred", "binary",
+    fprintf(w->out, "  %-*s %-6s %10s %6s %6s  %s\n", width, "input", "output", "pred", "binary",
             "target", "right");
-    for (uint32_t b = 0; b < es->n && b < 256; b++)
+    for (uint32_t b = 0; b < w->rows; b++)
         for (uint32_t k = 0; k < ti->n_out; k++) {
             char in[256];
-            rs_vec_text(es->x + b, es->n, ti->n_in, in, sizeof in);
+            input_label(es->x, es->n, ti->n_in, b, in, sizeof in);
             double p = pred[k * w->m + b], y = es->y[k * es->n + b];
-            fprintf(w->out, "  %-16s %-6u %10.4f %6d %6g  %s\n", in, k, p, p > mid, y,
+            fprintf(w->out, "  %-*s %-6u %10.4f %6d %6g  %s\n", width, in, k, p, p > mid, y,
                     right_text(ti, p, y));
         }
-    if (es->n > 256)
-        fprintf(w->out, "  ... %u rows in all (--tsv has every one)\n", es->n);
+    if (es->n > w->rows)
+        fprintf(w->out, "  ... the first %u of %u inputs (--rows N shows more, --tsv all)\n",
+                w->rows, es->n);
 }
 
 /* The pre/post rows of one input column b (or of b2 minus b when b2 >= 0). */
@@ -227,6 +281,8 @@ static void print_column(const view *w, uint32_t b, long b2, const char *title)
                 if (!rec) /* the widest layer decides how many unit columns there are */
                     for (uint32_t k = 0; k < n_levels(net); k++)
                         nh = level_units(net, k) > nh ? level_units(net, k) : nh;
+                if (nh > MAX_UNIT_COLUMNS)
+                    nh = MAX_UNIT_COLUMNS;
                 for (uint32_t i = 0; i < nh; i++) {
                     char un[32];
                     unit_name(net, i, un, sizeof un);
@@ -239,12 +295,14 @@ static void print_column(const view *w, uint32_t b, long b2, const char *title)
             fprintf(w->out, "  %-18s %-5s", which == 1 && l ? "" : lname,
                     b2 >= 0 ? (which ? "dpost" : "dpre") : which ? (rec ? "s" : "a")
                                                                  : (rec ? "u" : "z"));
-            for (uint32_t i = 0; i < nu; i++) {
+            for (uint32_t i = 0; i < nu && i < MAX_UNIT_COLUMNS; i++) {
                 double v = which ? post_at(w, l, i, b) : pre_at(w, l, i, b);
                 if (b2 >= 0)
                     v = (which ? post_at(w, l, i, (uint32_t)b2) : pre_at(w, l, i, (uint32_t)b2)) - v;
                 fprintf(w->out, " %11.5g", v);
             }
+            if (nu > MAX_UNIT_COLUMNS)
+                fprintf(w->out, "  ... %u units (--tsv has every one)", nu);
             fputc('\n', w->out);
         }
     }
@@ -319,7 +377,11 @@ static int inspect_one(rs_loaded_net *ln, const rs_evalset *es, const iopts *o, 
         return RS_EXIT_INPUT;
     }
     view w = { .net = net, .es = es, .m = es->n + 2 * (uint32_t)o->n_diff, .out = out,
-               .tsv = o->tsv };
+               .tsv = o->tsv, .rows = es->n };
+    if (o->rows > 0 && (unsigned long)o->rows < es->n)
+        w.rows = (uint32_t)o->rows;
+    else if (o->rows < 0 && !o->tsv && es->n > ALL_ROWS_UP_TO)
+        w.rows = DEFAULT_ROWS;
     w.x = calloc((size_t)n_in * w.m, sizeof(rs_real));
     rs_real *a = calloc(2 * (size_t)n_in + 1, sizeof(rs_real)), *bv = a + n_in;
     if (!w.x || !a) {
@@ -364,17 +426,23 @@ static int inspect_one(rs_loaded_net *ln, const rs_evalset *es, const iopts *o, 
         fprintf(out, "\nactivations (%s = pre-activation, %s = post-activation)\n",
                 net->kind == RS_NET_RECURRENT ? "u = A s" : "z = W a + b",
                 net->kind == RS_NET_RECURRENT ? "s = f(u)" : "a = f(z)");
-    for (uint32_t b = 0; b < es->n; b++) {
+    for (uint32_t b = 0; b < w.rows; b++) {
         char in[256], title[300];
-        rs_vec_text(w.x + b, w.m, n_in, in, sizeof in);
+        if (o->tsv)
+            rs_vec_text(w.x + b, w.m, n_in, in, sizeof in);
+        else
+            input_label(w.x, w.m, n_in, b, in, sizeof in);
         if (!o->tsv) {
             char tg[256];
-            rs_vec_text(es->y + b, es->n, es->info.n_out, tg, sizeof tg);
+            target_label(es->y, es->n, es->info.n_out, b, tg, sizeof tg);
             fprintf(out, "input %s (target %s)\n", in, tg);
         }
         snprintf(title, sizeof title, "%s", in);
         print_column(&w, b, -1, title);
     }
+    if (!o->tsv && w.rows < es->n)
+        fprintf(out, "... the first %u of %u inputs (--rows N shows more, --tsv all)\n", w.rows,
+                es->n);
     for (int d = 0; d < o->n_diff; d++) {
         uint32_t b0 = es->n + 2 * (uint32_t)d;
         char x0[128], x1[128], title[300];
@@ -513,6 +581,14 @@ static int parse_valued(iopts *o, const char *a, const char *v)
             return RS_EXIT_INPUT;
         }
         o->diff[o->n_diff++] = v;
+    } else if (!strcmp(a, "--rows") || !strcmp(a, "--head")) {
+        char *end;
+        o->rows = strtol(v, &end, 10);
+        if (end == v || *end || o->rows < 0) {
+            fprintf(stderr, "ruleset: inspect: %s takes a whole number >= 0 (0 = all), got "
+                    "'%s'\n", a, v);
+            return RS_EXIT_INPUT;
+        }
     } else if (!strcmp(a, "--replicate")) {
         char *end;
         o->replicate = strtol(v, &end, 10);
@@ -600,7 +676,7 @@ int rs_cmd_inspect(int argc, char **argv)
     rs_registry *reg = rs_cli_registry(&argc, argv);
     if (!reg)
         return RS_EXIT_INTERNAL;
-    iopts o = { .replicate = -1 };
+    iopts o = { .replicate = -1, .rows = -1 };
     int rc = parse_flags(argc, argv, &o);
     if (rc == 0)
         rc = inspect_target(reg, &o);

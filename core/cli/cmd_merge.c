@@ -21,9 +21,13 @@
 #include "runner.h"
 
 static const char usage[] =
-    "usage: ruleset merge DIR... [-o OUT] [--quiet] [--no-plot] [--plugin FILE] "
-    "[--plugin-dir DIR]\n"
-    "  joins the run folders of `ruleset compare SPEC --shard I/N -o DIR` into one\n";
+    "usage: ruleset merge DIR... [flags]\n"
+    "  joins the run folders of `ruleset compare SPEC --shard I/N -o DIR` into one; jobs in\n"
+    "  none of them are reported (`ruleset compare -o OUT --resume` runs just those)\n"
+    "      -o OUT               the merged folder (default runs/NAME-YYYYmmdd-HHMMSS)\n"
+    "      --quiet, -q          no table\n"
+    "      --no-plot            no figures at the end\n"
+    "      --plugin FILE.so, --plugin-dir DIR   more plugins\n";
 
 static char *read_spec(const char *dir)
 {

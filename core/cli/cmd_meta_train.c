@@ -33,8 +33,16 @@
 #include "weights.h"
 
 static const char usage[] =
-    "usage: ruleset meta-train SPEC.json -o NAME.weights.json [--run-dir DIR] [--resume] "
-    "[--threads N] [--iterations N] [--quiet] [--plugin FILE] [--plugin-dir DIR]\n";
+    "usage: ruleset meta-train SPEC.json -o NAME.weights.json [flags]\n"
+    "  meta-trains the spec's one rule (a rule with dstep) by backpropagating through unrolled\n"
+    "  training runs; the spec's \"meta\" object sets iterations, episodes, truncation, lr, ...\n"
+    "      -o FILE              the weights file to write (required)\n"
+    "      --run-dir DIR        log, checkpoint and curves (default runs/meta-NAME)\n"
+    "      --resume             go on from DIR's checkpoint: the same weights, byte for byte\n"
+    "      --threads N          episodes at once (default: every core)\n"
+    "      --iterations N       meta-steps (default: the spec's \"meta\".iterations)\n"
+    "      --quiet, -q          no log lines or bar on the terminal (log.txt keeps them)\n"
+    "      --plugin FILE.so, --plugin-dir DIR   more plugins\n";
 
 typedef struct mt_opts {
     const char *spec_file, *out, *run_dir;

@@ -1,5 +1,6 @@
-/* cmd_plot.c: `ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet]
- * [--replicate K] [--input ROW] [--plugin FILE] [--plugin-dir DIR]`: the figures of plot.h.
+/* cmd_plot.c: `ruleset plot RUNDIR [--term png|svg|pdf|dumb] [-o OUTFILE] [--quiet]
+ * [--loss-scale auto|log|linear] [--replicate K] [--input ROW] [--plugin FILE]
+ * [--plugin-dir DIR]`: the figures of plot.h.
  * The plugins are needed for the network figures, which rebuild each task's evaluation set;
  * --quiet drops the "wrote FILE" lines; errors print.
  *
@@ -12,14 +13,27 @@
 #include "cmds.h"
 #include "plot.h"
 
-#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|dumb] [-o OUTFILE] [--quiet] " \
-                   "[--replicate K] [--input ROW] [--plugin FILE] [--plugin-dir DIR]"
+#define PLOT_USAGE "usage: ruleset plot RUNDIR [--term png|svg|pdf|dumb] [-o OUTFILE] [--quiet] " \
+                   "[--loss-scale auto|log|linear] [--replicate K] [--input ROW] " \
+                   "[--plugin FILE] [--plugin-dir DIR]"
 
 static int print_help(void)
 {
-    printf("%s\n  Aggregates RUNDIR/curves.tsv into RUNDIR/curves_agg.tsv and draws curves, "
-           "metrics and success figures\n  with gnuplot (default RUNDIR/curves.png; --term dumb "
-           "prints them; -o names the curves figure).\n", PLOT_USAGE);
+    printf("%s\n"
+           "  Aggregates RUNDIR/curves.tsv into RUNDIR/curves_agg.tsv and draws, with gnuplot:\n"
+           "  curves (loss; training loss beside it when the rules report one), accuracy,\n"
+           "  alignment (with --alignment runs), metrics, success rates and network figures.\n"
+           "  Runs by epochs are drawn against epochs. Each rule keeps one style everywhere.\n"
+           "      --term T             png (default), svg, pdf, or dumb (print in the terminal)\n"
+           "      -o OUTFILE           the curves figure's file (default RUNDIR/curves.png)\n"
+           "      --loss-scale S       auto (default: log when every loss is positive and they\n"
+           "                           span a decade), log or linear\n"
+           "      --replicate K        the replicate the network figures show (default 0)\n"
+           "      --input ROW          the evaluation input the network figures show (default: the\n"
+           "                           last)\n"
+           "      --quiet, -q          no messages\n"
+           "      --plugin FILE.so, --plugin-dir DIR   more plugins (every command takes them)\n",
+           PLOT_USAGE);
     return -1;
 }
 
@@ -42,14 +56,16 @@ static int parse_one(int argc, char **argv, int *i, rs_plot_opts *o)
     const char *a = argv[*i];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
         return print_help();
-    if (strcmp(a, "--term") == 0 || strcmp(a, "-o") == 0) {
+    if (strcmp(a, "--term") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--loss-scale") == 0) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "ruleset: plot: %s needs a value; %s\n", a, PLOT_USAGE);
             return RS_EXIT_INPUT;
         }
-        *(a[1] == 'o' ? &o->oflag : &o->term) = argv[++*i];
+        *(a[1] == 'o' ? &o->oflag : a[2] == 't' ? &o->term : &o->loss_scale) = argv[++*i];
     } else if (strncmp(a, "--term=", 7) == 0)
         o->term = a + 7;
+    else if (strncmp(a, "--loss-scale=", 13) == 0)
+        o->loss_scale = a + 13;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
         o->quiet = 1;
     else if (strcmp(a, "--replicate") == 0 || strcmp(a, "--input") == 0) {

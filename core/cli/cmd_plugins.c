@@ -6,15 +6,43 @@
 
 #include "cmds.h"
 #include "params.h"
+#include "suggest.h"
+
+static const char list_usage[] =
+    "usage: ruleset list [--plugin FILE.so] [--plugin-dir DIR]\n"
+    "  every plugin found (kind, name, version, file, summary), then every file refused and\n"
+    "  why. Searched: --plugin files, --plugin-dir folders, $RULESET_PLUGIN_PATH, ./rules,\n"
+    "  then the built-in plugin folder.\n";
+static const char info_usage[] =
+    "usage: ruleset info NAME [--plugin FILE.so] [--plugin-dir DIR]\n"
+    "  a plugin's summary, source, metrics and parameters: name, type, default, range\n"
+    "  ([lo, hi] includes both ends, (lo, hi] excludes lo) and help.\n";
+static const char check_usage[] =
+    "usage: ruleset check-plugin FILE.so [--plugin FILE.so] [--plugin-dir DIR]\n"
+    "  loads FILE.so as a run would and validates it (ABI version, descriptor sizes,\n"
+    "  parameter tables, names clashing with plugins already on the search path);\n"
+    "  exit 0 when every plugin in it is usable, 2 with one line per problem otherwise.\n";
+
+/* `CMD --help` or `CMD -h` alone: print the usage and say so. */
+static int asks_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 1;
+        }
+    return 0;
+}
 
 int rs_cmd_list(int argc, char **argv)
 {
+    if (asks_help(argc, argv, list_usage))
+        return RS_EXIT_OK;
     rs_registry *reg = rs_cli_registry(&argc, argv);
     if (!reg)
         return RS_EXIT_INTERNAL;
     if (argc > 1) {
-        fprintf(stderr, "ruleset: list: unexpected argument '%s'; usage: ruleset list "
-                        "[--plugin FILE] [--plugin-dir DIR]\n", argv[1]);
+        fprintf(stderr, "ruleset: list: unexpected argument '%s'\n%s", argv[1], list_usage);
         rs_registry_destroy(reg);
         return RS_EXIT_INPUT;
     }
@@ -75,30 +103,36 @@ static void print_info(const rs_plugin_head *h, const char *file)
            "help");
     for (const rs_param_spec *p = h->params; p->name; p++) {
         char def[64], range[64];
-        if (p->type == RS_PARAM_CHOICE || p->type == RS_PARAM_STR)
+        uint32_t type = rs_param_base(p);
+        if (type == RS_PARAM_CHOICE || type == RS_PARAM_STR)
             snprintf(def, sizeof def, "%s", p->def_str);
-        else if (p->type == RS_PARAM_BOOL)
+        else if (type == RS_PARAM_BOOL)
             snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
+        else if (type == RS_PARAM_INT) /* whole numbers as such: 1000000, not 1e+06 */
+            snprintf(def, sizeof def, "%.0f", p->def);
         else
             snprintf(def, sizeof def, "%g", p->def);
-        if (p->type == RS_PARAM_REAL || p->type == RS_PARAM_INT)
-            snprintf(range, sizeof range, "[%g, %g]", p->lo, p->hi);
-        else if (p->type == RS_PARAM_CHOICE)
+        if (type == RS_PARAM_REAL || type == RS_PARAM_INT)
+            rs_param_range_text(p, range, sizeof range);
+        else if (type == RS_PARAM_CHOICE)
             snprintf(range, sizeof range, "%s", p->choices);
         else
             snprintf(range, sizeof range, "-");
-        printf("    %-16s %-7s %-12s %-22s %s\n", p->name, type_name(p->type), def, range,
+        printf("    %-16s %-7s %-12s %-22s %s\n", p->name, type_name(type), def, range,
                p->help ? p->help : "");
     }
 }
 
 int rs_cmd_info(int argc, char **argv)
 {
+    if (asks_help(argc, argv, info_usage))
+        return RS_EXIT_OK;
     rs_registry *reg = rs_cli_registry(&argc, argv);
     if (!reg)
         return RS_EXIT_INTERNAL;
     if (argc != 2) {
-        fprintf(stderr, "ruleset: info: usage: ruleset info NAME\n");
+        fprintf(stderr, "ruleset: info: give one plugin name (ruleset list shows them)\n%s",
+                info_usage);
         rs_registry_destroy(reg);
         return RS_EXIT_INPUT;
     }
@@ -113,10 +147,16 @@ int rs_cmd_info(int argc, char **argv)
         char names[2048];
         size_t used = 0;
         names[0] = '\0';
-        for (size_t i = 0; i < reg->n_plugins && used < sizeof names; i++)
+        rs_suggest near;
+        rs_suggest_init(&near, argv[1]);
+        for (size_t i = 0; i < reg->n_plugins && used < sizeof names; i++) {
             used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
                                      reg->plugins[i].head->name);
-        fprintf(stderr, "ruleset: info: no plugin named '%s'; known: %s\n", argv[1], names);
+            rs_suggest_offer(&near, reg->plugins[i].head->name);
+        }
+        fprintf(stderr, "ruleset: info: no plugin named '%s'; %s%s%sknown: %s\n", argv[1],
+                near.best ? "did you mean '" : "", near.best ? near.best : "",
+                near.best ? "'? " : "", names);
     }
     rs_registry_destroy(reg);
     return found ? RS_EXIT_OK : RS_EXIT_INPUT;
@@ -124,11 +164,13 @@ int rs_cmd_info(int argc, char **argv)
 
 int rs_cmd_check_plugin(int argc, char **argv)
 {
+    if (asks_help(argc, argv, check_usage))
+        return RS_EXIT_OK;
     rs_registry *others = rs_cli_registry(&argc, argv); /* the plugins a run would also see */
     if (!others)
         return RS_EXIT_INTERNAL;
     if (argc != 2) {
-        fprintf(stderr, "ruleset: check-plugin: usage: ruleset check-plugin FILE.so\n");
+        fprintf(stderr, "ruleset: check-plugin: give one plugin file\n%s", check_usage);
         rs_registry_destroy(others);
         return RS_EXIT_INPUT;
     }

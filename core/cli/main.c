@@ -12,12 +12,12 @@ static const char help[] =
     "\n"
     "  ruleset compare [SPEC.json] [flags]   run a comparison (no spec: the built-in default;\n"
     "                                        a name alone: a ready-made spec, e.g. xor-mlp)\n"
-    "      --shard I/N  run every N-th job from the I-th (merge the folders after);\n"
-    "      mpirun -np N ruleset compare ...  split the jobs across MPI ranks, one folder;\n"
-    "      --job-timeout S, --isolate, --no-isolate  worker processes (docs/PLUGINS.md)\n"
-    "  ruleset plot RUNDIR [--term png|svg|dumb]   loss curves and success rates with gnuplot\n"
+    RS_COMPARE_FLAGS
+    "      mpirun -np N ruleset compare ...  split the jobs across MPI ranks, one folder\n"
+    "  ruleset plot RUNDIR [--term png|svg|pdf|dumb]   curves, accuracy, alignment, success with gnuplot\n"
     "  ruleset merge DIR... [-o OUT]         join the folders of --shard runs into one\n"
-    "  ruleset new rule NAME                 write NAME.c, a working rule to start from\n"
+    "  ruleset new rule|task|activation NAME   write NAME.c, a working plugin to start from\n"
+    "  ruleset new cmake                     write CMakeLists.txt building every .c into rules/\n"
     "  ruleset inspect RUNDIR|SPEC|NET.json [--rule R --task T --net N --replicate K]\n"
     "                  [--diff X:Y] [--truth] [--tsv]   activations, differences, weights\n"
     "  ruleset meta-train SPEC.json -o NAME.weights.json   meta-train a rule that has dstep\n"
@@ -26,6 +26,7 @@ static const char help[] =
     "  ruleset info NAME                     a plugin's parameters\n"
     "  ruleset check-plugin FILE.so          validate a plugin file\n"
     "\n"
+    "`ruleset CMD --help` prints a command's flags and their defaults.\n"
     "Every command takes --plugin FILE.so and --plugin-dir DIR; $RULESET_PLUGIN_PATH adds more.\n"
     "Exit codes: 0 ok, 1 some jobs failed, 2 bad input, 3 internal or I/O error, 130 interrupted.\n";
 

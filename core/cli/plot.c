@@ -13,17 +13,20 @@
 #include "plot_curves.h"
 #include "plot_nets.h"
 
-/* png -> pngcairo, .png; svg; dumb (text on stdout, .txt). 0, or 2 after one line. */
+/* png -> pngcairo, .png; svg; pdf -> pdfcairo; dumb (text on stdout, .txt). 0, or 2 after
+ * one line. */
 static int resolve_term(const char *term, rs_plot_env *e)
 {
     if (strcmp(term, "png") == 0)
         e->gpterm = "pngcairo", e->ext = "png";
     else if (strcmp(term, "svg") == 0)
         e->gpterm = "svg", e->ext = "svg";
+    else if (strcmp(term, "pdf") == 0)
+        e->gpterm = "pdfcairo", e->ext = "pdf";
     else if (strcmp(term, "dumb") == 0)
         e->gpterm = "dumb", e->ext = "txt";
     else {
-        fprintf(stderr, "ruleset: plot: --term '%s' is not one of png, svg, dumb\n", term);
+        fprintf(stderr, "ruleset: plot: --term '%s' is not one of png, svg, pdf, dumb\n", term);
         return RS_EXIT_INPUT;
     }
     e->dumb = strcmp(term, "dumb") == 0;
@@ -67,6 +70,13 @@ int rs_plot_run(const rs_plot_opts *o)
     int rc = resolve_term(o->term ? o->term : "png", &e);
     if (rc)
         return rc;
+    e.loss_scale = o->loss_scale ? o->loss_scale : "auto";
+    if (strcmp(e.loss_scale, "auto") && strcmp(e.loss_scale, "log")
+        && strcmp(e.loss_scale, "linear")) {
+        fprintf(stderr, "ruleset: plot: --loss-scale '%s' is not one of auto, log, linear\n",
+                e.loss_scale);
+        return RS_EXIT_INPUT;
+    }
     /* "runs/x/" -> "runs/x", so messages and paths read cleanly */
     char *rundir = strdup(o->rundir);
     if (!rundir) {

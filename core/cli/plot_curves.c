@@ -1,10 +1,10 @@
-/* plot_curves.c: the curves, metrics and success figures of a run folder (see plot.h).
+/* plot_curves.c: the curves of a run folder, read and aggregated (see plot_data.h).
  *
- * Reads RUNDIR/curves.tsv (one row per evaluation point per replicate), aggregates every metric
- * column over the replicates of each (rule, task, net, step) into RUNDIR/curves_agg.tsv (mean,
- * 10th and 90th percentile of the finite values), then runs scripts/curves.gp, metrics.gp and
- * success.gp (gnuplot.h). summary.tsv is only checked, and its labels added, so success.gp can
- * name every bar. */
+ * Reads RUNDIR/curves.tsv (one row per evaluation point per replicate) and aggregates every
+ * metric column over the replicates of each (rule, task, net, step) into RUNDIR/curves_agg.tsv
+ * (mean, 10th and 90th percentile of the finite values), noting which curves have data and
+ * each panel's ranges; plot_figs.c draws from that. summary.tsv is only checked, and its labels
+ * taken first, so the rules keep the spec's order and success.gp can name every bar. */
 #include "plot_curves.h"
 
 #include <errno.h>
@@ -18,15 +18,11 @@
 
 #include "cmds.h" /* RS_EXIT_* */
 #include "gnuplot.h"
+#include "plot_data.h"
 #include "stats.h"
 
 /* ---------------------------------------------------------------------------------------- */
-/* labels: first-appearance order; a one-entry cache makes the usual sorted input O(1)        */
-
-typedef struct labels {
-    char **s;
-    size_t n, cap, last;
-} labels;
+/* labels (plot_data.h)                                                                     */
 
 static long lab_index(labels *t, const char *s)
 {
@@ -196,25 +192,7 @@ static int parse_num(const char *s, double *out)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* curves.tsv in memory                                                                     */
-
-typedef struct row {
-    uint32_t panel, rule; /* label indices */
-    size_t idx;           /* row in vals */
-    double step;
-} row;
-
-typedef struct rs_curves {
-    char **names; /* header */
-    size_t ncol;
-    size_t nm;    /* metric columns: every column but rule, task, net, rep, step */
-    long *mcol;   /* (nm) column of each metric */
-    labels rules, panels;
-    row *rows;
-    size_t nrows, cap;
-    double *vals; /* (nrows, nm) */
-    int have_summary;
-} curves;
+/* curves.tsv in memory (plot_data.h)                                                      */
 
 void rs_curves_free(curves *c)
 {
@@ -249,6 +227,7 @@ static int read_header(curves *c, tsv *t, const char *path, long col[5])
                     "rule, task, net, rep, step, loss, acc and extra metrics\n", path, need[i]);
             return RS_EXIT_INPUT;
         }
+    c->m_epoch = -1;
     for (size_t i = 0; i < c->ncol; i++) {
         if (find_col(c->names, i, c->names[i]) >= 0) {
             fprintf(stderr, "ruleset: %s:1: column '%s' appears twice\n", path, c->names[i]);
@@ -256,8 +235,11 @@ static int read_header(curves *c, tsv *t, const char *path, long col[5])
         }
         const char *nm = c->names[i];
         if (strcmp(nm, "rule") && strcmp(nm, "task") && strcmp(nm, "net") && strcmp(nm, "rep")
-            && strcmp(nm, "step"))
+            && strcmp(nm, "step")) {
+            if (strcmp(nm, "epoch") == 0)
+                c->m_epoch = (long)c->nm;
             c->mcol[c->nm++] = (long)i;
+        }
     }
     return 0;
 }
@@ -366,15 +348,26 @@ static void put_num(FILE *f, double v)
         fprintf(f, "\t%.10g", v);
 }
 
+static void widen(double *lo, double *hi, double v)
+{
+    if (!isfinite(v))
+        return;
+    if (isnan(*lo) || v < *lo)
+        *lo = v;
+    if (isnan(*hi) || v > *hi)
+        *hi = v;
+}
+
 /* One line of curves_agg.tsv: rows i..j-1 (one point of one curve, every replicate): n, then
  * each metric's mean, 10th and 90th percentile over its finite values; has[m] is set when the
- * mean of metric m is finite. */
+ * mean of metric m is finite, and rg takes the values in. */
 static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *scratch,
-                        unsigned char *has)
+                        unsigned char *has, ranges *rg)
 {
     const row *g = &c->rows[i];
-    size_t nm = c->nm;
+    size_t nm = c->nm, pm = (size_t)g->panel * nm;
     fprintf(f, "%s\t%s\t%.10g\t%zu", c->rules.s[g->rule], c->panels.s[g->panel], g->step, j - i);
+    widen(&rg->slo[g->panel], &rg->shi[g->panel], g->step);
     for (size_t m = 0; m < nm; m++) {
         size_t n = 0;
         double sum = 0.0;
@@ -390,12 +383,17 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
             continue;
         }
         rs_sort_doubles(scratch, n);
-        double mean = sum / (double)n;
-        put_num(f, mean);
-        put_num(f, rs_quantile(scratch, n, 0.1));
-        put_num(f, rs_quantile(scratch, n, 0.9));
-        if (isfinite(mean))
+        double q[3] = { sum / (double)n, rs_quantile(scratch, n, 0.1),
+                        rs_quantile(scratch, n, 0.9) };
+        for (int k = 0; k < 3; k++) {
+            put_num(f, q[k]);
+            widen(&rg->ylo[pm + m], &rg->yhi[pm + m], q[k]);
+            rg->nonpos[pm + m] |= isfinite(q[k]) && q[k] <= 0;
+        }
+        if (isfinite(q[0]))
             has[m] = 1;
+        if ((long)m == c->m_epoch)
+            widen(&rg->elo[g->panel], &rg->ehi[g->panel], q[0]);
     }
     fputc('\n', f);
 }
@@ -403,8 +401,9 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
 /* Writes PATH (via PATH.tmp and a rename), sorted by panel, rule, step, without blank lines.
  * Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one finite mean of
  * metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data line (0-based,
- * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none. */
-static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi)
+ * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none; rg the ranges. */
+static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi,
+                     ranges *rg)
 {
     size_t nm = c->nm, nr = c->rules.n;
     double *scratch = malloc((c->nrows ? c->nrows : 1) * sizeof *scratch);
@@ -437,7 +436,7 @@ static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, 
         if (lo[pr] < 0)
             lo[pr] = line;
         hi[pr] = line;
-        write_point(c, i, j, f, scratch, has + pr * nm);
+        write_point(c, i, j, f, scratch, has + pr * nm, rg);
     }
     if (ferror(f) | fclose(f)) {
         f = NULL;
@@ -513,90 +512,11 @@ done:
     return rc;
 }
 /* ---------------------------------------------------------------------------------------- */
-/* the variables each script receives                                                       */
+/* loading and aggregating                                                                  */
 
-/* infile, outfile, term, nrules + rule<i>, npanels + task<p> + net<p> (1-based). */
-static void vars_common(rs_gpvars *b, const curves *c, const char *infile, const char *outfile,
-                        const char *term)
-{
-    char name[64];
-    rs_gp_str(b, "infile", infile);
-    rs_gp_str(b, "outfile", outfile);
-    rs_gp_str(b, "term", term);
-    rs_gp_int(b, "nrules", (long)c->rules.n);
-    for (size_t r = 0; r < c->rules.n; r++) {
-        snprintf(name, sizeof name, "rule%zu", r + 1);
-        rs_gp_str(b, name, c->rules.s[r]);
-    }
-    rs_gp_int(b, "npanels", (long)c->panels.n);
-    for (size_t p = 0; p < c->panels.n; p++) {
-        const char *key = c->panels.s[p], *tab = strchr(key, '\t');
-        char *task = strndup(key, (size_t)(tab - key));
-        if (!task) {
-            b->b.oom = 1;
-            return;
-        }
-        snprintf(name, sizeof name, "task%zu", p + 1);
-        rs_gp_str(b, name, task);
-        snprintf(name, sizeof name, "net%zu", p + 1);
-        rs_gp_str(b, name, tab + 1);
-        free(task);
-    }
-}
-
-/* Space-separated 1-based indices of the rules with a finite mean of metric m in panel p. */
-static void rules_with(rs_gpvars *b, const curves *c, const unsigned char *has, size_t p, size_t m)
-{
-    int first = 1;
-    for (size_t r = 0; r < c->rules.n; r++)
-        if (has[(p * c->rules.n + r) * c->nm + m]) {
-            rs_sb_printf(&b->b, first ? "%zu" : " %zu", r + 1);
-            first = 0;
-        }
-}
-
-/* The data lines of each curve in curves_agg.tsv: lo_<p>_<r>, hi_<p>_<r> for the curves that
- * have any, and plo<p>, phi<p> spanning panel p (-1 when empty). */
-static void vars_ranges(rs_gpvars *b, const curves *c, const long *lo, const long *hi)
-{
-    char name[64];
-    for (size_t p = 0; p < c->panels.n; p++) {
-        long plo = -1, phi = -1;
-        for (size_t r = 0; r < c->rules.n; r++) {
-            size_t k = p * c->rules.n + r;
-            if (lo[k] < 0)
-                continue;
-            snprintf(name, sizeof name, "lo_%zu_%zu", p + 1, r + 1);
-            rs_gp_int(b, name, lo[k]);
-            snprintf(name, sizeof name, "hi_%zu_%zu", p + 1, r + 1);
-            rs_gp_int(b, name, hi[k]);
-            plo = plo < 0 || lo[k] < plo ? lo[k] : plo;
-            phi = hi[k] > phi ? hi[k] : phi;
-        }
-        snprintf(name, sizeof name, "plo%zu", p + 1);
-        rs_gp_int(b, name, plo);
-        snprintf(name, sizeof name, "phi%zu", p + 1);
-        rs_gp_int(b, name, phi);
-    }
-}
-
-/* Output path for figure STEM: OUTFILE for the curves when -o was given, stdout ('') for dumb
- * without -o, RUNDIR/STEM.png|svg|txt otherwise. */
-static char *out_path(const char *rundir, const char *stem, const char *ext, const char *oflag,
-                      int dumb)
-{
-    if (oflag && strcmp(stem, "curves") == 0)
-        return strdup(oflag);
-    if (dumb && !oflag)
-        return strdup("");
-    char name[32];
-    snprintf(name, sizeof name, "%s.%s", stem, ext);
-    return rs_join_path(rundir, name);
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* loading and drawing                                                                      */
-
+/* The rules and panels take the order of summary.tsv when there is one (the spec's, also for
+ * a rule whose jobs all failed), so a rule keeps its colour and dash in every figure and in
+ * every run of the same spec. */
 curves *rs_curves_load(const char *rundir, int *rc)
 {
     curves *c = calloc(1, sizeof *c);
@@ -607,10 +527,13 @@ curves *rs_curves_load(const char *rundir, int *rc)
         fprintf(stderr, "ruleset: out of memory\n");
         goto fail;
     }
-    if ((*rc = curves_read(c, curves_tsv, rundir)))
+    /* curves.tsv is checked first: a run folder without it is no run folder */
+    if (access(curves_tsv, F_OK) != 0 && (*rc = curves_read(c, curves_tsv, rundir)))
         goto fail;
     c->have_summary = access(summary, F_OK) == 0;
     if (c->have_summary && (*rc = summary_labels(c, summary)))
+        goto fail;
+    if ((*rc = curves_read(c, curves_tsv, rundir)))
         goto fail;
     free(curves_tsv);
     free(summary);
@@ -624,152 +547,49 @@ fail:
     return NULL;
 }
 
-/* Which curves have data: has[(panel * nrules + rule) * nm + m], lo/hi per curve (write_agg). */
-typedef struct coverage {
-    unsigned char *has;
-    long *lo, *hi;
-} coverage;
-
-static int run_script(rs_gpvars *v, const rs_plot_env *e, const char *script, const char *out)
+void rs_coverage_free(coverage *cv)
 {
-    if (v->b.oom) {
+    free(cv->has);
+    free(cv->lo);
+    free(cv->hi);
+    free(cv->rg.ylo);
+    free(cv->rg.yhi);
+    free(cv->rg.nonpos);
+    free(cv->rg.slo);
+    free(cv->rg.shi);
+    free(cv->rg.elo);
+    free(cv->rg.ehi);
+}
+
+/* Everything NAN or 0; 0, or -1 when out of memory. */
+static int coverage_alloc(coverage *cv, const curves *c)
+{
+    size_t n_curves = c->panels.n * c->rules.n, np = c->panels.n, npm = np * c->nm;
+    memset(cv, 0, sizeof *cv);
+    cv->has = calloc(n_curves * c->nm + 1, 1);
+    cv->lo = calloc(n_curves + 1, sizeof(long));
+    cv->hi = calloc(n_curves + 1, sizeof(long));
+    cv->rg.nonpos = calloc(npm + 1, 1);
+    double **d[6] = { &cv->rg.ylo, &cv->rg.yhi, &cv->rg.slo, &cv->rg.shi, &cv->rg.elo,
+                      &cv->rg.ehi };
+    int ok = cv->has && cv->lo && cv->hi && cv->rg.nonpos;
+    for (int k = 0; k < 6; k++) {
+        size_t n = (k < 2 ? npm : np) + 1;
+        *d[k] = malloc(n * sizeof(double));
+        ok = ok && *d[k];
+        for (size_t i = 0; *d[k] && i < n; i++)
+            (*d[k])[i] = NAN;
+    }
+    return ok ? 0 : -1;
+}
+
+int rs_curves_aggregate(curves *c, const char *path, coverage *cv)
+{
+    if (coverage_alloc(cv, c)) {
         fprintf(stderr, "ruleset: out of memory\n");
-        return RS_EXIT_INTERNAL;
+        return RS_EXIT_INPUT;
     }
-    int rc = rs_gp_run(e->gnuplot, v->b.s, e->scripts, script);
-    if (!rc && *out && !e->quiet)
-        printf("wrote %s\n", out);
-    return rc;
+    return write_agg(c, path, cv->has, cv->lo, cv->hi, &cv->rg);
 }
 
-/* curves.gp: loss; prules<p> lists the rules with a finite loss in panel p */
-static int draw_loss(const curves *c, const coverage *cv, const rs_plot_env *e, rs_gpvars *v,
-                     const char *agg, const char *out)
-{
-    size_t loss = 0;
-    while (strcmp(metric_name(c, loss), "loss") != 0)
-        loss++;
-    char name[64];
-    rs_gp_reset(v);
-    vars_common(v, c, agg, out, e->gpterm);
-    vars_ranges(v, c, cv->lo, cv->hi);
-    for (size_t p = 0; p < c->panels.n; p++) {
-        snprintf(name, sizeof name, "prules%zu='", p + 1);
-        rs_sb_puts(&v->b, name);
-        rules_with(v, c, cv->has, p, loss);
-        rs_sb_puts(&v->b, "'; ");
-        rs_gp_next(v);
-    }
-    return run_script(v, e, "curves.gp", out);
-}
-
-static int is_extra_metric(const curves *c, size_t m)
-{
-    const char *mn = metric_name(c, m);
-    return strcmp(mn, "loss") != 0 && strcmp(mn, "acc") != 0;
-}
-
-/* "1 3": the panels with any extra metric (not loss, not acc) */
-static void extra_rows(const curves *c, const coverage *cv, rs_strbuf *rows)
-{
-    for (size_t p = 0; p < c->panels.n; p++) {
-        int any = 0;
-        for (size_t m = 0; m < c->nm; m++)
-            for (size_t r = 0; is_extra_metric(c, m) && r < c->rules.n; r++)
-                any |= cv->has[(p * c->rules.n + r) * c->nm + m];
-        if (any)
-            rs_sb_printf(rows, rows->len ? " %zu" : "%zu", p + 1);
-    }
-}
-
-/* metrics.gp: the extra metrics; metric<k>, mrows (panels with any extra metric) and
- * mrules_<k>_<p>. Not run when no panel has one. */
-static int draw_metrics(const curves *c, const coverage *cv, const rs_plot_env *e,
-                        rs_gpvars *v, const char *agg, const char *out)
-{
-    char name[64];
-    rs_gp_reset(v);
-    vars_common(v, c, agg, out, e->gpterm);
-    vars_ranges(v, c, cv->lo, cv->hi);
-    size_t nextra = 0;
-    rs_strbuf mrows = { 0 };
-    extra_rows(c, cv, &mrows);
-    for (size_t m = 0; m < c->nm; m++) {
-        if (!is_extra_metric(c, m))
-            continue;
-        nextra++;
-        snprintf(name, sizeof name, "metric%zu", nextra);
-        rs_gp_str(v, name, metric_name(c, m));
-        for (size_t p = 0; p < c->panels.n; p++) {
-            snprintf(name, sizeof name, "mrules_%zu_%zu='", nextra, p + 1);
-            rs_sb_puts(&v->b, name);
-            rules_with(v, c, cv->has, p, m);
-            rs_sb_puts(&v->b, "'; ");
-            rs_gp_next(v);
-        }
-    }
-    rs_gp_int(v, "nmetrics", (long)nextra);
-    rs_gp_str(v, "mrows", mrows.s ? mrows.s : "");
-    v->b.oom |= mrows.oom;
-    size_t any = mrows.len;
-    rs_sb_free(&mrows);
-    return any || v->b.oom ? run_script(v, e, "metrics.gp", out) : 0;
-}
-
-/* success.gp: bars from summary.tsv, same labels */
-static int draw_success(const curves *c, const rs_plot_env *e, rs_gpvars *v, const char *out)
-{
-    char *summary = rs_join_path(e->rundir, "summary.tsv");
-    if (!summary) {
-        fprintf(stderr, "ruleset: out of memory\n");
-        return RS_EXIT_INTERNAL;
-    }
-    int rc = 0;
-    if (c->have_summary) {
-        rs_gp_reset(v);
-        vars_common(v, c, summary, out, e->gpterm);
-        rc = run_script(v, e, "success.gp", out);
-    } else if (!e->quiet)
-        fprintf(stderr, "ruleset: %s: no such file; no success-rate chart\n", summary);
-    free(summary);
-    return rc;
-}
-
-static int draw_all(curves *c, const coverage *cv, const rs_plot_env *e, const char *agg)
-{
-    char *out[3] = { out_path(e->rundir, "curves", e->ext, e->oflag, e->dumb),
-                     out_path(e->rundir, "metrics", e->ext, e->oflag, e->dumb),
-                     out_path(e->rundir, "success", e->ext, e->oflag, e->dumb) };
-    rs_gpvars v = { 0 };
-    int rc = RS_EXIT_INTERNAL;
-    if (!out[0] || !out[1] || !out[2])
-        fprintf(stderr, "ruleset: out of memory\n");
-    else if (!(rc = draw_loss(c, cv, e, &v, agg, out[0]))
-             && !(rc = draw_metrics(c, cv, e, &v, agg, out[1])))
-        rc = draw_success(c, e, &v, out[2]);
-    for (int i = 0; i < 3; i++)
-        free(out[i]);
-    rs_sb_free(&v.b);
-    return rc;
-}
-
-int rs_curves_draw(curves *c, const rs_plot_env *e)
-{
-    size_t n_curves = c->panels.n * c->rules.n;
-    coverage cv = { calloc(n_curves * c->nm + 1, 1), calloc(n_curves + 1, sizeof(long)),
-                    calloc(n_curves + 1, sizeof(long)) };
-    char *agg = rs_join_path(e->rundir, "curves_agg.tsv");
-    int rc = RS_EXIT_INPUT;
-    if (!cv.has || !cv.lo || !cv.hi || !agg)
-        fprintf(stderr, "ruleset: out of memory\n");
-    else if (!(rc = write_agg(c, agg, cv.has, cv.lo, cv.hi))) {
-        if (!e->dumb && !e->quiet)
-            printf("wrote %s\n", agg);
-        rc = draw_all(c, &cv, e, agg);
-    }
-    free(cv.has);
-    free(cv.lo);
-    free(cv.hi);
-    free(agg);
-    return rc;
-}
+const char *rs_curves_metric(const curves *c, size_t m) { return metric_name(c, m); }

@@ -1,4 +1,5 @@
-/* plot_curves.h: the curves, metrics and success figures of a run folder (plot.h). */
+/* plot_curves.h: the curves, accuracy, metrics, alignment and success figures of a run folder
+ * (plot.h): read and aggregated by plot_curves.c, drawn by plot_figs.c. */
 #ifndef RS_PLOT_CURVES_H
 #define RS_PLOT_CURVES_H
 

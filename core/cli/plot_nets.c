@@ -2,12 +2,16 @@
  * trained networks in RUNDIR/nets.jsonl. One figure per (rule, network) pair, one panel per task,
  * the replicate chosen with --replicate:
  *
- *   adjacency-<k>.png  recurrent: A as a heatmap (scripts/adjacency.gp)
- *   netgraph-<k>.png   recurrent: A as a directed graph; layered: the network as a graph, its
- *                      nodes coloured by their activation for one input of the task's
- *                      evaluation set (--input ROW, default the last row) (scripts/netgraph.gp)
+ *   adjacency-NAME.png  recurrent: A as a heatmap (scripts/adjacency.gp)
+ *   netgraph-NAME.png   recurrent: A as a directed graph; layered: the network as a graph, its
+ *                       nodes coloured by their activation for one input of the task's
+ *                       evaluation set (--input ROW, default the last row) (scripts/netgraph.gp)
  *
- * C writes the numbers (adjacency-<k>.tsv, netgraph-<k>.tsv: one gnuplot block per panel)
+ * NAME says what the figure shows: RULE-TASK-NET-repK, without TASK when the figure has a
+ * panel for each of several tasks (NET is then "netK", the spec's K-th network, when its sizes
+ * differ from task to task); each part as a file name (plot_label.h), a "-2" added
+ * should two figures' names meet. C writes the numbers (STEM-NAME.tsv: one gnuplot block per
+ * panel)
  * and passes labels and scales with -e; the scripts hold the layout and every drawing
  * decision, as in the rest of `plot`. */
 #include "plot_nets.h"
@@ -21,6 +25,7 @@
 
 #include "cmds.h" /* RS_EXIT_* */
 #include "gnuplot.h"
+#include "plot_label.h"
 #include "recurrent.h"
 #include "runview.h"
 
@@ -265,14 +270,14 @@ static void layout_vars(rs_gpvars *vb, const rs_net *first, int fig, int rec,
     }
 }
 
-/* Figure `fig` (0 adjacency, 1 netgraph) number k: its data file, then one gnuplot run. */
-static int draw_one(const figure *fg, const panel *pn, size_t k, int fig, int rec,
+/* Figure `fig` (0 adjacency, 1 netgraph) named STEM-NAME: its data file, then one gnuplot run. */
+static int draw_one(const figure *fg, const panel *pn, const char *name, int fig, int rec,
                     const char *rule, size_t rep, const fig_scale *sc, const rs_plot_env *e)
 {
     const char *stem = fig == 0 ? "adjacency" : "netgraph";
-    char data[4400], out[4400], heading[1024];
-    snprintf(data, sizeof data, "%s/%s-%zu.tsv", e->rundir, stem, k);
-    snprintf(out, sizeof out, "%s/%s-%zu.%s", e->rundir, stem, k, e->ext);
+    char data[4400], out[4400], heading[1024], rule_short[128];
+    snprintf(data, sizeof data, "%s/%s-%s.tsv", e->rundir, stem, name);
+    snprintf(out, sizeof out, "%s/%s-%s.%s", e->rundir, stem, name, e->ext);
     FILE *f = fopen(data, "w");
     if (!f) {
         fprintf(stderr, "ruleset: plot: %s: cannot write (%s)\n", data, strerror(errno));
@@ -282,7 +287,8 @@ static int draw_one(const figure *fg, const panel *pn, size_t k, int fig, int re
     rs_gp_str(&vb, "infile", data);
     rs_gp_str(&vb, "outfile", out);
     rs_gp_str(&vb, "term", e->gpterm);
-    snprintf(heading, sizeof heading, "%s   net %s   replicate %zu", rule, sc->netl, rep);
+    snprintf(heading, sizeof heading, "%s   net %s   replicate %zu",
+             rs_plot_short(rule, 60, rule_short, sizeof rule_short), sc->netl, rep);
     rs_gp_str(&vb, "heading", heading);
     rs_sb_printf(&vb.b, "absmax=%.9g; amax=%.9g; ", sc->absmax, sc->amax);
     layout_vars(&vb, write_panels(f, &vb, pn, fg->n, fig, rec), fig, rec, sc);
@@ -299,7 +305,42 @@ static int draw_one(const figure *fg, const panel *pn, size_t k, int fig, int re
     return rc;
 }
 
-static int draw_figure(rs_runview *v, const figure *fg, size_t k, const rs_plot_env *e)
+/* The names of the figures drawn so far, so that no two share one. */
+typedef struct fig_names {
+    char (*s)[200];
+    size_t n;
+} fig_names;
+
+/* RULE-TASK-NET-repK (TASK only when the figure shows one), unique among names->s. */
+static void figure_name(const rs_runview *v, const figure *fg, const char *netl, size_t rep,
+                        fig_names *names, char *out, size_t size)
+{
+    const rs_spec *s = v->spec;
+    char rule[64], task[64] = "", net[32];
+    const rs_netspec *ns = &s->nets[fg->net];
+    rs_plot_slug(s->rules[fg->rule].label, 48, rule, sizeof rule);
+    if (fg->n == 1)
+        rs_plot_slug(s->tasks[v->run.groups[fg->groups[0]].task].label, 48, task, sizeof task);
+    /* a layered network's sizes follow each task's inputs and outputs: over several tasks
+     * without a label of its own, it is the spec's network k */
+    if (fg->n == 1 || ns->label[0] || ns->kind == RS_NET_RECURRENT)
+        rs_plot_slug(netl, 24, net, sizeof net);
+    else
+        snprintf(net, sizeof net, "net%zu", fg->net + 1);
+    snprintf(out, size, "%s%s%s-%s-rep%zu", rule, *task ? "-" : "", task, net, rep);
+    size_t base = strlen(out);
+    for (int k = 2;; k++) {
+        size_t i = 0;
+        while (i < names->n && strcmp(names->s[i], out) != 0)
+            i++;
+        if (i == names->n)
+            break;
+        snprintf(out + base, size - base, "-%d", k);
+    }
+    snprintf(names->s[names->n++], sizeof names->s[0], "%s", out);
+}
+
+static int draw_figure(rs_runview *v, const figure *fg, fig_names *names, const rs_plot_env *e)
 {
     const rs_spec *s = v->spec;
     size_t rep = (size_t)(e->replicate >= 0 ? e->replicate : 0);
@@ -318,8 +359,10 @@ static int draw_figure(rs_runview *v, const figure *fg, size_t k, const rs_plot_
     } else if (!rc && sc.shown) {
         sc.absmax = sc.absmax > 0 ? sc.absmax : 1;
         sc.amax = sc.amax > 0 ? sc.amax : 1;
+        char name[200];
+        figure_name(v, fg, sc.netl, rep, names, name, sizeof name);
         for (int fig = rec ? 0 : 1; fig < 2 && !rc; fig++)
-            rc = draw_one(fg, pn, k, fig, rec, s->rules[fg->rule].label, rep, &sc, e);
+            rc = draw_one(fg, pn, name, fig, rec, s->rules[fg->rule].label, rep, &sc, e);
     }
     for (size_t p = 0; p < fg->n; p++) {
         if (pn[p].loaded)
@@ -375,6 +418,7 @@ int rs_plot_nets(const rs_plot_env *e)
     int rc = 0;
     figure *figs = NULL;
     size_t nf = 0;
+    fig_names names = { 0 };
     if (rs_runview_open(&v, e->reg, path, e->rundir, err, sizeof err)) {
         fprintf(stderr, "ruleset: plot: no network figures: %s\n", err);
         goto done;
@@ -385,14 +429,15 @@ int rs_plot_nets(const rs_plot_env *e)
         rc = RS_PLOT_NETS_INPUT;
         goto done;
     }
-    if (!(figs = group_figures(&v, &nf))) {
+    if (!(figs = group_figures(&v, &nf)) || !(names.s = calloc(nf + 1, sizeof names.s[0]))) {
         fprintf(stderr, "ruleset: out of memory\n");
         rc = RS_PLOT_NETS_NOMEM;
         goto done;
     }
     for (size_t f = 0; f < nf && !rc; f++)
-        rc = draw_figure(&v, &figs[f], f + 1, e);
+        rc = draw_figure(&v, &figs[f], &names, e);
 done:
+    free(names.s);
     free_figures(figs, nf);
     rs_runview_close(&v);
     return rc;

@@ -247,6 +247,8 @@ rs_status rs_net_backward(rs_net *net, const rs_real *d_out)
     return RS_OK;
 }
 
+rs_real *rs_net_scratch(rs_net *net) { return ((net_block *)net)->scratch; }
+
 void rs_net_post_update(rs_net *net)
 {
     if (net->kind == RS_NET_RECURRENT)

@@ -38,6 +38,8 @@ int rs_init_parse(const char *text, rs_init *out, char *err, size_t err_size);
  * the evaluation pass). */
 rs_status rs_net_forward(rs_net *net, const rs_real *x, uint32_t n);
 rs_status rs_net_backward(rs_net *net, const rs_real *d_out);
+/* The net's (max layer size, max_batch) scratch: f'(z) during a backward pass (feedback.c). */
+rs_real *rs_net_scratch(rs_net *net);
 /* After a rule's step: a network's own constraints (a recurrent net's strict budget
  * renormalises P, as GradNet's fit does after every optimizer step). No-op for layered. */
 void rs_net_post_update(rs_net *net);

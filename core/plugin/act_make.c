@@ -21,8 +21,8 @@ rs_act *rs_act_create(const rs_registry *reg, const char *text, char *err, size_
     const rs_plugin_head *h = rs_registry_find(reg, RS_KIND_ACTIVATION, name);
     if (!h) {
         char known[1024];
-        rs_registry_names(reg, RS_KIND_ACTIVATION, known, sizeof known);
-        snprintf(err, err_size, "unknown activation '%s'; known: %s", name, known);
+        rs_registry_hint(reg, RS_KIND_ACTIVATION, name, known, sizeof known);
+        snprintf(err, err_size, "unknown activation '%s'; %s", name, known);
         return NULL;
     }
     rs_params *p = rs_params_create(h->params, h->name);
@@ -49,9 +49,11 @@ rs_act *rs_act_create(const rs_registry *reg, const char *text, char *err, size_
         free(copy);
     }
     act->desc = (const rs_activation_desc *)h;
+    /* ABI 1.2 on: every parameter in table order (plugin.h); before: the REAL ones only */
+    int every = h->abi_minor >= 2;
     for (uint32_t i = 0, k = 0; i < p->n; i++)
-        if (p->spec[i].type == RS_PARAM_REAL)
-            act->p[k++] = (rs_real)p->num[i];
+        if (every || rs_param_base(&p->spec[i]) == RS_PARAM_REAL)
+            act->p[k++] = rs_params_as_real(p, (int)i);
     char lab[96];
     rs_params_label(p, lab, sizeof lab);
     snprintf(act->label, sizeof act->label, "%s%s%s", name, lab[0] ? ":" : "", lab);

@@ -5,6 +5,7 @@
 
 #include "act.h"
 #include "ctx.h"
+#include "feedback.h"
 #include "kernels.h"
 #include "network.h"
 #include "optim.h"
@@ -143,6 +144,7 @@ static const rs_host host_table = {
     .tape_loss = rs_tape_loss,
     .meta_load = rs_weights_load,
     .task_shared = rs_task_data_shared, /* since 1.1: task_data.c */
+    .net_backward_feedback = rs_net_backward_feedback, /* since 1.2: feedback.c */
 };
 
 const rs_host *rs_host_get(void) { return &host_table; }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 static int valid_name(const char *s)
 {
     if (!s || !*s)
@@ -17,16 +19,55 @@ static int valid_name(const char *s)
     return 1;
 }
 
-/* Is word one of "a|b|c"? */
-static int choice_has(const char *choices, const char *word)
+/* The 0-based position of word in "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *word)
 {
     size_t len = strlen(word);
-    for (const char *p = choices; p && *p;) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n == len && strncmp(p, word, n) == 0)
-            return 1;
-        p = bar ? bar + 1 : NULL;
+    int k = 0;
+    for (const char *q = choices; q && *q; k++) {
+        const char *bar = strchr(q, '|');
+        size_t n = bar ? (size_t)(bar - q) : strlen(q);
+        if (n == len && strncmp(q, word, n) == 0)
+            return k;
+        q = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
+static int choice_has(const char *choices, const char *word)
+{
+    return choice_index(choices, word) >= 0;
+}
+
+uint32_t rs_param_base(const rs_param_spec *s) { return s->type & RS_PARAM_TYPE_MASK; }
+
+/* Is v inside the entry's range, each end included unless flagged open? */
+static int in_range(const rs_param_spec *s, double v)
+{
+    int lo_ok = s->type & RS_PARAM_OPEN_LO ? v > s->lo : v >= s->lo;
+    int hi_ok = s->type & RS_PARAM_OPEN_HI ? v < s->hi : v <= s->hi;
+    return lo_ok && hi_ok;
+}
+
+void rs_param_range_text(const rs_param_spec *s, char *buf, size_t size)
+{
+    const char *fmt = rs_param_base(s) == RS_PARAM_INT ? "%c%.0f, %.0f%c" : "%c%g, %g%c";
+    snprintf(buf, size, fmt, s->type & RS_PARAM_OPEN_LO ? '(' : '[', s->lo, s->hi,
+             s->type & RS_PARAM_OPEN_HI ? ')' : ']');
+}
+
+/* The flags of entry s: only REAL takes open ends. 0 ok, else a message. */
+static int check_flags(const rs_param_spec *s, char *err, size_t err_size)
+{
+    uint32_t flags = s->type & ~RS_PARAM_TYPE_MASK;
+    if (flags & ~(uint32_t)(RS_PARAM_OPEN_LO | RS_PARAM_OPEN_HI)) {
+        snprintf(err, err_size, "parameter '%s' has unknown type %u", s->name, s->type);
+        return 1;
+    }
+    if (flags && rs_param_base(s) != RS_PARAM_REAL) {
+        snprintf(err, err_size, "parameter '%s': RS_PARAM_OPEN_LO/HI are for REAL parameters "
+                 "(an INT range excludes an end by moving it)", s->name);
+        return 1;
     }
     return 0;
 }
@@ -51,15 +92,19 @@ int rs_param_table_check(const rs_param_spec *spec, char *err, size_t err_size)
                 snprintf(err, err_size, "parameter '%s' is declared twice", s->name);
                 return 1;
             }
-        switch (s->type) {
+        if (check_flags(s, err, err_size))
+            return 1;
+        char range[96];
+        rs_param_range_text(s, range, sizeof range);
+        switch (rs_param_base(s)) {
         case RS_PARAM_REAL:
         case RS_PARAM_INT:
-            if (!(s->lo <= s->def && s->def <= s->hi)) {
-                snprintf(err, err_size, "parameter '%s': default %g outside its range [%g, %g]",
-                         s->name, s->def, s->lo, s->hi);
+            if (!in_range(s, s->def)) {
+                snprintf(err, err_size, "parameter '%s': default %g outside its range %s",
+                         s->name, s->def, range);
                 return 1;
             }
-            if (s->type == RS_PARAM_INT && s->def != floor(s->def)) {
+            if (rs_param_base(s) == RS_PARAM_INT && s->def != floor(s->def)) {
                 snprintf(err, err_size, "parameter '%s': integer default %g", s->name, s->def);
                 return 1;
             }
@@ -140,8 +185,13 @@ int rs_params_index(const rs_params *p, const char *key)
 
 static rs_status unknown_key(const rs_params *p, const char *key, char *err, size_t err_size)
 {
-    size_t used = (size_t)snprintf(err, err_size, "%s has no parameter '%s'; known: ",
-                                   p->plugin, key);
+    rs_suggest near;
+    rs_suggest_init(&near, key);
+    for (uint32_t i = 0; i < p->n; i++)
+        rs_suggest_offer(&near, p->spec[i].name);
+    size_t used = (size_t)snprintf(err, err_size, "%s has no parameter '%s'; %s%s%sknown: ",
+                                   p->plugin, key, near.best ? "did you mean '" : "",
+                                   near.best ? near.best : "", near.best ? "'? " : "");
     for (uint32_t i = 0; i < p->n && used < err_size; i++)
         used += (size_t)snprintf(err + used, err_size - used, "%s%s", i ? ", " : "",
                                  p->spec[i].name);
@@ -153,19 +203,29 @@ static rs_status unknown_key(const rs_params *p, const char *key, char *err, siz
 static rs_status set_number(rs_params *p, int i, double v, char *err, size_t err_size)
 {
     const rs_param_spec *s = &p->spec[i];
-    if (s->type == RS_PARAM_BOOL) {
+    uint32_t type = rs_param_base(s);
+    if (type == RS_PARAM_BOOL) {
         if (v != 0 && v != 1) {
             snprintf(err, err_size, "%s: '%s' is a boolean (true/false), got %g", p->plugin,
                      s->name, v);
             return RS_ERR_PARAM;
         }
-    } else if (s->type == RS_PARAM_REAL || s->type == RS_PARAM_INT) {
-        if (!isfinite(v) || v < s->lo || v > s->hi) {
-            snprintf(err, err_size, "%s: '%s' = %g is out of range [%g, %g]", p->plugin, s->name,
-                     v, s->lo, s->hi);
+    } else if (type == RS_PARAM_REAL || type == RS_PARAM_INT) {
+        if (!isfinite(v) || !in_range(s, v)) {
+            char range[96];
+            rs_param_range_text(s, range, sizeof range);
+            int at_open = (s->type & RS_PARAM_OPEN_LO && v == s->lo)
+                          || (s->type & RS_PARAM_OPEN_HI && v == s->hi);
+            if (at_open)
+                snprintf(err, err_size, "%s: '%s' = %g is out of range %s; the end is excluded: "
+                         "give a value %s %g", p->plugin, s->name, v, range,
+                         v == s->lo ? "above" : "below", v);
+            else
+                snprintf(err, err_size, "%s: '%s' = %g is out of range %s", p->plugin, s->name,
+                         v, range);
             return RS_ERR_PARAM;
         }
-        if (s->type == RS_PARAM_INT && v != floor(v)) {
+        if (type == RS_PARAM_INT && v != floor(v)) {
             snprintf(err, err_size, "%s: '%s' must be a whole number, got %g", p->plugin,
                      s->name, v);
             return RS_ERR_PARAM;
@@ -183,12 +243,13 @@ static rs_status set_number(rs_params *p, int i, double v, char *err, size_t err
 static rs_status set_string(rs_params *p, int i, const char *v, char *err, size_t err_size)
 {
     const rs_param_spec *s = &p->spec[i];
-    if (s->type == RS_PARAM_CHOICE && !choice_has(s->choices, v)) {
+    uint32_t type = rs_param_base(s);
+    if (type == RS_PARAM_CHOICE && !choice_has(s->choices, v)) {
         snprintf(err, err_size, "%s: '%s' = '%s' is not one of %s", p->plugin, s->name, v,
                  s->choices);
         return RS_ERR_PARAM;
     }
-    if (s->type != RS_PARAM_CHOICE && s->type != RS_PARAM_STR) {
+    if (type != RS_PARAM_CHOICE && type != RS_PARAM_STR) {
         snprintf(err, err_size, "%s: '%s' takes a number, got '%s'", p->plugin, s->name, v);
         return RS_ERR_PARAM;
     }
@@ -225,7 +286,7 @@ rs_status rs_params_set_text(rs_params *p, const char *key, const char *text, ch
     int i = rs_params_index(p, key);
     if (i < 0)
         return unknown_key(p, key, err, err_size);
-    uint32_t t = p->spec[i].type;
+    uint32_t t = rs_param_base(&p->spec[i]);
     if (t == RS_PARAM_CHOICE || t == RS_PARAM_STR)
         return set_string(p, i, text, err, err_size);
     if (t == RS_PARAM_BOOL && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0))
@@ -239,9 +300,19 @@ rs_status rs_params_set_text(rs_params *p, const char *key, const char *text, ch
     return set_number(p, i, v, err, err_size);
 }
 
+rs_real rs_params_as_real(const rs_params *p, int i)
+{
+    switch (rs_param_base(&p->spec[i])) {
+    case RS_PARAM_CHOICE:
+        return (rs_real)choice_index(p->spec[i].choices, p->str[i] ? p->str[i] : "");
+    case RS_PARAM_STR: return 0;
+    default: return (rs_real)p->num[i];
+    }
+}
+
 void rs_params_value_text(const rs_params *p, int i, char *buf, size_t size)
 {
-    switch (p->spec[i].type) {
+    switch (rs_param_base(&p->spec[i])) {
     case RS_PARAM_BOOL: snprintf(buf, size, "%s", p->num[i] ? "true" : "false"); break;
     case RS_PARAM_CHOICE:
     case RS_PARAM_STR: snprintf(buf, size, "%s", p->str[i] ? p->str[i] : ""); break;

@@ -34,6 +34,13 @@ int rs_params_index(const rs_params *p, const char *key); /* -1 if absent */
 void rs_params_label(const rs_params *p, char *buf, size_t size);
 /* Validate a table itself (loader): names, types, defaults in range. 0 ok, else a message. */
 int rs_param_table_check(const rs_param_spec *spec, char *err, size_t err_size);
+/* The rs_param_type of an entry, without the RS_PARAM_OPEN_* flags. */
+uint32_t rs_param_base(const rs_param_spec *s);
+/* "[0, 10]", "(0, 10]", "[2, 1000000]" (an INT range in whole numbers). */
+void rs_param_range_text(const rs_param_spec *s, char *buf, size_t size);
+/* Entry i as the rs_real an activation built against ABI >= 1.2 receives (plugin.h): REAL and
+ * INT their value, BOOL 0/1, CHOICE the index of the choice, STR 0. */
+rs_real rs_params_as_real(const rs_params *p, int i);
 /* Format one value of entry i as text. */
 void rs_params_value_text(const rs_params *p, int i, char *buf, size_t size);
 

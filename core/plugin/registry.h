@@ -57,6 +57,10 @@ const rs_plugin_head *rs_registry_find(const rs_registry *reg, int kind, const c
 const rs_plugin_rec *rs_registry_rec(const rs_registry *reg, const rs_plugin_head *head);
 /* "a, b, c": the names of one kind, for "unknown plugin" messages. */
 void rs_registry_names(const rs_registry *reg, int kind, char *buf, size_t size);
+/* "did you mean 'x'? known: a, b, c" (or "known: ..." when no name is near `name`): the tail
+ * of an "unknown plugin" message (names_hint.c). */
+void rs_registry_hint(const rs_registry *reg, int kind, const char *name, char *buf,
+                      size_t size);
 const char *rs_kind_name(int kind);
 
 #endif

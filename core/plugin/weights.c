@@ -104,7 +104,7 @@ cJSON *rs_weights_params_json(const rs_params *p)
         const rs_param_spec *s = &p->spec[i];
         if (!strcmp(s->name, "weights"))
             continue;
-        switch (s->type) {
+        switch (rs_param_base(s)) {
         case RS_PARAM_BOOL: cJSON_AddBoolToObject(o, s->name, p->num[i] != 0); break;
         case RS_PARAM_CHOICE:
         case RS_PARAM_STR: cJSON_AddStringToObject(o, s->name, p->str[i] ? p->str[i] : ""); break;
@@ -148,7 +148,7 @@ static int same_param(const rs_params *p, const rs_params *file, int i, char *th
         return 0;
     }
     rs_params_value_text(file, i, theirs, size);
-    switch (p->spec[i].type) {
+    switch (rs_param_base(&p->spec[i])) {
     case RS_PARAM_CHOICE:
     case RS_PARAM_STR:
         return !strcmp(file->str[i] ? file->str[i] : "", p->str[i] ? p->str[i] : "");

@@ -259,8 +259,8 @@ int rs_evalset_text(rs_evalset *e, const rs_registry *reg, const char *text, cha
     const rs_plugin_head *h = rs_registry_find(reg, RS_KIND_TASK, name);
     if (!h) {
         char known[1024];
-        rs_registry_names(reg, RS_KIND_TASK, known, sizeof known);
-        snprintf(err, err_size, "unknown task plugin '%s'; known: %s", name, known);
+        rs_registry_hint(reg, RS_KIND_TASK, name, known, sizeof known);
+        snprintf(err, err_size, "unknown task plugin '%s'; %s", name, known);
         return 1;
     }
     if (!(e->own_params = rs_params_create(h->params, h->name))) {

@@ -101,7 +101,46 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
     return 0;
 }
 
-/* "name:k=v,k=v" as {"plugin": name, "params": {k: v}} with numbers where they parse. */
+/* One inline value: a number where it parses, true/false, else text. */
+static cJSON *value_from_text(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (v[0] && !*end)
+        return cJSON_CreateNumber(x);
+    if (!strcmp(v, "true") || !strcmp(v, "false"))
+        return cJSON_CreateBool(v[0] == 't');
+    return cJSON_CreateString(v);
+}
+
+/* "[a,b,c]" (already cut at its closing bracket) as a list to sweep, as in a spec. */
+static cJSON *list_from_text(char *v)
+{
+    cJSON *list = cJSON_CreateArray();
+    char *save = NULL;
+    for (char *el = strtok_r(v + 1, ",]", &save); el; el = strtok_r(NULL, ",]", &save))
+        cJSON_AddItemToArray(list, value_from_text(el));
+    return list;
+}
+
+/* The next "k=v" of "k=v,k=[a,b],..." at *cursor, cut in place; NULL at the end. A comma
+ * inside [...] belongs to the list. */
+static char *next_pair(char **cursor)
+{
+    char *p = *cursor;
+    if (!p || !*p)
+        return NULL;
+    int depth = 0;
+    char *q = p;
+    for (; *q && (depth > 0 || *q != ','); q++)
+        depth += (*q == '[') - (*q == ']');
+    *cursor = *q ? q + 1 : q;
+    *q = '\0';
+    return p;
+}
+
+/* "name:k=v,k=[a,b]" as {"plugin": name, "params": {k: v, k: [a, b]}} with numbers where they
+ * parse; a list sweeps the parameter as it does in a spec. */
 static cJSON *item_from_text(const char *text)
 {
     cJSON *obj = cJSON_CreateObject(), *params = cJSON_CreateObject();
@@ -111,22 +150,19 @@ static cJSON *item_from_text(const char *text)
     snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), text);
     cJSON_AddStringToObject(obj, "plugin", name);
     if (colon) {
-        char *copy = strdup(colon + 1), *save = NULL;
-        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *copy = strdup(colon + 1), *cursor = copy;
+        for (char *kv; (kv = next_pair(&cursor));) {
             char *eq = strchr(kv, '=');
             if (!eq) {
                 cJSON_AddNullToObject(params, kv); /* reported as "expects key=value" later */
                 continue;
             }
             *eq = '\0';
-            char *end;
-            double v = strtod(eq + 1, &end);
-            if (eq[1] && !*end)
-                cJSON_AddNumberToObject(params, kv, v);
-            else if (!strcmp(eq + 1, "true") || !strcmp(eq + 1, "false"))
-                cJSON_AddBoolToObject(params, kv, eq[1] == 't');
+            size_t n = strlen(eq + 1);
+            if (eq[1] == '[' && eq[n] == ']')
+                cJSON_AddItemToObject(params, kv, list_from_text(eq + 1));
             else
-                cJSON_AddStringToObject(params, kv, eq + 1);
+                cJSON_AddItemToObject(params, kv, value_from_text(eq + 1));
         }
         free(copy);
     }
@@ -164,10 +200,10 @@ static int find_plugin(parser *ps, const cJSON *obj, int kind, int line, const c
     }
     if (!(base->head = rs_registry_find(ps->reg, kind, plugin->valuestring))) {
         char known[1024];
-        rs_registry_names(ps->reg, kind, known, sizeof known);
-        rs_spec_fail(ps, line, path, "unknown %s plugin '%s'; known: %s (ruleset list shows "
+        rs_registry_hint(ps->reg, kind, plugin->valuestring, known, sizeof known);
+        rs_spec_fail(ps, line, path, "unknown %s plugin '%s'; %s (ruleset list shows "
                      "every plugin and every file it refused)", rs_kind_name(kind),
-                     plugin->valuestring, known[0] ? known : "(none)");
+                     plugin->valuestring, known);
         return -1;
     }
     return 0;
@@ -226,7 +262,8 @@ static int check_params(parser *ps, const cJSON *params, int line, const char *p
     }
     for (const cJSON *kv = params ? params->child : NULL; kv; kv = kv->next)
         if (cJSON_IsNull(kv)) {
-            rs_spec_fail(ps, line, path, "'%s': expected key=value", kv->string);
+            rs_spec_fail(ps, line, path, "'%s': expected key=value (a sweep: key=[a,b,c])",
+                         kv->string);
             return -1;
         }
     return 0;

@@ -212,8 +212,8 @@ static int check_acts(parser *ps, int line, const char *path, const rs_netspec *
             *colon = '\0';
         if (!rs_registry_find(ps->reg, RS_KIND_ACTIVATION, name)) {
             char known[512];
-            rs_registry_names(ps->reg, RS_KIND_ACTIVATION, known, sizeof known);
-            rs_spec_fail(ps, line, path, "unknown activation '%s'; known: %s", name, known);
+            rs_registry_hint(ps->reg, RS_KIND_ACTIVATION, name, known, sizeof known);
+            rs_spec_fail(ps, line, path, "unknown activation '%s'; %s", name, known);
             return -1;
         }
     }

@@ -107,6 +107,21 @@ typedef struct rs_relax_stats {
     double change;       /* the largest change of any s in the last iteration */
 } rs_relax_stats;
 
+/* The backward pass through feedback matrices (host->net_backward_feedback, since 1.2): the
+ * matrix that carries the error down to layer l in place of W^T, asked for once per layer and
+ * step, in the order the pass needs them (l = L..2 layered, L-1..1 direct), so a rule may
+ * draw or build it on the spot from ctx's stream. It stays the rule's: valid until the next
+ * call. NULL fails the pass (after host->fail with the rule's own message, or with the
+ * host's). */
+typedef const rs_real *(*rs_feedback_fn)(void *user, rs_ctx *ctx, const rs_net *net,
+                                          uint32_t l);
+enum {
+    RS_FEEDBACK_DIRECT = 1,   /* every hidden layer from the output error (DFA), else layer by
+                               * layer (FA) */
+    RS_FEEDBACK_TRANSPOSE = 2 /* the matrix given has the forward shape and is applied
+                               * transposed: W_l itself is backprop, sign(W_l) sign symmetry */
+};
+
 typedef struct rs_host {
     uint32_t struct_size;
     uint16_t abi_major, abi_minor; /* what this host speaks */
@@ -297,6 +312,23 @@ typedef struct rs_host {
      * when the host has not loaded it already. NULL when the task has no load callback or
      * loading failed: the message is then recorded in ctx (return its code from create). */
     const void *(*task_shared)(rs_ctx *ctx, const rs_params *params);
+
+    /* ---- the backward pass of the feedback-alignment family (since 1.2) ------------------- */
+    /* net_backward with the error sent down through matrices the rule chooses instead of the
+     * transposed forward weights; after net_forward, fills net->delta and net->grads (dw, db)
+     * exactly as net_backward's layout, the optimizer step left to the rule. With e = delta_L
+     * = d_out * f_L'(z_L) and B = feedback(user, ctx, net, l):
+     *   layered (flags without RS_FEEDBACK_DIRECT), l = L..2:
+     *     delta_{l-1} = (B delta_l) * f_{l-1}'(z_{l-1}),  B (n_{l-1}, n_l) row-major, or with
+     *     RS_FEEDBACK_TRANSPOSE a matrix M (n_l, n_{l-1}) used as M^T  (M = W_l: backprop)
+     *   direct (RS_FEEDBACK_DIRECT), l = L-1..1:
+     *     delta_l = (B e) * f_l'(z_l),  B (n_l, n_L), or with RS_FEEDBACK_TRANSPOSE M (n_L, n_l)
+     *     used as M^T  (M = W_L for l = L-1 with one hidden layer: backprop)
+     *   and for every l: dLoss/dW_l = delta_l a_{l-1}^T, dLoss/db_l = the batch sum of delta_l.
+     * Layered networks only (RS_ERR_UNSUPPORTED otherwise). feedback_alignment.c,
+     * direct_feedback_alignment.c and sign_symmetry.c are ten-line examples. */
+    rs_status (*net_backward_feedback)(rs_ctx *ctx, rs_net *net, const rs_real *d_out,
+                                       uint32_t flags, rs_feedback_fn feedback, void *user);
 } rs_host;
 
 #endif

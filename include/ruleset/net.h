@@ -39,6 +39,22 @@ typedef struct rs_layer {
     const rs_act *act; /* f_l */
 } rs_layer;
 
+/* THE LAYER INDEXING (the usual trap). Units are numbered by layer, 0 (inputs) to L (outputs);
+ * weight layers by the layer they feed. Arrays of units (sizes, z, a, delta) are indexed by
+ * the unit layer l = 0..L; `layers`, a C array of the L weight layers, starts at 0, so weight
+ * layer l (from l-1 to l) is layers[l - 1]:
+ *
+ *     units:    a[0] ----W_1----> z[1], a[1] ----W_2----> z[2], a[2]  ...  z[L], a[L]
+ *     sizes:    sizes[0]          sizes[1]                sizes[2]          sizes[L]
+ *     weights:       layers[0]               layers[1]         ...  layers[L - 1]
+ *                    (n_out = sizes[1],      (sizes[2], sizes[1])
+ *                     n_in = sizes[0])
+ *
+ *     z[l] = layers[l - 1].w * a[l - 1] + layers[l - 1].b,   a[l] = f_l(z[l]) (layers[l-1].act)
+ *     delta[l] = dLoss/dz[l];   layers[l - 1].dw = delta[l] * a[l - 1]^T
+ *
+ * So a loop over weight layers reads `for (l = 1; l <= L; l++) { rs_layer *W = &layers[l - 1];
+ * ... a[l - 1] ... z[l] ... }`. The dstep tensors io->w[l - 1], io->b[l - 1] follow layers. */
 typedef struct rs_net {
     uint32_t struct_size;
     uint32_t kind;         /* rs_net_kind */

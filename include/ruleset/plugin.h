@@ -44,16 +44,23 @@ typedef enum rs_param_type { /* append only */
     RS_PARAM_INT = 2,    /* def, lo, hi (whole numbers) */
     RS_PARAM_BOOL = 3,   /* def is 0 or 1 */
     RS_PARAM_CHOICE = 4, /* def_str must be one of choices, "a|b|c" */
-    RS_PARAM_STR = 5     /* free text, def_str */
+    RS_PARAM_STR = 5,    /* free text, def_str */
+    /* since 1.2: flags OR'ed into the type of a REAL parameter, excluding an end from its
+     * range: .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .lo = 0, .hi = 10 is (0, 10], so a
+     * learning rate of 0, which would silently train nothing, is refused. The low byte of
+     * type is the rs_param_type proper (RS_PARAM_TYPE_MASK). */
+    RS_PARAM_OPEN_LO = 0x100,
+    RS_PARAM_OPEN_HI = 0x200
 } rs_param_type;
+#define RS_PARAM_TYPE_MASK 0xffu
 
 /* One entry of a plugin's parameter table; the table ends with a zeroed entry. The host
  * validates every spec against it, fills in defaults, and prints it in `ruleset info`. */
 typedef struct rs_param_spec {
     const char *name;    /* [a-z0-9_]+ */
-    uint32_t type;       /* rs_param_type */
+    uint32_t type;       /* rs_param_type, with RS_PARAM_OPEN_* flags for a REAL (since 1.2) */
     double def;          /* REAL, INT, BOOL default */
-    double lo, hi;       /* REAL, INT: the inclusive valid range */
+    double lo, hi;       /* REAL, INT: the valid range, both ends included unless flagged */
     const char *def_str; /* CHOICE, STR default */
     const char *choices; /* CHOICE: "a|b|c" */
     const char *help;    /* one line */
@@ -184,8 +191,12 @@ typedef struct rs_rule_desc {
 
 typedef struct rs_activation_desc {
     rs_plugin_head head;
-    /* y = f(x) over n values (y may alias x). p: the activation's REAL parameters, in table
-     * order (e.g. leaky_relu's slope). Required. */
+    /* y = f(x) over n values (y may alias x). p: the activation's parameters. A plugin built
+     * against ABI 1.2 or later gets every parameter, in table order, as an rs_real: REAL and
+     * INT their value, BOOL 0 or 1, CHOICE the index of the chosen word in "a|b|c" (0-based),
+     * STR 0 (an activation has no use for text). Before 1.2 p held the REAL parameters only,
+     * in table order (e.g. leaky_relu's slope), which is what the host still passes to a
+     * plugin whose head says abi_minor < 2. Required. */
     void (*forward)(const rs_real *x, rs_real *y, size_t n, const rs_real *p);
     /* dy = f'(x), given x and y = f(x). Required. */
     void (*derivative)(const rs_real *x, const rs_real *y, rs_real *dy, size_t n,

@@ -20,7 +20,7 @@ typedef struct bp_state {
 } bp_state;
 
 static const rs_param_spec bp_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     { .name = "loss", .type = RS_PARAM_CHOICE, .def_str = "task", .choices = "task|mse|bce|ce",
       .help = "training loss: the task's own, mean squared error, binary or softmax cross-entropy" },

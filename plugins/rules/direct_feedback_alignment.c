@@ -19,7 +19,7 @@
 enum { DFA_RANDOM, DFA_SYMMETRIC }; /* symmetric: B_1 = W_2^T (one hidden layer only) */
 
 static const rs_param_spec dfa_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,
@@ -54,38 +54,31 @@ static rs_status dfa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p
                         state_out);
 }
 
+/* The matrix carrying the output error e to layer l: B_l (n_l, n_L), or W_L itself, applied
+ * transposed (RS_FEEDBACK_TRANSPOSE), with feedback=symmetric (one hidden layer, l = 1). */
+static const rs_real *dfa_feedback(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    (void)ctx;
+    const lr_fb_state *s = user;
+    return s->mode == DFA_SYMMETRIC ? net->layers[net->n_layers - 1].w : s->fb[l];
+}
+
 static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                           rs_step_stats *stats)
 {
     lr_fb_state *s = state;
     const rs_host *h = s->base.host;
-    const uint32_t L = net->n_layers, n = batch->n, n_out = net->sizes[L];
-    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
         return st;
-    stats->loss = h->loss(s->loss, net->a[L], batch->y, batch->n_out, n, s->d_pred);
+    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
+                          s->d_pred);
     stats->has_loss = 1;
-    const rs_real *e = s->delta[L];
-    lr_output_delta(h, net, net->z[L], net->a[L], s->d_pred, n, s->delta[L]);
-    for (uint32_t l = L; l >= 1; l--) {
-        rs_layer *ly = &net->layers[l - 1];
-        if (l < L) { /* delta_l = (B_l e) * f'(z_l) */
-            rs_real *d = s->delta[l];
-            if (s->mode == DFA_SYMMETRIC) { /* B_1 = W_2^T, W_2 (n_L, n_1) */
-                const rs_layer *top = &net->layers[L - 1];
-                h->gemm(1, 0, ly->n_out, n, n_out, 1, top->w, top->n_in, e, n, 0, d, n);
-            } else {
-                h->gemm(0, 0, ly->n_out, n, n_out, 1, s->fb[l], n_out, e, n, 0, d, n);
-            }
-            const size_t m = (size_t)ly->n_out * n;
-            h->act_derivative(ly->act, net->z[l], net->a[l], s->fp, m);
-            for (size_t k = 0; k < m; k++)
-                d[k] *= s->fp[k];
-        }
-        lr_outer(h, 1, s->delta[l], net->a[l - 1], ly->n_out, ly->n_in, n, ly->dw);
-        if (ly->db)
-            lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
-    }
+    /* delta_l = (B_l e) * f'(z_l) and every layer's gradient, by the host */
+    const uint32_t flags = RS_FEEDBACK_DIRECT
+                           | (s->mode == DFA_SYMMETRIC ? RS_FEEDBACK_TRANSPOSE : 0);
+    if ((st = h->net_backward_feedback(ctx, net, s->d_pred, flags, dfa_feedback, s)) != RS_OK)
+        return st;
     h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }

@@ -24,8 +24,8 @@
 
 /* The parameters of every rule with a Hopfield relaxation (chl, eqprop, first_step). */
 #define ER_LR_PARAMS(lr_default)                                                              \
-    { .name = "lr", .type = RS_PARAM_REAL, .def = (lr_default), .lo = 0, .hi = 100,           \
-      .help = "learning rate of every layer (plain SGD)" },                                   \
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = (lr_default), .lo = 0,  \
+      .hi = 100, .help = "learning rate of every layer (plain SGD)" },                        \
     { .name = "lr_layers", .type = RS_PARAM_STR, .def_str = "",                               \
       .help = "per-layer rates 'a b c', first weight layer to output; overrides lr" }
 #define ER_FREE_PARAMS                                                                        \

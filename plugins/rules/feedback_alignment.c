@@ -20,7 +20,7 @@
 enum { FA_RANDOM, FA_SYMMETRIC }; /* symmetric: B_{l+1} = W_{l+1}^T (backprop) */
 
 static const rs_param_spec fa_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,
@@ -49,37 +49,32 @@ static rs_status fa_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     return lr_fb_create(host, ctx, p, net, task, "feedback_alignment", mode, &shape, state_out);
 }
 
+/* The matrix carrying delta_l down to layer l-1: B_l (n_{l-1}, n_l), or W_l itself, applied
+ * transposed (RS_FEEDBACK_TRANSPOSE), with feedback=symmetric. */
+static const rs_real *fa_feedback(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    (void)ctx;
+    const lr_fb_state *s = user;
+    return s->mode == FA_SYMMETRIC ? net->layers[l - 1].w : s->fb[l];
+}
+
 static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
     lr_fb_state *s = state;
     const rs_host *h = s->base.host;
-    const uint32_t L = net->n_layers, n = batch->n;
-    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
         return st;
-    stats->loss = h->loss(s->loss, net->a[L], batch->y, batch->n_out, n, s->d_pred);
+    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
+                          s->d_pred);
     stats->has_loss = 1;
-    lr_output_delta(h, net, net->z[L], net->a[L], s->d_pred, n, s->delta[L]);
-    for (uint32_t l = L; l >= 1; l--) {
-        rs_layer *ly = &net->layers[l - 1];
-        lr_outer(h, 1, s->delta[l], net->a[l - 1], ly->n_out, ly->n_in, n, ly->dw);
-        if (ly->db)
-            lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
-        if (l == 1)
-            break;
-        /* delta_{l-1} = (B_l delta_l) * f'(z_{l-1}); B_l is (n_{l-1}, n_l) */
-        rs_real *d = s->delta[l - 1];
-        if (s->mode == FA_SYMMETRIC)
-            h->gemm(1, 0, ly->n_in, n, ly->n_out, 1, ly->w, ly->n_in, s->delta[l], n, 0, d, n);
-        else
-            h->gemm(0, 0, ly->n_in, n, ly->n_out, 1, s->fb[l], ly->n_out, s->delta[l], n, 0, d,
-                    n);
-        const size_t m = (size_t)ly->n_in * n;
-        h->act_derivative(net->layers[l - 2].act, net->z[l - 1], net->a[l - 1], s->fp, m);
-        for (size_t k = 0; k < m; k++)
-            d[k] *= s->fp[k];
-    }
+    /* delta_{l-1} = (B_l delta_l) * f'(z_{l-1}) and every layer's gradient, by the host */
+    st = h->net_backward_feedback(ctx, net, s->d_pred,
+                                  s->mode == FA_SYMMETRIC ? RS_FEEDBACK_TRANSPOSE : 0,
+                                  fa_feedback, s);
+    if (st != RS_OK)
+        return st;
     h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }

@@ -77,7 +77,7 @@ static const rs_param_spec hebb_params[] = {
     { .name = "mode", .type = RS_PARAM_CHOICE, .def_str = "supervised",
       .choices = "unsupervised|supervised|modulated",
       .help = "plain Hebb; output clamped to the target; three-factor (signal x Hebb)" },
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.01, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.01, .lo = 0, .hi = 100,
       .help = "learning rate η" },
     { .name = "down", .type = RS_PARAM_CHOICE, .def_str = "transpose",
       .choices = "transpose|random|notebook",

@@ -189,8 +189,8 @@ static inline void lr_output_delta(const rs_host *host, const rs_net *net, const
 
 /* ---- the feedback-alignment family (feedback_alignment, direct_feedback_alignment,
  * sign_symmetry): backprop's forward pass and output delta, a different matrix in place of
- * W^T on the way down. They share this state and its lifecycle; each rule's file holds its
- * own backward pass. ------------------------------------------------------------------------ */
+ * W^T on the way down. They share this state and its lifecycle; the backward pass is the
+ * host's (host->net_backward_feedback), each rule's file gives its feedback matrices. ---- */
 
 /* Which feedback matrices a rule keeps: fb[l] (rows[l], cols[l]) for each l with rows[l] > 0,
  * drawn at create when fan[l] > 0 (lr_fill_feedback's U(+-s/sqrt(fan)), s = feedback_scale),
@@ -206,8 +206,6 @@ typedef struct lr_fb_state {
     int mode;                      /* the rule's own choice (feedback=..., mode=...) */
     double scale;                  /* feedback_scale */
     rs_real *d_pred;               /* (n_L, max_batch) dLoss/da_L */
-    rs_real *fp;                   /* (max width, max_batch) f'(z_l) */
-    rs_real *delta[LR_MAX_LAYERS]; /* delta[l] (n_l, max_batch), l = 1..L */
     rs_real *fb[LR_MAX_LAYERS];    /* as lr_fb_shape says; NULL where rows[l] = 0 */
     rs_real *work;                 /* lr_fb_shape.work reals, or NULL */
 } lr_fb_state;
@@ -227,9 +225,7 @@ static inline rs_status lr_fb_create(const rs_host *host, rs_ctx *ctx, const rs_
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_reals(&b, &t.d_pred, (size_t)net->sizes[L] * nb);
-    rs_block_reals(&b, &t.fp, (size_t)lr_max_width(net) * nb);
     for (uint32_t l = 1; l <= L; l++) {
-        rs_block_reals(&b, &t.delta[l], (size_t)net->sizes[l] * nb);
         if (shape->rows[l])
             rs_block_reals(&b, &t.fb[l], (size_t)shape->rows[l] * shape->cols[l]);
     }

@@ -33,7 +33,7 @@ typedef struct mh_state {
 } mh_state;
 
 static const rs_param_spec mh_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.05, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.05, .lo = 0, .hi = 100,
       .help = "η, the rate the learned coefficients are multiplied by" },
     { .name = "clamp", .type = RS_PARAM_BOOL, .def = 1,
       .help = "output layer's post = the target (supervised); false = its own activity" },

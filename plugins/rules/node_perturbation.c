@@ -34,7 +34,7 @@ typedef struct np_state {
 } np_state;
 
 static const rs_param_spec np_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     { .name = "sigma", .type = RS_PARAM_REAL, .def = 0.1, .lo = 1e-6, .hi = 10,
       .help = "standard deviation of the noise added to every net input" },

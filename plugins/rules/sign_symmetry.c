@@ -31,7 +31,7 @@
 enum { SS_USF, SS_BRSF, SS_FRSF, SS_SYMMETRIC };
 
 static const rs_param_spec ss_params[] = {
-    { .name = "lr", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
+    { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 100,
       .help = "learning rate" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,
@@ -99,33 +99,28 @@ static const rs_real *ss_feedback(lr_fb_state *s, rs_ctx *ctx, const rs_layer *l
     }
 }
 
+/* F_l for the host's pass, which asks for l = L..2 in that order (brSF's draws keep it). */
+static const rs_real *ss_layer_feedback(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    return ss_feedback(user, ctx, &net->layers[l - 1], l);
+}
+
 static rs_status ss_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
     lr_fb_state *s = state;
     const rs_host *h = s->base.host;
-    const uint32_t L = net->n_layers, n = batch->n;
-    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
     if (st != RS_OK)
         return st;
-    stats->loss = h->loss(s->loss, net->a[L], batch->y, batch->n_out, n, s->d_pred);
+    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
+                          s->d_pred);
     stats->has_loss = 1;
-    lr_output_delta(h, net, net->z[L], net->a[L], s->d_pred, n, s->delta[L]);
-    for (uint32_t l = L; l >= 1; l--) {
-        rs_layer *ly = &net->layers[l - 1];
-        if (l >= 2) { /* delta_{l-1} = (F_l^T delta_l) * f'(z_{l-1}), before W_l's gradient */
-            const rs_real *F = ss_feedback(s, ctx, ly, l);
-            rs_real *d = s->delta[l - 1];
-            h->gemm(1, 0, ly->n_in, n, ly->n_out, 1, F, ly->n_in, s->delta[l], n, 0, d, n);
-            const size_t m = (size_t)ly->n_in * n;
-            h->act_derivative(net->layers[l - 2].act, net->z[l - 1], net->a[l - 1], s->fp, m);
-            for (size_t k = 0; k < m; k++)
-                d[k] *= s->fp[k];
-        }
-        lr_outer(h, 1, s->delta[l], net->a[l - 1], ly->n_out, ly->n_in, n, ly->dw);
-        if (ly->db)
-            lr_rowsum(1, s->delta[l], ly->n_out, n, ly->db);
-    }
+    /* delta_{l-1} = (F_l^T delta_l) * f'(z_{l-1}), F_l with W_l's shape: applied transposed */
+    st = h->net_backward_feedback(ctx, net, s->d_pred, RS_FEEDBACK_TRANSPOSE, ss_layer_feedback,
+                                  s);
+    if (st != RS_OK)
+        return st;
     h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
     return RS_OK;
 }

@@ -172,10 +172,16 @@ if expect_rc 0 "list --plugin-dir fixtures" "$bin" list --plugin-dir "$fix"; the
         "list shows the duplicate refused, naming both files"
 fi
 if expect_rc 0 "info backprop" "$bin" info backprop; then
-    grep -qE '^ +lr +real +0\.1 +\[0, 100\]' "$tmp/out" && pass "info backprop: the lr row" \
+    grep -qE '^ +lr +real +0\.1 +\(0, 100\]' "$tmp/out" && pass "info backprop: the lr row, 0 excluded" \
         || fail "info backprop: no lr row in $(cat "$tmp/out")"
 fi
 expect_rc 2 "info of an unknown plugin" "$bin" info no_such_plugin
+expect_rc 2 "info of a mistyped plugin" "$bin" info bakprop
+has "$tmp/err" "no plugin named 'bakprop'; did you mean 'backprop'? known: " "info: did you mean"
+if expect_rc 0 "info parity" "$bin" info parity; then
+    grep -qE '^ +bits +int +3 +\[2, 16\] ' "$tmp/out" && pass "info: an int range in whole numbers" \
+        || fail "info parity: no bits row in $(cat "$tmp/out")"
+fi
 if expect_rc 0 "check-plugin good_rule.so" "$bin" check-plugin "$fix/good_rule.so"; then
     has "$tmp/out" "ok: rule 'good_rule'" "check-plugin says ok"
 fi

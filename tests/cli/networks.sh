@@ -8,7 +8,7 @@
 # seeds in both notebook versions, keeps one network file per job, prints the truth tables;
 # (3) inspect of the run and of the spec (trained on the spot) give the same numbers; (4) the
 # local rules that cannot run a recurrent net fail their jobs with a clear message (exit 1);
-# (5) bad input exits 2 with one line; (6) plot draws the adjacency heatmaps and graphs of the
+# (5) bad input exits 2 with one line; inspect shows the first --rows inputs of a large set; (6) plot draws the adjacency heatmaps and graphs of the
 # recurrent run and the graph of a layered one (needs gnuplot). Exits non-zero on any failure, naming each check.
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
@@ -122,6 +122,26 @@ has "$tmp/out" "gates:gate=and on gradnet-v2" "--truth: both networks of the cho
 if expect_rc 2 "inspect with several matches" "$bin" inspect "$run" --task xor; then
     has "$tmp/err" "--net 'gradnet-v2'" "lists the matches as flags"
 fi
+# --rows: a 64-row task shows its first 8 inputs by default, --rows N the first N, 0 all;
+# float inputs keep the truth table's columns aligned
+"$bin" compare --task parity:bits=6 --rule backprop --net 6-4-1 --replicates 1 --steps 5 \
+    --no-plot --quiet -o "$tmp/p6" >/dev/null 2>&1 || fail "compare parity:bits=6"
+count_inputs() { grep -c '^input ' "$tmp/out"; }
+if expect_rc 0 "inspect a 64-input task" "$bin" inspect "$tmp/p6"; then
+    [ "$(count_inputs)" = 8 ] && pass "8 inputs by default" || fail "default shows $(count_inputs) inputs"
+    has "$tmp/out" "... the first 8 of 64 inputs (--rows N shows more, --tsv all)" "says what it left out"
+fi
+expect_rc 0 "inspect --rows 3" "$bin" inspect "$tmp/p6" --rows 3 \
+    && { [ "$(count_inputs)" = 3 ] && pass "--rows 3: 3 inputs" || fail "--rows 3 shows $(count_inputs)"; }
+expect_rc 0 "inspect --head 0" "$bin" inspect "$tmp/p6" --head 0 \
+    && { [ "$(count_inputs)" = 64 ] && pass "--head 0: all 64" || fail "--head 0 shows $(count_inputs)"; }
+expect_rc 2 "inspect --rows -1" "$bin" inspect "$tmp/p6" --rows -1
+has "$tmp/err" "--rows takes a whole number >= 0 (0 = all), got '-1'" "--rows refuses a negative"
+expect_rc 0 "inspect the 003 network on -1,1 inputs" "$bin" inspect "$src/tests/data/xor_003.json" \
+    --task gates:gate=xor,coding=pm1 --diff 0.25,-1:1,0.5
+awk '/^truth table/ { t = 1; next } t && /^  / { n[length($0) - length($NF)]++ } t && /^$/ { t = 0 }
+     END { k = 0; for (w in n) k++; exit k != 1 }' "$tmp/out" \
+    && pass "truth table rows aligned" || fail "truth table columns not aligned: $(sed -n '/^truth/,/^$/p' "$tmp/out")"
 expect_rc 2 "--replicate out of range" "$bin" inspect "$run" --task xor --net v1 --replicate 20
 expect_rc 2 "no match" "$bin" inspect "$run" --task nand
 has "$tmp/err" "--task 'gates:gate=xor'" "no match lists what the run has"
@@ -177,26 +197,31 @@ has "$tmp/err" "cannot hold the task's 2 inputs and 1 outputs" "names the proble
 export RULESET_SCRIPTS_DIR=$src/scripts
 if command -v gnuplot >/dev/null; then
     if expect_rc 0 "plot the recurrent run" "$bin" plot "$run" --replicate 2; then
-        for f in adjacency-1 netgraph-1 adjacency-2 netgraph-2; do
+        # named after the rule, the network and the replicate (three tasks: no task in the name)
+        fig1=backprop_lr=0.01_loss=mse_optimizer=adam-gradnet-v1-rep2
+        fig2=backprop_lr=0.01_loss=mse_optimizer=adam-gradnet-v2-rep2
+        for f in adjacency-$fig1 netgraph-$fig1 adjacency-$fig2 netgraph-$fig2; do
             [ -s "$run/$f.png" ] && pass "$f.png" || fail "no $run/$f.png"
         done
-        has "$tmp/out" "adjacency-2.png (backprop[lr=0.01,loss=mse,optimizer=adam], gradnet-v2)" \
+        has "$tmp/out" "adjacency-$fig2.png (backprop[lr=0.01,loss=mse,optimizer=adam], gradnet-v2)" \
             "plot names each network figure"
-        # panel 3 (xor) of adjacency-1.tsv: replicate 2's A, as inspect prints it
-        awk 'BEGIN { RS = ""; FS = "\n" } NR == 3' "$run/adjacency-1.tsv" \
+        # panel 3 (xor) of the v1 heatmap's data: replicate 2's A, as inspect prints it
+        awk 'BEGIN { RS = ""; FS = "\n" } NR == 3' "$run/adjacency-$fig1.tsv" \
             | awk -F'\t' '{ print "weight\t\t1\t" $1 "\t" $2 "\t" $3 }' >"$tmp/adj.tsv"
         "$bin" inspect "$run" --task xor --net v1 --replicate 2 --tsv | grep '^weight' \
             >"$tmp/adj_inspect.tsv"
         cmp -s "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" && pass "the heatmap's numbers are the network's A" \
-            || fail "adjacency-1.tsv differs from inspect: $(diff "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" | head -4)"
+            || fail "adjacency-$fig1.tsv differs from inspect: $(diff "$tmp/adj.tsv" "$tmp/adj_inspect.tsv" | head -4)"
     fi
     expect_rc 2 "plot --replicate out of range" "$bin" plot "$run" --replicate 20
     lay=$tmp/layered
     if expect_rc 0 "a layered run" "$bin" compare --task gates:gate=xor --net 2-3-1 \
         --act relu,sigmoid --rule backprop:lr=0.5,loss=bce --replicates 2 --steps 300 -o "$lay"; then
-        [ -s "$lay/netgraph-1.png" ] && pass "compare draws the layered network's graph" \
-            || fail "no $lay/netgraph-1.png"
-        [ ! -e "$lay/adjacency-1.png" ] && pass "no heatmap for a layered network" \
+        # one task: its name is in the figure's
+        lfig=backprop_lr=0.5_loss=bce-gates_gate=xor-2-3-1-rep0
+        [ -s "$lay/netgraph-$lfig.png" ] && pass "compare draws the layered network's graph" \
+            || fail "no $lay/netgraph-$lfig.png: $(ls "$lay")"
+        [ ! -e "$lay/adjacency-$lfig.png" ] && pass "no heatmap for a layered network" \
             || fail "a heatmap for a layered network"
     fi
 else

@@ -160,7 +160,7 @@ expect_error 2 "ruleset: $tmp/nope: no such folder; give the run folder made by 
 mkdir "$tmp/empty"
 expect_error 2 "ruleset: $tmp/empty/curves.tsv: no such file; is $tmp/empty a run folder made by 'ruleset compare'?" \
     "$bin" plot "$tmp/empty"
-expect_error 2 "ruleset: plot: --term 'jpg' is not one of png, svg, dumb" "$bin" plot "$run" --term jpg
+expect_error 2 "ruleset: plot: --term 'jpg' is not one of png, svg, pdf, dumb" "$bin" plot "$run" --term jpg
 # The binary is run by absolute path and needs nothing from PATH, so an empty folder will do.
 mkdir "$tmp/nobin"
 expect_error 3 "ruleset: gnuplot not found on PATH; install it (Debian: apt-get install gnuplot-nox) and run 'ruleset plot $pristine' again" \

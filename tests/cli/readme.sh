@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # tests/cli/readme.sh BINARY SOURCE_DIR FIXTURE_DIR: the README stays the user's guide and stays
 # true. Checks: README.md is at most 400 lines; it gives the test command exactly as CI runs
-# it (`bash scripts/test.sh`) and the setup command; every command `ruleset --help` lists and
-# every flag that `ruleset --help` and `ruleset CMD --help` print appears in it; every docs/
-# file that README.md or docs/*.md names exists; and no document points outside the
-# repository (ALGORITHMS.md, ../shared). Exits non-zero on any failure, naming each check.
+# it (`bash scripts/test.sh`) and the setup command; every command `ruleset --help` lists
+# appears in it, has a --help of its own, and every flag that `ruleset --help` and
+# `ruleset CMD --help` print appears in it; every docs/ file that README.md or docs/*.md names
+# exists; and no document points outside the repository (ALGORITHMS.md, ../shared). Exits non-zero on any failure, naming each check.
 set -u
 bin=${1:?usage: readme.sh BINARY SOURCE_DIR FIXTURE_DIR}
 src=${2:?usage: readme.sh BINARY SOURCE_DIR FIXTURE_DIR}
@@ -30,11 +30,14 @@ for c in $cmds; do
         fail "README.md never shows 'ruleset $c' (listed by ruleset --help)"; fi
 done
 
-# Flags: from the top-level help and from every command that has a --help of its own.
+# Flags: from the top-level help and from every command's own --help, which each must have
+# (exit 0, a "usage:" line on stdout).
 usage=$help
 for c in $cmds; do
-    out=$("$bin" "$c" --help 2>/dev/null) && usage="$usage
+    if out=$("$bin" "$c" --help 2>/dev/null) && printf '%s\n' "$out" | grep -q "usage: ruleset $c"
+    then usage="$usage
 $out"
+    else fail "ruleset $c --help does not print its usage and exit 0"; fi
 done
 flags=$(printf '%s\n' "$usage" | grep -o -- '--[a-z][a-z-]*' | sort -u)
 for f in $flags; do

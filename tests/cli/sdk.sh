@@ -5,7 +5,8 @@
 # prints its one-line build command, which builds it against the installed headers with
 # `cc -shared -fPIC $(pkg-config --cflags ruleset)` (-Wall -Wextra -Werror -pedantic clean too)
 # into ./rules/ (and through the stand-alone CMake project tests/sdk); `ruleset compare` then
-# runs it beside the built-in rules, and it learns XOR.
+# runs it beside the built-in rules, and it learns XOR. `ruleset new task` and `new activation`
+# likewise (backprop learns them), and `ruleset new cmake`'s project builds all three.
 # usage: sdk.sh RULESET_BIN SOURCE_DIR FIXTURE_DIR
 set -uo pipefail
 BIN=$1 SRC=$2
@@ -54,6 +55,36 @@ cmake -S "$SRC/tests/sdk" -B cmk -DRULE_SOURCE="$PWD/my_sign_sgd.c" >cmk.log 2>&
 # (from inside cmk/: in here, ./rules/ already holds a plugin of that name)
 (cd cmk && "$P/bin/ruleset" check-plugin my_sign_sgd.so >/dev/null) \
     || fail "check-plugin refuses the CMake build"
+
+# a task and an activation the same way: each builds with its printed command, warning-free,
+# loads, and runs; `ruleset new cmake` builds all three in a project of their own
+for kind in task activation; do
+    "$P/bin/ruleset" new $kind my_$kind >cmd_$kind.txt 2>new_$kind.err \
+        || { cat new_$kind.err; fail "ruleset new $kind"; }
+    grep -q "cc -shared -fPIC .*\$(pkg-config --cflags ruleset) my_$kind.c -o rules/my_$kind.so" \
+        cmd_$kind.txt || fail "$kind build command: $(cat cmd_$kind.txt)"
+    cc -fsyntax-only -std=c11 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags ruleset) \
+        my_$kind.c || fail "generated $kind is not warning-free"
+    bash cmd_$kind.txt || fail "the printed build command of the $kind failed"
+    "$P/bin/ruleset" check-plugin rules/my_$kind.so >/dev/null || fail "check-plugin refuses my_$kind"
+done
+"$P/bin/ruleset" compare --task my_task:bits=5 --rule backprop:lr=0.5 --net 5-4-1 --replicates 4 \
+    --steps 500 --no-plot -o run_task >/dev/null 2>run_task.err || { cat run_task.err; fail "compare my_task"; }
+awk -F'\t' '$2 == "my_task:bits=5" { ok = ($4 == 4 && $5 >= 3) } END { exit !ok }' run_task/summary.tsv \
+    || { cat run_task/summary.tsv; fail "backprop does not learn my_task (majority of 5)"; }
+"$P/bin/ruleset" compare --task my_task:bits=4 --rule backprop --steps 5 --no-plot -o run_even \
+    >/dev/null 2>even.err && fail "my_task accepted an even bits"
+grep -q "my_task: bits = 4 is even, so a row can tie; use an odd number" even.err || fail "even bits: $(cat even.err)"
+"$P/bin/ruleset" compare --task gates:gate=xor --rule backprop:lr=0.5 --net 2-4-1 \
+    --act my_activation:beta=1,sigmoid --replicates 4 --steps 500 --no-plot -o run_act \
+    >/dev/null 2>run_act.err || { cat run_act.err; fail "compare with my_activation"; }
+awk -F'\t' '$1 ~ /^backprop/ { ok = ($4 == 4 && $5 >= 3) } END { exit !ok }' run_act/summary.tsv \
+    || { cat run_act/summary.tsv; fail "backprop with my_activation does not learn XOR"; }
+mkdir proj && cp my_sign_sgd.c my_task.c my_activation.c proj/ && (cd proj \
+    && "$P/bin/ruleset" new cmake >cmd.txt 2>new.err && [ -f CMakeLists.txt ] \
+    && grep -qx 'cmake -S . -B build && cmake --build build' cmd.txt && bash cmd.txt >cmk.log 2>&1 \
+    && for k in sign_sgd task activation; do "$P/bin/ruleset" check-plugin rules/my_$k.so >/dev/null || exit 1; done) \
+    || { cat proj/new.err proj/cmk.log 2>/dev/null; fail "ruleset new cmake: the project does not build and load"; }
 
 "$P/bin/ruleset" list >list.txt || fail "list"
 grep -q "my_sign_sgd .* rules/my_sign_sgd.so" list.txt || { cat list.txt; fail "list: no my_sign_sgd from rules/"; }

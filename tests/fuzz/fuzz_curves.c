@@ -12,15 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     curves *c = calloc(1, sizeof *c); /* rs_curves_free frees the struct itself */
     if (c && curves_read(c, path, fuzz_dir()) == RS_EXIT_OK) {
         char *agg = rs_join_path(fuzz_dir(), "curves_agg.tsv");
-        size_t pr = c->panels.n * c->rules.n; /* sized as rs_cmd_plot sizes them */
-        unsigned char *has = calloc(pr * c->nm + 1, 1);
-        long *lo = calloc(pr + 1, sizeof *lo), *hi = calloc(pr + 1, sizeof *hi);
-        if (agg && has && lo && hi)
-            write_agg(c, agg, has, lo, hi);
+        coverage cv = { 0 }; /* sized by rs_curves_aggregate, as for the figures */
+        if (agg)
+            rs_curves_aggregate(c, agg, &cv);
+        rs_coverage_free(&cv);
         free(agg);
-        free(has);
-        free(lo);
-        free(hi);
     }
     rs_curves_free(c);
     return 0;

@@ -185,6 +185,7 @@ PIN(rs_task_desc, load, 96);
 PIN(rs_task_desc, unload, 104);
 PIN(rs_task_desc, gather, 112);
 PIN(rs_host, task_shared, 536);
+PIN(rs_host, net_backward_feedback, 544); /* since 1.2 */
 SIZE(rs_meta_shape, 40);
 SIZE(rs_plugin_head, 56);
 SIZE(rs_param_spec, 64);
@@ -199,6 +200,10 @@ _Static_assert(RS_KIND_RULE == 1 && RS_KIND_ACTIVATION == 2 && RS_KIND_TASK == 3
                "rs_kind renumbered");
 _Static_assert(RS_PARAM_REAL == 1 && RS_PARAM_INT == 2 && RS_PARAM_BOOL == 3
                && RS_PARAM_CHOICE == 4 && RS_PARAM_STR == 5, "rs_param_type renumbered");
+_Static_assert(RS_FEEDBACK_DIRECT == 1 && RS_FEEDBACK_TRANSPOSE == 2,
+               "the flags of net_backward_feedback (ABI 1.2) renumbered");
+_Static_assert(RS_PARAM_OPEN_LO == 0x100 && RS_PARAM_OPEN_HI == 0x200 && RS_PARAM_TYPE_MASK == 0xff,
+               "the open-end flags of rs_param_type (ABI 1.2) renumbered");
 _Static_assert(RS_LOSS_MSE == 0 && RS_LOSS_BCE == 1 && RS_LOSS_SOFTMAX_CE == 2,
                "rs_loss_kind renumbered");
 _Static_assert(RS_NET_LAYERED == 1 && RS_NET_RECURRENT == 2, "rs_net_kind renumbered");

@@ -196,6 +196,26 @@ START_TEST(test_slope_range_checked)
 }
 END_TEST
 
+/* Since ABI 1.2 an activation gets every parameter in table order as an rs_real (BOOL 0/1,
+ * CHOICE its index); one built against 1.1 still gets its REAL ones only (fixture param_act). */
+START_TEST(test_every_parameter_reaches_forward)
+{
+    ck_assert_int_eq(rs_registry_add_file(reg, RS_FIXTURE_DIR "/param_act.so"), RS_OK);
+    rs_act *a = act_open("param_act:flip=true,scale=0.25,power=3,shape=sq");
+    ck_assert_float_eq(f1(a, 7), 1 + 10 * 0.25f + 100 * 3 + 1000 * 2);
+    rs_act_destroy(a);
+    a = act_open("param_act"); /* the defaults: false, 0.5, 2, lin */
+    ck_assert_float_eq(f1(a, 7), 0 + 10 * 0.5f + 100 * 2 + 1000 * 0);
+    rs_act_destroy(a);
+    a = act_open("param_act_old:flip=true,scale=0.25,power=3,shape=sq");
+    ck_assert_float_eq(f1(a, 7), 0.25f); /* p[0] is the one REAL, nothing else was passed */
+    rs_act_destroy(a);
+    char err[256] = "";
+    ck_assert_ptr_null(rs_act_create(reg, "param_act:shape=cube", err, sizeof err));
+    ck_assert_msg(strstr(err, "'shape' = 'cube' is not one of lin|abs|sq"), "%s", err);
+}
+END_TEST
+
 static Suite *activations_suite(void)
 {
     Suite *s = suite_create("activations");
@@ -206,6 +226,7 @@ static Suite *activations_suite(void)
     tcase_add_loop_test(tc, test_forward_in_place, 0, (int)N_ACTS);
     tcase_add_test(tc, test_descriptors_and_null_params);
     tcase_add_test(tc, test_known_values);
+    tcase_add_test(tc, test_every_parameter_reaches_forward);
     tcase_add_test(tc, test_slope_range_checked);
     suite_add_tcase(s, tc);
     return s;

@@ -12,7 +12,32 @@
 #include "polyfit.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "suggest.h"
 #include "testutil.h"
+
+/* ---- did you mean --------------------------------------------------------------------------- */
+
+START_TEST(edit_distance_counts_typos)
+{
+    ck_assert_uint_eq(rs_edit_distance("backprop", "backprop"), 0);
+    ck_assert_uint_eq(rs_edit_distance("bakprop", "backprop"), 1);     /* a letter missing */
+    ck_assert_uint_eq(rs_edit_distance("bcakprop", "backprop"), 1);    /* two swapped */
+    ck_assert_uint_eq(rs_edit_distance("kitten", "sitting"), 3);       /* the textbook case */
+    ck_assert_uint_eq(rs_edit_distance("", "abc"), 3);
+    rs_suggest s;
+    rs_suggest_init(&s, "lrate");
+    rs_suggest_offer(&s, "lr");
+    ck_assert_ptr_null(s.best); /* three edits on five letters: no typo */
+    rs_suggest_offer(&s, "rate");
+    ck_assert_str_eq(s.best, "rate");
+    rs_suggest_init(&s, "relu");
+    rs_suggest_offer(&s, "relu");
+    ck_assert_ptr_null(s.best); /* the name itself is no suggestion */
+    rs_suggest_offer(&s, "reLu");
+    rs_suggest_offer(&s, "relu6");
+    ck_assert_str_eq(s.best, "reLu"); /* a tie keeps the first */
+}
+END_TEST
 
 /* ---- the string buffer -------------------------------------------------------------------- */
 
@@ -219,6 +244,7 @@ static Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
     TCase *tc = tcase_create("base");
+    tcase_add_test(tc, edit_distance_counts_typos);
     tcase_add_test(tc, strbuf_appends);
     tcase_add_test(tc, strbuf_json_string);
     tcase_add_test(tc, strbuf_oom_is_sticky);

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "act.h"
+#include "ctx.h"
+#include "feedback.h"
 #include "kernels.h"
 #include "network.h"
 #include "testutil.h"
@@ -320,6 +322,76 @@ static void assert_uniform(const rs_real *v, size_t n, double bound, const char 
         ck_assert_msg(fabs((double)bins[k] / n - 0.25) < 0.04, "%s: quarter %d holds %zu of %zu",
                       what, k, bins[k], n);
 }
+
+/* ---- the backward pass through feedback matrices (host->net_backward_feedback) --------- */
+
+/* Feedback callbacks: W_l itself (to be applied transposed: backprop), W_L for the direct
+ * pass, and one that fails. */
+static const rs_real *fb_own(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    (void)user, (void)ctx;
+    return net->layers[l - 1].w;
+}
+static const rs_real *fb_top(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    (void)user, (void)ctx, (void)l;
+    return net->layers[net->n_layers - 1].w;
+}
+static const rs_real *fb_none(void *user, rs_ctx *ctx, const rs_net *net, uint32_t l)
+{
+    (void)net;
+    *(uint32_t *)user = l;
+    rs_fail(ctx, RS_ERR_PARAM, "no feedback for layer %u", l);
+    return NULL;
+}
+
+/* With W_l^T as the feedback the pass is backprop: the same delta and gradients as
+ * rs_net_backward, layered (any depth) and direct (one hidden layer, B_1 = W_2^T). */
+START_TEST(test_backward_feedback_is_backprop_with_w)
+{
+    const uint32_t sizes[] = { 3, 5, 4, 2 };
+    const char *const acts[] = { "tanh", "sigmoid", "identity" };
+    for (int depth = 2; depth <= 3; depth++) {
+        test_net t;
+        tn_open(&t, sizes + 3 - depth, (uint32_t)depth, acts + 3 - depth, 1, 6);
+        rs_net *net = t.net;
+        rs_rng rng;
+        rs_rng_init(&rng, 99, 1);
+        rs_init init = { .kind = RS_INIT_XAVIER };
+        rs_net_init(net, &init, &rng);
+        rs_real x[5 * 6], d_out[2 * 6], want[128], got[128];
+        const uint32_t n_in = net->sizes[0], L = net->n_layers;
+        rs_rng_fill_uniform(&rng, x, (size_t)n_in * 6, -1, 1);
+        rs_rng_fill_uniform(&rng, d_out, (size_t)net->sizes[L] * 6, -1, 1);
+        ck_assert_uint_le(net->n_params, 128);
+        rs_net_forward(net, x, 6);
+        rs_net_backward(net, d_out);
+        memcpy(want, net->grads, net->n_params * sizeof *want);
+        rs_ctx *ctx = rs_ctx_create(1, 1);
+        for (int direct = 0; direct <= (depth == 2); direct++) {
+            memset(net->grads, 0, net->n_params * sizeof *net->grads);
+            uint32_t flags = RS_FEEDBACK_TRANSPOSE | (direct ? RS_FEEDBACK_DIRECT : 0);
+            ck_assert_int_eq(rs_net_backward_feedback(ctx, net, d_out, flags,
+                                                      direct ? fb_top : fb_own, NULL), RS_OK);
+            memcpy(got, net->grads, net->n_params * sizeof *got);
+            for (size_t k = 0; k < net->n_params; k++)
+                ck_assert_msg(fabsf(got[k] - want[k]) <= 1e-6f * (1 + fabsf(want[k])),
+                              "depth %d direct %d: grad %zu is %g, backprop %g", depth, direct, k,
+                              (double)got[k], (double)want[k]);
+        }
+        /* a failing callback stops the pass with its own message, at the first layer asked */
+        uint32_t asked = 0;
+        ck_assert_int_eq(rs_net_backward_feedback(ctx, net, d_out, 0, fb_none, &asked),
+                         RS_ERR_PARAM);
+        ck_assert_uint_eq(asked, L);
+        char msg[64];
+        snprintf(msg, sizeof msg, "no feedback for layer %u", L);
+        ck_assert_str_eq(rs_ctx_error(ctx), msg);
+        rs_ctx_destroy(ctx);
+        tn_close(&t);
+    }
+}
+END_TEST
 
 START_TEST(test_init_pytorch)
 {
@@ -650,6 +722,7 @@ static Suite *network_suite(void)
     tcase_add_test(tc, test_init_pytorch);
     tcase_add_test(tc, test_init_xavier_normal_constant);
     tcase_add_test(tc, test_init_deterministic);
+    tcase_add_test(tc, test_backward_feedback_is_backprop_with_w);
     suite_add_tcase(s, tc);
     TCase *tk = tcase_create("kernels");
     tcase_add_test(tk, test_dense_forward_blas_vs_loops);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "params.h"
 #include "spec.h"
 #include "testutil.h"
 
@@ -171,8 +172,12 @@ START_TEST(test_out_of_range)
             "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 1000 } }\n"
             "  ]\n"
             "}",
-            "spec.json:4: rules[0].params.lr: backprop: 'lr' = 1000 is out of range [0, 100]",
+            "spec.json:4: rules[0].params.lr: backprop: 'lr' = 1000 is out of range (0, 100]",
             NULL, NULL, NULL);
+    /* lr = 0 trains nothing: backprop's range excludes it (RS_PARAM_OPEN_LO) and says so */
+    refused("{ \"rules\": [\"backprop:lr=0\"], \"tasks\": [\"gates\"] }",
+            "spec.json:1: rules[0].params.lr: backprop: 'lr' = 0 is out of range (0, 100]; the "
+            "end is excluded: give a value above 0", NULL, NULL, NULL);
     /* the line of the offending rule, not of an earlier rule with the same key */
     refused("{\n"
             "  \"tasks\": [\"gates\"],\n"
@@ -182,7 +187,7 @@ START_TEST(test_out_of_range)
             "      \"params\": { \"lr\": -1 } }\n"
             "  ]\n"
             "}",
-            "spec.json:6: rules[1].params.lr:", "'lr' = -1 is out of range [0, 100]", NULL, NULL);
+            "spec.json:6: rules[1].params.lr:", "'lr' = -1 is out of range (0, 100]", NULL, NULL);
     /* one bad value inside a sweep */
     refused("{\n  \"tasks\": [\"gates\"],\n  \"rules\": [ { \"plugin\": \"backprop\",\n"
             "    \"params\": { \"momentum\": [0, 0.9, 1.5] } } ] }",
@@ -275,7 +280,66 @@ START_TEST(test_inline_items)
     refused("{ \"rules\": [\"backprop:lr=fast\"], \"tasks\": [\"gates\"] }", "spec.json",
             "backprop", "'lr' takes a number", NULL);
     refused("{ \"rules\": [\"bakprop:lr=1\"], \"tasks\": [\"gates\"] }", "spec.json:1: rules[0]:",
-            "unknown rule plugin 'bakprop'", "known: backprop", NULL);
+            "unknown rule plugin 'bakprop'", "did you mean 'backprop'? known: backprop", NULL);
+    refused("{ \"rules\": [\"backprop:l=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'l'", "did you mean 'lr'? known: lr, loss", NULL);
+    refused("{ \"rules\": [\"backprop:zzz=1\"], \"tasks\": [\"gates\"] }", "spec.json:1:",
+            "backprop has no parameter 'zzz'; known: lr", NULL, NULL);
+}
+END_TEST
+
+/* Open range ends (ABI 1.2): a REAL entry's table flags an end excluded; the table check
+ * refuses flags on other types and a default at an excluded end; values at it are refused. */
+START_TEST(test_open_range_ends)
+{
+    char e[256] = "";
+    const rs_param_spec ok[] = {
+        { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0.1, .lo = 0, .hi = 1 },
+        { .name = "p", .type = RS_PARAM_REAL | RS_PARAM_OPEN_HI, .def = 0, .lo = 0, .hi = 1 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(ok, e, sizeof e), 0);
+    char range[64];
+    rs_param_range_text(&ok[0], range, sizeof range);
+    ck_assert_str_eq(range, "(0, 1]");
+    rs_param_range_text(&ok[1], range, sizeof range);
+    ck_assert_str_eq(range, "[0, 1)");
+    const rs_param_spec at_end[] = {
+        { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = 0, .lo = 0, .hi = 1 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(at_end, e, sizeof e), 1);
+    ck_assert_str_eq(e, "parameter 'lr': default 0 outside its range (0, 1]");
+    const rs_param_spec on_int[] = {
+        { .name = "n", .type = RS_PARAM_INT | RS_PARAM_OPEN_HI, .def = 0, .lo = 0, .hi = 10 },
+        { 0 } };
+    ck_assert_int_eq(rs_param_table_check(on_int, e, sizeof e), 1);
+    ck_assert_msg(strstr(e, "RS_PARAM_OPEN_LO/HI are for REAL parameters"), "%s", e);
+    const rs_param_spec big[] = {
+        { .name = "n", .type = RS_PARAM_INT, .def = 2, .lo = 2, .hi = 1e6 }, { 0 } };
+    rs_param_range_text(&big[0], range, sizeof range);
+    ck_assert_str_eq(range, "[2, 1000000]"); /* integers as integers, not 1e+06 */
+    rs_params *p = rs_params_create(ok, "fx");
+    ck_assert_int_eq(rs_params_set_text(p, "p", "1", e, sizeof e), RS_ERR_PARAM);
+    ck_assert_str_eq(e, "fx: 'p' = 1 is out of range [0, 1); the end is excluded: give a value "
+                        "below 1");
+    ck_assert_int_eq(rs_params_set_text(p, "p", "0", e, sizeof e), RS_OK);
+    rs_params_destroy(p);
+}
+END_TEST
+
+/* A list inline sweeps the parameter as a list in "params" does; commas inside [...] belong
+ * to the list. */
+START_TEST(test_inline_sweep)
+{
+    rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=[0.1,0.5],loss=bce\", "
+                          "\"backprop:optimizer=[sgd,adam]\"], \"tasks\": [\"gates\"] }");
+    ck_assert_uint_eq(s->n_rules, 4);
+    ck_assert_str_eq(s->rules[0].label, "backprop[lr=0.1,loss=bce]");
+    ck_assert_str_eq(s->rules[1].label, "backprop[lr=0.5,loss=bce]");
+    ck_assert_double_eq_tol(rs_param_real(s->rules[1].params, "lr"), 0.5, 1e-12);
+    ck_assert_str_eq(rs_param_str(s->rules[3].params, "optimizer"), "adam");
+    rs_spec_destroy(s);
+    refused("{ \"rules\": [\"backprop:lr=[0.1,fast]\"], \"tasks\": [\"gates\"] }",
+            "spec.json", "'lr' takes a number, got 'fast'", NULL, NULL);
 }
 END_TEST
 
@@ -524,6 +588,8 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_out_of_range);
     tcase_add_test(tc, test_sweep_expands);
     tcase_add_test(tc, test_inline_items);
+    tcase_add_test(tc, test_inline_sweep);
+    tcase_add_test(tc, test_open_range_ends);
     tcase_add_test(tc, test_network_forms);
     tcase_add_test(tc, test_network_errors);
     tcase_add_test(tc, test_init_strings);
