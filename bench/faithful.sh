@@ -24,7 +24,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 ./build/ruleset compare --task fashion_mnist --net 784-256-10 --act relu,identity \
-    --rule backprop:lr=0.1 --batch 128 --epochs "$epochs" --eval-every epoch \
+    --rule backprop:lr=0.1 --batch 128 --epochs "$epochs" --eval-every epoch --seed 1 \
     --replicates "$n_seeds" --threads "$threads" -o "$tmp/run" --quiet --no-plot >/dev/null
 # the test accuracy of each replicate at the last epoch, in replicate order
 awk -F'\t' -v e="$epochs" 'NR > 1 && $8 == e { print $4 "\t" $7 }' "$tmp/run/curves.tsv" \
