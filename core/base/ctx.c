@@ -81,6 +81,10 @@ rs_status rs_fail(rs_ctx *ctx, rs_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
         va_end(ap);
+        /* a plugin's message reaches the terminal and the journal: no ESC, CR or newline */
+        for (char *c = ctx->err; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
         ctx->err_code = code;
     }
     return code;

@@ -25,8 +25,11 @@ rs_registry *rs_cli_registry(int *argc, char **argv)
     *argc = out;
     argv[out] = NULL;
     rs_registry *reg = rs_registry_create();
-    if (reg)
+    if (reg) {
         rs_registry_discover(reg, files, nf, dirs, nd);
+        for (size_t i = 0; i < reg->n_notes; i++) /* refusals no command may keep silent */
+            fprintf(stderr, "ruleset: %s\n", reg->notes[i]);
+    }
     free(files);
     free(dirs);
     if (!reg)

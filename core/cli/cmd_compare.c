@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "dirlock.h"
 #include "file.h"
 #include "interrupt.h"
 #include "isolate.h"
+#include "json_diff.h"
 #include "mpi_run.h"
 #include "paths.h"
 #include "plot.h"
@@ -271,6 +273,7 @@ typedef struct compare {
     rs_run run;
     rs_summary *sums;
     size_t n_sums;
+    int lock_fd; /* the run folder's lock (dirlock.h), held to the end; -1 = none */
 } compare;
 
 /* The spec, parsed, with the numeric flags folded in (and parsed again, so spec.json says
@@ -356,6 +359,56 @@ static void name_run_dir(compare *c)
                  "-shard%zu-of-%zu", c->ro.shard, c->ro.n_shards);
 }
 
+/* What to do about a failed write, by its errno. */
+static const char *write_hint(int err)
+{
+    if (err == ENOSPC || err == EDQUOT)
+        return "free some space or choose another -o DIR";
+    if (err == EROFS || err == EACCES || err == EPERM)
+        return "the folder is read-only or not yours: choose another -o DIR";
+    return "choose another -o DIR";
+}
+
+/* The folder is this run's alone (dirlock.h): a second run on it stops before any job. */
+static int lock_dir(compare *c)
+{
+    char who[400];
+    int rc = rs_dirlock(c->run.dir, &c->lock_fd, who, sizeof who);
+    if (rc == RS_DIRLOCK_HELD) {
+        fprintf(stderr, "ruleset: run folder %s is in use by %s; wait for that run to end, or "
+                        "choose another -o DIR\n", c->run.dir, who);
+        return RS_EXIT_INPUT;
+    }
+    if (rc != RS_DIRLOCK_OK) {
+        fprintf(stderr, "ruleset: %s/.lock: cannot create (%s); %s\n", c->run.dir,
+                strerror(errno), write_hint(errno));
+        return RS_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+/* A resumed folder must hold the spec being run (as `merge` asks): otherwise its summaries
+ * would mix two experiments. Compared as JSON, so only a change of meaning counts. */
+static int same_spec(const compare *c)
+{
+    char path[4200], err[1024], where[512] = "";
+    snprintf(path, sizeof path, "%s/spec.json", c->run.dir);
+    char *old_text = rs_read_file(path, err, sizeof err);
+    if (!old_text)
+        return 0; /* a folder cut short before its spec.json: nothing to compare with */
+    cJSON *old = cJSON_Parse(old_text), *now = cJSON_Parse(c->spec->json);
+    int differ = !old || !now || rs_json_first_diff(old, now, where, sizeof where);
+    cJSON_Delete(old);
+    cJSON_Delete(now);
+    free(old_text);
+    if (!differ)
+        return 0;
+    fprintf(stderr, "ruleset: %s was made by a different spec (first difference at '%s'); "
+                    "--resume finishes the same spec: run it without --resume into another "
+                    "-o DIR\n", path, where[0] ? where : "(the whole spec)");
+    return RS_EXIT_INPUT;
+}
+
 /* The run folder with its spec.json (rank 0), or a scratch folder (the other ranks journal
  * there; rank 0 gathers, mpi_run.h); a resumed run takes its finished jobs. */
 static int prepare_dir(compare *c)
@@ -380,10 +433,13 @@ static int prepare_dir(compare *c)
         fprintf(stderr, "ruleset: cannot create %s (%s)\n", run->dir, strerror(errno));
         return RS_EXIT_INTERNAL;
     }
+    int rc = lock_dir(c);
+    if (rc || (c->o.resume && (rc = same_spec(c))))
+        return rc;
     snprintf(path, sizeof path, "%s/spec.json", run->dir);
     if (write_text(path, c->spec->json) != 0) {
-        fprintf(stderr, "ruleset: %s: cannot write (%s); free some space or choose another "
-                        "-o DIR\n", path, strerror(errno));
+        fprintf(stderr, "ruleset: %s: cannot write (%s); %s\n", path, strerror(errno),
+                write_hint(errno));
         return RS_EXIT_INTERNAL;
     }
     if (c->o.resume) {
@@ -535,13 +591,14 @@ static void compare_free(compare *c)
     cJSON_Delete(c->o.rules);
     cJSON_Delete(c->o.nets);
     rs_registry_destroy(c->reg);
+    rs_dirunlock(c->lock_fd);
 }
 
 int rs_cmd_compare(int argc, char **argv)
 {
     compare c = { .o = { .replicates = -1, .steps = -1, .seed = -1, .threads = -1,
                          .eval_every = -1, .batch = -1, .epochs = -1, .save_nets = -1 },
-                  .mpi = { .size = 1, .local_size = 1 } };
+                  .mpi = { .size = 1, .local_size = 1 }, .lock_fd = -1 };
     if (!(c.reg = rs_cli_registry(&argc, argv)))
         return RS_EXIT_INTERNAL;
     int rc = start(&c, argc, argv);

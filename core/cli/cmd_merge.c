@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "dirlock.h"
 #include "plot.h"
 #include "report.h"
 #include "runner.h"
@@ -85,6 +86,7 @@ typedef struct merge {
     rs_summary *sums;
     size_t taken;
     char err[2048], path[4200];
+    int lock_fd; /* OUT's lock (dirlock.h): no other run writes there meanwhile */
 } merge;
 
 /* 0 ok, -1 after --help, else the exit code. */
@@ -190,6 +192,17 @@ static int write_folder(merge *m)
         fprintf(stderr, "ruleset: merge: cannot create %s (%s)\n", run->dir, strerror(errno));
         return RS_EXIT_INTERNAL;
     }
+    char who[400];
+    int lk = rs_dirlock(run->dir, &m->lock_fd, who, sizeof who);
+    if (lk != RS_DIRLOCK_OK) {
+        if (lk == RS_DIRLOCK_HELD)
+            fprintf(stderr, "ruleset: merge: run folder %s is in use by %s; choose another -o "
+                            "OUT\n", run->dir, who);
+        else
+            fprintf(stderr, "ruleset: merge: %s/.lock: cannot create (%s)\n", run->dir,
+                    strerror(errno));
+        return lk == RS_DIRLOCK_HELD ? RS_EXIT_INPUT : RS_EXIT_INTERNAL;
+    }
     if (write_file(run->dir, "spec.json", m->spec->json, run, m->path, sizeof m->path) != 0
         || write_file(run->dir, "journal.tsv", NULL, run, m->path, sizeof m->path) != 0) {
         fprintf(stderr, "ruleset: merge: %s: cannot write (%s)\n", m->path, strerror(errno));
@@ -235,7 +248,7 @@ static int report(merge *m)
 
 int rs_cmd_merge(int argc, char **argv)
 {
-    merge m = { 0 };
+    merge m = { .lock_fd = -1 };
     if (!(m.reg = rs_cli_registry(&argc, argv)))
         return RS_EXIT_INTERNAL;
     int rc = RS_EXIT_INTERNAL;
@@ -251,5 +264,6 @@ int rs_cmd_merge(int argc, char **argv)
     free(m.first);
     free(m.dirs);
     rs_registry_destroy(m.reg);
+    rs_dirunlock(m.lock_fd);
     return rc < 0 ? RS_EXIT_OK : rc;
 }

@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "cmds.h"
+#include "dirlock.h"
 #include "file.h"
 #include "interrupt.h"
 #include "meta.h"
@@ -167,6 +168,7 @@ typedef struct meta_train {
     logger lg;
     char dir[4096];
     char err[8192];
+    int lock_fd; /* the run folder's lock (dirlock.h); -1 = none */
 } meta_train;
 
 /* The spec as a resume compares it: without the iteration count, which a resumed run may
@@ -225,14 +227,24 @@ static int open_run_dir(meta_train *t)
                 "with it, or choose another --run-dir\n", t->dir);
         return RS_EXIT_INPUT;
     }
+    if (rs_mkdir_p(t->dir) != 0) {
+        fprintf(stderr, "ruleset: cannot create %s (%s)\n", t->dir, strerror(errno));
+        return RS_EXIT_INTERNAL;
+    }
+    char who[400];
+    int lk = rs_dirlock(t->dir, &t->lock_fd, who, sizeof who); /* the folder is this run's */
+    if (lk != RS_DIRLOCK_OK) {
+        if (lk == RS_DIRLOCK_HELD)
+            fprintf(stderr, "ruleset: run folder %s is in use by %s; wait for that run to end, "
+                    "or choose another --run-dir\n", t->dir, who);
+        else
+            fprintf(stderr, "ruleset: %s/.lock: cannot create (%s)\n", t->dir, strerror(errno));
+        return lk == RS_DIRLOCK_HELD ? RS_EXIT_INPUT : RS_EXIT_INTERNAL;
+    }
     if (t->o.resume
         && rs_meta_checkpoint_read(t->dir, &t->m, &t->h, t->spec_key, t->err, sizeof t->err)) {
         fprintf(stderr, "ruleset: %s\n", t->err);
         return RS_EXIT_INPUT;
-    }
-    if (rs_mkdir_p(t->dir) != 0) {
-        fprintf(stderr, "ruleset: cannot create %s (%s)\n", t->dir, strerror(errno));
-        return RS_EXIT_INTERNAL;
     }
     snprintf(path, sizeof path, "%s/spec.json", t->dir);
     FILE *sf = fopen(path, "w");
@@ -359,7 +371,7 @@ static int run(meta_train *t)
 
 int rs_cmd_meta_train(int argc, char **argv)
 {
-    meta_train t = { .o = { .threads = -1, .iterations = -1 } };
+    meta_train t = { .o = { .threads = -1, .iterations = -1 }, .lock_fd = -1 };
     if (!(t.reg = rs_cli_registry(&argc, argv)))
         return RS_EXIT_INTERNAL;
     int rc = parse_flags(argc, argv, &t.o);
@@ -373,5 +385,6 @@ int rs_cmd_meta_train(int argc, char **argv)
     rs_spec_destroy(t.spec);
     free(t.text);
     rs_registry_destroy(t.reg);
+    rs_dirunlock(t.lock_fd);
     return rc < 0 ? RS_EXIT_OK : rc;
 }

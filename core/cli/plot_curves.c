@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "cmds.h" /* RS_EXIT_* */
+#include "file.h"
 #include "gnuplot.h"
 #include "plot_data.h"
 #include "stats.h"
+#include "tsv.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* labels (plot_data.h)                                                                     */
@@ -81,18 +83,20 @@ typedef struct tsv {
     char **field; /* (ncol + 1) pointers into line */
 } tsv;
 
-/* Splits t->line (no newline) at tabs into t->field; returns the number of cells. */
+/* Splits t->line (no newline) at tabs into t->field, each cell unescaped (tsv.h); returns
+ * the number of cells. */
 static long tsv_split(tsv *t)
 {
     size_t k = 0;
     for (char *p = t->line;;) {
-        if (k < t->ncol + 1)
-            t->field[k] = p;
-        k++;
         char *tab = strchr(p, '\t');
+        if (tab)
+            *tab = '\0';
+        if (k < t->ncol + 1)
+            t->field[k] = rs_tsv_unescape(p);
+        k++;
         if (!tab)
             return (long)k;
-        *tab = '\0';
         p = tab + 1;
     }
 }
@@ -398,25 +402,26 @@ static void write_point(const curves *c, size_t i, size_t j, FILE *f, double *sc
     fputc('\n', f);
 }
 
-/* Writes PATH (via PATH.tmp and a rename), sorted by panel, rule, step, without blank lines.
- * Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one finite mean of
- * metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data line (0-based,
- * not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none; rg the ranges. */
+/* Writes PATH (via a fresh PATH.XXXXXX and a rename), sorted by panel, rule, step, without
+ * blank lines. Sets has[(panel * nrules + rule) * nm + m] when that curve has at least one
+ * finite mean of metric m, and lo/hi[panel * nrules + rule] to the curve's first and last data
+ * line (0-based, not counting the header: gnuplot's `every ::lo::hi`), -1 when it has none; rg
+ * the ranges. */
 static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, long *hi,
                      ranges *rg)
 {
     size_t nm = c->nm, nr = c->rules.n;
     double *scratch = malloc((c->nrows ? c->nrows : 1) * sizeof *scratch);
-    char *tmp = malloc(strlen(path) + 5);
+    size_t tmp_size = strlen(path) + 8;
+    char *tmp = malloc(tmp_size);
     FILE *f = NULL;
-    int rc = RS_EXIT_INPUT;
+    int rc = RS_EXIT_INTERNAL; /* what fails from here on is the disk's, not the input's */
     if (!scratch || !tmp) {
         fprintf(stderr, "ruleset: out of memory writing %s\n", path);
         goto done;
     }
-    sprintf(tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
-        fprintf(stderr, "ruleset: %s: cannot write (%s)\n", tmp, strerror(errno));
+    if (!(f = rs_create_temp(path, tmp, tmp_size))) { /* exclusive: never through a symlink */
+        fprintf(stderr, "ruleset: %s: cannot write (%s)\n", path, strerror(errno));
         goto done;
     }
     qsort(c->rows, c->nrows, sizeof *c->rows, row_cmp);
@@ -441,11 +446,13 @@ static int write_agg(curves *c, const char *path, unsigned char *has, long *lo, 
     if (ferror(f) | fclose(f)) {
         f = NULL;
         fprintf(stderr, "ruleset: %s: write error (%s)\n", tmp, strerror(errno));
+        remove(tmp);
         goto done;
     }
     f = NULL;
     if (rename(tmp, path)) {
         fprintf(stderr, "ruleset: %s: cannot write (%s)\n", path, strerror(errno));
+        remove(tmp);
         goto done;
     }
     rc = RS_EXIT_OK;

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "cmds.h" /* RS_EXIT_* */
+#include "file.h"
 #include "gnuplot.h"
 #include "plot_label.h"
 #include "recurrent.h"
@@ -278,7 +279,7 @@ static int draw_one(const figure *fg, const panel *pn, const char *name, int fig
     char data[4400], out[4400], heading[1024], rule_short[128];
     snprintf(data, sizeof data, "%s/%s-%s.tsv", e->rundir, stem, name);
     snprintf(out, sizeof out, "%s/%s-%s.%s", e->rundir, stem, name, e->ext);
-    FILE *f = fopen(data, "w");
+    FILE *f = rs_fopen_nofollow(data); /* a symlink planted there is not written through */
     if (!f) {
         fprintf(stderr, "ruleset: plot: %s: cannot write (%s)\n", data, strerror(errno));
         return RS_PLOT_NETS_IO;

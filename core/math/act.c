@@ -5,18 +5,32 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "ctx.h"
+
+/* While an activation's callback runs, the thread's context names it (ctx.h, `who`): a crash
+ * inside it is then blamed on the activation, not on the rule that called the network. */
+#define AS_ACTIVATION(act, call)                                                             \
+    do {                                                                                     \
+        rs_ctx *ctx_ = rs_ctx_current;                                                       \
+        const char *was_ = ctx_ ? ctx_->who : NULL;                                          \
+        if (ctx_)                                                                            \
+            ctx_->who = (act)->desc->head.name;                                              \
+        call;                                                                                \
+        if (ctx_)                                                                            \
+            ctx_->who = was_;                                                                \
+    } while (0)
 
 void rs_act_destroy(rs_act *act) { free(act); }
 
 void rs_act_forward(const rs_act *act, const rs_real *x, rs_real *y, size_t n)
 {
-    act->desc->forward(x, y, n, act->p);
+    AS_ACTIVATION(act, act->desc->forward(x, y, n, act->p));
 }
 
 void rs_act_derivative(const rs_act *act, const rs_real *x, const rs_real *y, rs_real *dy,
                        size_t n)
 {
-    act->desc->derivative(x, y, dy, n, act->p);
+    AS_ACTIVATION(act, act->desc->derivative(x, y, dy, n, act->p));
 }
 
 const char *rs_act_name(const rs_act *act) { return act->label; }
@@ -28,7 +42,7 @@ static int has_integral(const rs_activation_desc *d)
         && d->integral != NULL;
 }
 
-void rs_act_integral(const rs_act *act, const rs_real *x, rs_real *y, size_t n)
+static void integral(const rs_act *act, const rs_real *x, rs_real *y, size_t n)
 {
     if (has_integral(act->desc)) {
         act->desc->integral(x, y, n, act->p);
@@ -58,4 +72,9 @@ void rs_act_integral(const rs_act *act, const rs_real *x, rs_real *y, size_t n)
         }
         y[i] = (rs_real)(sum * h);
     }
+}
+
+void rs_act_integral(const rs_act *act, const rs_real *x, rs_real *y, size_t n)
+{
+    AS_ACTIVATION(act, integral(act, x, y, n));
 }

@@ -20,6 +20,7 @@ typedef struct rs_plugin_entry_rec {
     const rs_plugin_head *head;
     char *file;   /* the path it was loaded from */
     int builtin;  /* loaded from the built-in plugin folder (paths.h), not a third party's */
+    int named;    /* its file was named (--plugin FILE, check-plugin FILE), not found in a folder */
 } rs_plugin_rec;
 
 typedef struct rs_registry {
@@ -33,6 +34,10 @@ typedef struct rs_registry {
     size_t n_seen, cap_seen;
     char *builtin_dir;    /* real path of the built-in plugin folder, or NULL */
     const rs_host *host;  /* the table every plugin's entry point is given */
+    char **notes;         /* refusals every command prints (rs_cli_registry): those of named
+                           * files, of plugins that would shadow a built-in, of crashes */
+    size_t n_notes, cap_notes;
+    int named_now;        /* the file being loaded was named */
 } rs_registry;
 
 /* An empty registry whose plugins will be handed `host` (loader.c knows no host table of its
@@ -43,13 +48,17 @@ rs_registry *rs_registry_create(void);
 /* The one host table (host.c). */
 const rs_host *rs_host_get(void);
 void rs_registry_destroy(rs_registry *reg);
-/* Load one file. RS_OK when it added at least one plugin; otherwise the refusal lines were
- * appended to reg->refused and a non-OK status is returned. */
+/* Load one file the user named (--plugin FILE). RS_OK when it added at least one plugin;
+ * otherwise the refusal lines were appended to reg->refused and a non-OK status is returned.
+ * A file outside the built-in folder is first opened in a child process (a probe), so that
+ * one that crashes while loading is refused instead of taking the command down. */
 rs_status rs_registry_add_file(rs_registry *reg, const char *path);
 /* Load every *.so in dir, in name order. A missing dir is not an error unless `required`. */
 rs_status rs_registry_add_dir(rs_registry *reg, const char *dir, int required);
-/* The standard discovery: extra files and dirs (from flags), $RULESET_PLUGIN_PATH, ./rules,
- * the build tree's or the installed plugin folder. */
+/* The standard discovery, in this order: the files named (--plugin), the built-in plugin
+ * folder (the build tree's or the installed one), the folders given (--plugin-dir),
+ * $RULESET_PLUGIN_PATH, ./rules. The first plugin of a name wins; one found in a folder may
+ * not take a built-in's name (refused with a note), only a named file may. */
 rs_status rs_registry_discover(rs_registry *reg, char **files, size_t n_files, char **dirs,
                                size_t n_dirs);
 const rs_plugin_head *rs_registry_find(const rs_registry *reg, int kind, const char *name);

@@ -347,6 +347,7 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
 {
     const rs_task_info *info = &jb->info;
     rs_ctx_clear_error(jb->ctx);
+    jb->ctx->who = jb->rule->head->name;
     if ((jb->st = eval_outputs(jb)) != RS_OK)
         return PLUGIN_FAILED;
     double loss = rs_loss(info->loss, jb->pred, jb->ey, info->n_out, jb->n_eval, NULL);
@@ -365,6 +366,7 @@ static job_flow evaluate(job *jb, long step, const rs_step_stats *stats, rs_job_
                  rs_net_finite(jb->net) ? "" : ", non-finite weights");
         return DONE;
     }
+    jb->ctx->who = jb->task->head->name;
     res->solved = jb->td->solved(jb->task_state, jb->pred, jb->ey, jb->n_eval, loss) != 0;
     if (res->solved && res->steps_to_solve < 0)
         res->steps_to_solve = step;

@@ -14,18 +14,19 @@
 
 #include "job.h"
 #include "strbuf.h"
+#include "tsv.h"
 
 void rs_journal_record(const rs_run *run, size_t j, const rs_job_result *res, rs_strbuf *b)
 {
-    char key[512], msg[512];
+    char key[512];
     rs_job_key(run, j, key, sizeof key);
-    snprintf(msg, sizeof msg, "%s", res->message);
-    for (char *c = msg; *c; c++)
-        if (*c == '\t' || *c == '\n')
-            *c = ' ';
-    rs_sb_printf(b, "J2\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%u\t%s\n", j,
-              key, res->status, res->solved, res->steps_to_solve, res->final_loss,
-              res->final_acc, res->us_per_step, res->n_points, res->n_metrics, res->n_align, msg);
+    rs_sb_printf(b, "J2\t%zu\t", j);
+    rs_tsv_escape_sb(b, key); /* labels and messages may hold tabs or newlines (tsv.h) */
+    rs_sb_printf(b, "\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%u\t", res->status,
+                 res->solved, res->steps_to_solve, res->final_loss, res->final_acc,
+                 res->us_per_step, res->n_points, res->n_metrics, res->n_align);
+    rs_tsv_escape_sb(b, res->message);
+    rs_sb_puts(b, "\n");
     for (uint32_t p = 0; p < res->n_points; p++) {
         const rs_point *pt = &res->points[p];
         rs_sb_printf(b, "P\t%u\t%.17g\t%.17g\t%.17g\t%.17g", pt->step, pt->loss, pt->acc,
@@ -98,9 +99,9 @@ size_t rs_run_resume(rs_run *run)
                 || cur.status <= RS_JOB_PENDING || cur.status > RS_JOB_TIMEOUT)
                 continue; /* damaged (a status such as -0 reads as pending): run it again */
             rs_job_key(run, j, want, sizeof want);
-            if (strcmp(key, want) != 0 || run->results[j].status != RS_JOB_PENDING)
+            if (strcmp(rs_tsv_unescape(key), want) != 0 || run->results[j].status != RS_JOB_PENDING)
                 continue; /* the spec changed, or a duplicate: run it again */
-            snprintf(cur.message, sizeof cur.message, "%s", off ? line + off : "");
+            snprintf(cur.message, sizeof cur.message, "%s", off ? rs_tsv_unescape(line + off) : "");
             want_pts = cur.n_points;
             cur.n_points = 0;
             /* grown as its P lines come: a damaged count must not allocate gigabytes */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "tsv.h"
 
 void rs_wilson(size_t k, size_t n, double *lo, double *hi)
 {
@@ -171,6 +172,16 @@ static int close_out(FILE *f, const char *path, char *err, size_t err_size)
     return 0;
 }
 
+/* The rule, task and net columns of a row, escaped (tsv.h). */
+static void put_labels(FILE *f, const char *rule, const char *task, const char *net)
+{
+    rs_tsv_escape_file(f, rule);
+    fputc('\t', f);
+    rs_tsv_escape_file(f, task);
+    fputc('\t', f);
+    rs_tsv_escape_file(f, net);
+}
+
 /* The alignment columns align_1 .. align_L: L the most weight layers of the spec's networks
  * (a recurrent net has one), 0 without "alignment". From the spec, not the results, so a
  * resumed or merged run writes the same header. */
@@ -230,7 +241,8 @@ static int write_curves(const rs_run *run, char *err, size_t err_size)
                          sizeof nl);
         const char *const *names = rs_rule_metric_names(&s->rules[r]);
         for (uint32_t p = 0; p < res->n_points; p++) {
-            fprintf(f, "%s\t%s\t%s\t%zu", s->rules[r].label, s->tasks[t].label, nl, rep);
+            put_labels(f, s->rules[r].label, s->tasks[t].label, nl);
+            fprintf(f, "\t%zu", rep);
             curve_row(f, &res->points[p], res, n_align, names, cols, n_cols);
         }
     }
@@ -250,9 +262,10 @@ int rs_report_write(const rs_run *run, const rs_summary *sums, size_t n, char *e
                "us_per_step\n");
     for (size_t i = 0; i < n; i++) {
         const rs_summary *sm = &sums[i];
-        fprintf(f, "%s\t%s\t%s\t%zu\t%zu\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
+        put_labels(f, sm->rule, sm->task, sm->net);
+        fprintf(f, "\t%zu\t%zu\t%zu\t%zu\t%zu\t%zu\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t"
                    "%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.4g\n",
-                sm->rule, sm->task, sm->net, sm->replicates, sm->solved, sm->diverged, sm->failed,
+                sm->replicates, sm->solved, sm->diverged, sm->failed,
                 sm->crashed, sm->timed_out, sm->success_rate, sm->ci_low, sm->ci_high,
                 sm->median_steps, sm->loss_mean, sm->loss_sd, sm->acc_mean, sm->acc_sd,
                 sm->best_acc_mean, sm->best_acc_epoch, sm->us_per_step);

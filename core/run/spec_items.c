@@ -2,6 +2,7 @@
  * {"plugin", "params", "label", "steps", "batch", "eval_every", "networks" (tasks)} or text
  * "name:key=value,..."; a params value that is a list sweeps it, every combination one item. */
 #include "spec_parser.h"
+#include "tsv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,14 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
             }
         }
         make_label(&it, kind, given_label);
+        if (rs_has_control(it.label)) { /* it would split a line of every TSV of the run */
+            int own = given_label && *given_label;
+            rs_spec_fail(ps, own ? key_line(ps, section, n_obj, "label", item_line) : item_line,
+                         path, "%s holds a control character (tab, newline, ...); use printable "
+                         "text", own ? "\"label\"" : "a text parameter");
+            rs_params_destroy(it.params);
+            return -1;
+        }
         if (push_item(out, &it) != 0) {
             rs_params_destroy(it.params);
             snprintf(ps->err, ps->err_size, "out of memory");

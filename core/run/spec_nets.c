@@ -2,6 +2,7 @@
  * hidden, sizes, act, bias, init, label; "kind": "recurrent" hands the rest to
  * spec_recurrent.c. Also the labels and per-layer activations the runner reads. */
 #include "spec_parser.h"
+#include "tsv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,8 +159,9 @@ static int net_key(parser *ps, const cJSON *kv, int line, const char *path, rs_n
         }
         ns->bias = cJSON_IsTrue(kv);
     } else if (!strcmp(key, "label")) {
-        if (!cJSON_IsString(kv)) {
-            rs_spec_fail(ps, line, path, "\"label\" must be a string");
+        if (!cJSON_IsString(kv) || rs_has_control(kv->valuestring)) {
+            rs_spec_fail(ps, line, path, "\"label\" must be a string of printable text (no tab, "
+                         "newline or other control character)");
             return -1;
         }
         snprintf(ns->label, sizeof ns->label, "%s", kv->valuestring);

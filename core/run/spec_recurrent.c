@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "spec.h"
+#include "tsv.h"
 
 static const char keys_help[] = "a recurrent network takes kind, nodes, rounds, act, init, "
                                 "budget, strict, penalty, norm, sign, directed, self_loops, "
@@ -115,9 +116,10 @@ static int labels_key(const cJSON *kv, rs_recspec *rs, char *msg, size_t msg_siz
     rs->n_labels = 0;
     for (const cJSON *e = kv->child; e; e = e->next) {
         const char *t = cJSON_IsString(e) ? e->valuestring : "";
-        if (!*t || strlen(t) >= sizeof rs->labels[0] || strpbrk(t, "\t\n'\"")) {
+        if (!*t || strlen(t) >= sizeof rs->labels[0] || strpbrk(t, "'\"") || rs_has_control(t)) {
             snprintf(msg, msg_size, "\"labels\" entries must be names of 1 to %zu characters "
-                     "without tabs or quotes", sizeof rs->labels[0] - 1);
+                     "without quotes, tabs or other control characters",
+                     sizeof rs->labels[0] - 1);
             return 1;
         }
         snprintf(rs->labels[rs->n_labels++], sizeof rs->labels[0], "%s", t);

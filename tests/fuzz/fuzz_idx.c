@@ -2,8 +2,11 @@
  * (zlib's inflate with its CRC and length checks) and ds_idx_parse. The first input byte picks
  * the dimensions asked for (any, labels or images), the rest is the file. A file read must
  * hold every byte its header announces. */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ctx.h"
 #include "ds_file.h"
@@ -15,8 +18,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint32_t want[3] = { 0, 1, 3 };
     if (size < 1)
         return 0;
-    char path[512];
-    fuzz_write("data.idx", data + 1, size - 1, path, sizeof path);
+    static int fd = -1;
+    static char path[64];
+    if (fd < 0) {
+        if ((fd = memfd_create("data.idx", 0)) < 0)
+            fuzz_fail("memfd_create failed");
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    }
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, data + 1, size - 1, 0) != (ssize_t)(size - 1))
+        fuzz_fail("cannot write the memfd");
     const rs_host *host = rs_host_get();
     rs_ctx *ctx = rs_ctx_create(1, 1);
     uint8_t *buf = NULL;

@@ -8,12 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirlock.h"
 #include "file.h"
+#include "json_diff.h"
 #include "polyfit.h"
 #include "stats.h"
 #include "strbuf.h"
 #include "suggest.h"
 #include "testutil.h"
+#include "tsv.h"
 
 /* ---- did you mean --------------------------------------------------------------------------- */
 
@@ -240,6 +243,82 @@ START_TEST(lsq_dependent_column_gets_zero)
 }
 END_TEST
 
+
+/* ---- TSV text fields, plugin text ---------------------------------------------------------- */
+
+START_TEST(tsv_escape_round_trip)
+{
+    const char *raw = "a\tb\nc\\d\re";
+    rs_strbuf b = { 0 };
+    rs_tsv_escape_sb(&b, raw);
+    ck_assert_str_eq(b.s, "a\\tb\\nc\\\\d\\re");
+    ck_assert_ptr_null(strpbrk(b.s, "\t\n\r")); /* one cell, one line */
+    ck_assert_str_eq(rs_tsv_unescape(b.s), raw);
+    rs_sb_free(&b);
+    char odd[] = "x\\qy\\"; /* an unknown escape keeps its character; a lone final '\' stays */
+    ck_assert_str_eq(rs_tsv_unescape(odd), "xqy\\");
+}
+END_TEST
+
+START_TEST(control_characters_found_and_masked)
+{
+    ck_assert(!rs_has_control("plain text, with UTF-8: \xc3\xa9"));
+    ck_assert(rs_has_control("tab\there"));
+    ck_assert(rs_has_control("esc\033[2J"));
+    ck_assert(rs_has_control("del\x7f"));
+    char out[16];
+    ck_assert_str_eq(rs_sanitize(out, sizeof out, "a\033[2J\rb"), "a?[2J?b");
+    ck_assert_str_eq(rs_sanitize(out, 4, "abcdef"), "abc"); /* cut to fit */
+}
+END_TEST
+
+START_TEST(json_first_difference_is_named)
+{
+    cJSON *a = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.1}}]}");
+    cJSON *b = cJSON_Parse("{\"rules\": [{\"params\": {\"lr\": 0.1}, \"plugin\": \"b\"}], "
+                           "\"seed\": 1}");
+    cJSON *c = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.2}}]}");
+    cJSON *d = cJSON_Parse("{\"seed\": 1, \"rules\": [{\"plugin\": \"b\", "
+                           "\"params\": {\"lr\": 0.1}}, \"x\"]}");
+    char where[128];
+    ck_assert_int_eq(rs_json_first_diff(a, b, where, sizeof where), 0); /* key order is no change */
+    ck_assert_int_eq(rs_json_first_diff(a, c, where, sizeof where), 1);
+    ck_assert_str_eq(where, "rules[0].params.lr");
+    ck_assert_int_eq(rs_json_first_diff(a, d, where, sizeof where), 1);
+    ck_assert_str_eq(where, "rules[1]");
+    ck_assert_int_eq(rs_json_first_diff(d, a, where, sizeof where), 1);
+    ck_assert_str_eq(where, "rules[1]");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    cJSON_Delete(d);
+}
+END_TEST
+
+START_TEST(dirlock_is_exclusive_and_names_its_holder)
+{
+    char dir[] = "/tmp/rs_lock_XXXXXX", msg[400];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int fd = -1, fd2 = -1;
+    ck_assert_int_eq(rs_dirlock(dir, &fd, msg, sizeof msg), RS_DIRLOCK_OK);
+    ck_assert_int_ge(fd, 0);
+    /* a second open file description contends, as a second process would */
+    ck_assert_int_eq(rs_dirlock(dir, &fd2, msg, sizeof msg), RS_DIRLOCK_HELD);
+    char want[64];
+    snprintf(want, sizeof want, "pid %ld on host ", (long)getpid());
+    ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "holder line '%s'", msg);
+    rs_dirunlock(fd);
+    ck_assert_int_eq(rs_dirlock(dir, &fd2, msg, sizeof msg), RS_DIRLOCK_OK);
+    rs_dirunlock(fd2);
+    char path[64];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
@@ -254,6 +333,10 @@ static Suite *base_suite(void)
     tcase_add_test(tc, poly_terms_in_order);
     tcase_add_test(tc, poly_fit_recovers_a_rule);
     tcase_add_test(tc, lsq_dependent_column_gets_zero);
+    tcase_add_test(tc, tsv_escape_round_trip);
+    tcase_add_test(tc, control_characters_found_and_masked);
+    tcase_add_test(tc, json_first_difference_is_named);
+    tcase_add_test(tc, dirlock_is_exclusive_and_names_its_holder);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -163,7 +163,10 @@ START_TEST(test_fixture_dir)
     static const char *const bad[] = { "bad_major.so", "bad_minor.so", "bad_real.so",
                                        "bad_nostep.so", "bad_dstep.so", "bad_name.so",
                                        "bad_params.so",
-                                       "bad_size.so", "empty_entry.so", "no_entry.so" };
+                                       "bad_size.so", "empty_entry.so", "no_entry.so",
+                                       /* probed in a child process: the test lives on */
+                                       "crash_entry.so", "crash_constructor.so",
+                                       "wild_desc.so", "endless_entry.so", "ctrl_text.so" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         ck_assert_msg(refusals_with(reg, bad[i]) == 1, "%s refused %zu times", bad[i],
                       refusals_with(reg, bad[i]));
@@ -171,6 +174,11 @@ START_TEST(test_fixture_dir)
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         ck_assert_msg(rs_registry_find(reg, RS_KIND_RULE, good[i]) != NULL, "%s not loaded",
                       good[i]);
+    /* the crashes are notes too, which every command prints */
+    size_t crash_notes = 0;
+    for (size_t i = 0; i < reg->n_notes; i++)
+        crash_notes += strstr(reg->notes[i], ": crashed while loading (") != NULL;
+    ck_assert_uint_eq(crash_notes, 3);
     /* with no built-in loaded, dup_name's "backprop" is no duplicate */
     ck_assert_str_eq(file_of(reg, RS_KIND_RULE, "backprop"), FIX("dup_name"));
     rs_registry_destroy(reg);
