@@ -331,7 +331,7 @@ static int plan_run(compare *c)
     run->interrupted = &rs_interrupted;
     run->save_nets = o->save_nets >= 0 ? o->save_nets : c->spec->save_nets;
     char err[2048];
-    if (rs_run_plan(run, err, sizeof err)) {
+    if (rs_run_plan(run, err, sizeof err) || rs_run_check(run, 0, err, sizeof err)) {
         fprintf(stderr, "ruleset: %s: %s\n", c->file, err);
         return RS_EXIT_INPUT;
     }

@@ -369,3 +369,35 @@ const char *rs_param_str(const rs_params *p, const char *name)
     int i = lookup(p, name);
     return i < 0 || !p->str[i] ? "" : p->str[i];
 }
+
+/* The shortest text that reads back as the same double: 0.1 is "0.1", not %.17g's
+ * "0.10000000000000001", and 5e-1 and 0.5 are both "0.5". */
+static void real_text(double v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, size, "%.17g", v);
+}
+
+void rs_params_canonical(const rs_params *p, const unsigned char *force, rs_strbuf *b)
+{
+    int first = 1;
+    for (uint32_t i = 0; i < p->n; i++) {
+        const rs_param_spec *s = &p->spec[i];
+        char v[64];
+        const char *text = v;
+        if (s->type == RS_PARAM_CHOICE || s->type == RS_PARAM_STR) {
+            text = p->str[i] ? p->str[i] : "";
+            if (!strcmp(text, s->def_str ? s->def_str : "") && !(force && force[i]))
+                continue;
+        } else if (p->num[i] == s->def && !(force && force[i])) {
+            continue;
+        } else if (s->type == RS_PARAM_BOOL) {
+            snprintf(v, sizeof v, "%s", p->num[i] ? "true" : "false");
+        } else {
+            real_text(p->num[i], v, sizeof v);
+        }
+        rs_sb_printf(b, "%s%s=%s", first ? "" : ",", s->name, text);
+        first = 0;
+    }
+}

@@ -4,6 +4,8 @@
 
 #include <ruleset/plugin.h>
 
+#include "strbuf.h"
+
 struct cJSON;
 
 #define RS_MAX_PARAMS 64
@@ -32,6 +34,12 @@ rs_status rs_params_set_text(rs_params *p, const char *key, const char *text, ch
 int rs_params_index(const rs_params *p, const char *key); /* -1 if absent */
 /* "lr=0.1,loss=bce" of the explicitly set values, in table order; "" when none. */
 void rs_params_label(const rs_params *p, char *buf, size_t size);
+/* The resolved values as canonical text, appended to b: "k=v,k=v" of every value that differs
+ * from the table's default, in table order; numbers in the shortest form that reads back as the
+ * same double, booleans true/false. Two parameter sets give the same text exactly when every
+ * resolved value is the same, however they were spelled ("" when all are defaults). `force`
+ * (NULL, or one flag per entry) adds entries even at their default (a label's swept keys). */
+void rs_params_canonical(const rs_params *p, const unsigned char *force, rs_strbuf *b);
 /* Validate a table itself (loader): names, types, defaults in range. 0 ok, else a message. */
 int rs_param_table_check(const rs_param_spec *spec, char *err, size_t err_size);
 /* The rs_param_type of an entry, without the RS_PARAM_OPEN_* flags. */

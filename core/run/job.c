@@ -134,13 +134,6 @@ double rs_accuracy(const rs_task_info *ti, const rs_real *pred, const rs_real *y
     return (double)right / n;
 }
 
-uint64_t rs_job_task_stream(const rs_run *run, size_t i)
-{
-    size_t r, t, k, rep;
-    rs_job_coords(run, i, &r, &t, &k, &rep);
-    return rs_hash_str(rs_hash_str(0, run->spec->tasks[t].label), "|task") + rep * 7919u;
-}
-
 void rs_run_nets_path(const rs_run *run, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/nets.jsonl", run->dir);
@@ -251,15 +244,11 @@ static job_flow job_open(job *jb, rs_job_result *res)
 {
     const rs_host *host = rs_host_get();
     const rs_spec *s = jb->run->spec;
-    /* Streams: the task's (its evaluation set) and the initial weights depend on the task, the
-     * network and the replicate only, so every rule meets the same data and the same starting
-     * network in replicate k (paired comparisons). Training draws from the job's own stream. */
-    uint64_t task_stream = rs_job_task_stream(jb->run, jb->j);
-    uint64_t init_stream = rs_hash_str(rs_hash_str(rs_hash_str(0, jb->task->label), jb->nl),
-                                       "|init") + jb->rep * 104729u;
-    uint64_t job_stream = rs_hash_str(rs_hash_str(rs_hash_str(rs_hash_str(0, jb->rule->label),
-                                                               jb->task->label), jb->nl), "|job")
-                        + jb->rep * 1299709u;
+    /* Streams (streams.c): the task's (its evaluation set) and the initial weights do not
+     * depend on the rule, so every rule meets the same data and the same starting network in
+     * replicate k (paired comparisons). Training draws from the job's own stream. */
+    uint64_t task_stream, init_stream, job_stream;
+    rs_job_streams(jb->run, jb->j, &task_stream, &init_stream, &job_stream);
     jb->ctx = rs_ctx_create(s->seed, task_stream);
     res->points = calloc((size_t)(jb->steps / jb->every + 2), sizeof *res->points);
     if (!jb->ctx || !res->points)
@@ -503,4 +492,21 @@ void rs_run_job(rs_run *run, size_t j, rs_job_result *res)
         res->points = NULL;
         res->n_points = 0;
     }
+}
+
+int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size)
+{
+    job jb;
+    job_init(&jb, run, i);
+    rs_job_result res = { 0 };
+    job_flow f = job_open(&jb, &res);
+    if (f == PLUGIN_FAILED)
+        snprintf(res.message, sizeof res.message, "plugin '%s' refused it (%s): %s",
+                 jb.ctx->who, rs_status_str(jb.st), jb.ctx->err[0] ? jb.ctx->err : "no message");
+    if (f != GO_ON)
+        snprintf(msg, msg_size, "rule '%s' on task '%s', network '%s': %s", jb.rule->label,
+                 jb.task->label, jb.nl, res.message);
+    job_close(&jb);
+    free(res.points);
+    return f != GO_ON;
 }

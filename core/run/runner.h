@@ -1,7 +1,7 @@
 /* runner.h: turn a spec into jobs (rules x tasks x networks x replicates), run them on a pool
  * of threads, journal each finished job, and keep every result. Every job draws from its own
- * streams derived from the seed and its labels, so numbers never depend on thread count or on
- * which other rules share the spec. */
+ * streams derived from the seed and its resolved configuration (never its labels), so numbers
+ * never depend on thread count or on which other rules share the spec. */
 #ifndef RS_RUNNER_H
 #define RS_RUNNER_H
 
@@ -83,6 +83,13 @@ static inline int rs_job_in_shard(const rs_run *run, size_t j)
 /* Fill run->tasks by creating every task once; check networks and batches against them.
  * Non-zero with one line in err on a problem (exit code 2). */
 int rs_run_plan(rs_run *run, char *err, size_t err_size);
+/* After rs_run_plan, before any job (plan_check.c): every task's sizes within the host's,
+ * every job's memory within max_memory bytes (0 = the machine's physical memory), and each
+ * rule x task x network opened once as its jobs will be (activations, weights files). Non-zero
+ * with one line in err naming the item (exit code 2). */
+int rs_run_check(rs_run *run, size_t max_memory, char *err, size_t err_size);
+/* Open job i as it would run and close it again: 0, or why it would fail, in msg. */
+int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size);
 /* Job i's coordinates. */
 void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
                    size_t *rep);
@@ -95,6 +102,9 @@ size_t rs_run_resume(rs_run *run);
 void rs_run_job(rs_run *run, size_t i, rs_job_result *res);
 /* The stream job i's task is created with (its evaluation set): rs_ctx_create(seed, this). */
 uint64_t rs_job_task_stream(const rs_run *run, size_t i);
+/* Job i's three streams (streams.c has the rule): the task's, the initial weights', the
+ * rule's. */
+void rs_job_streams(const rs_run *run, size_t i, uint64_t *task, uint64_t *init, uint64_t *job);
 /* RUNDIR/nets.jsonl: one trained network per line (netio.h), the last line of a job wins. */
 void rs_run_nets_path(const rs_run *run, char *buf, size_t size);
 /* Run all pending jobs. 0 on success (even with diverged or failed jobs), non-zero when the

@@ -15,6 +15,7 @@
 struct cJSON;
 
 #define RS_MAX_LAYERS 16
+#define RS_MAX_WIDTH 1000000        /* units in one layer of a layered network */
 
 typedef struct rs_item {            /* one rule or task instance */
     const rs_plugin_head *head;
@@ -60,6 +61,12 @@ typedef struct rs_spec {
 rs_spec *rs_spec_parse(const char *text, const char *file, const rs_registry *reg, char *err,
                        size_t err_size);
 void rs_spec_destroy(rs_spec *spec);
+/* The item's canonical text (streams.c): its plugin's name, then "[k=v,...]" (rules) or
+ * ":k=v,..." (tasks) of the values that differ from the defaults (rs_params_canonical). */
+void rs_item_canonical(const rs_item *it, rs_strbuf *b);
+/* The net's shape for a task: "2-2-1", "rec-n4-r2" ("rec-n4b-r2" with a bias node). */
+void rs_netspec_shape(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
+                      size_t size);
 /* The net's label for a task with n_in inputs and n_out outputs: "2-2-1" unless given. */
 void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
                       size_t size);

@@ -22,18 +22,36 @@ static int push_item(item_list *l, const rs_item *it)
     return 0;
 }
 
-static void make_label(rs_item *it, int kind, const char *given)
+/* The given label, else the item's canonical text (streams.c): its name and the values that
+ * differ from the defaults, so a label is as short as the configuration and names it whole.
+ * A swept key (`swept`, per table entry) is named even at its default; a given label on a sweep
+ * gains the swept values, "mine[lr=0.5]", so every grid point has its own name. */
+static void make_label(rs_item *it, const char *given, const unsigned char *swept)
 {
-    char lab[200];
-    rs_params_label(it->params, lab, sizeof lab);
-    if (given && *given)
-        snprintf(it->label, sizeof it->label, "%s", given);
-    else if (!lab[0])
-        snprintf(it->label, sizeof it->label, "%s", it->head->name);
-    else if (kind == RS_KIND_RULE)
-        snprintf(it->label, sizeof it->label, "%s[%s]", it->head->name, lab);
-    else
-        snprintf(it->label, sizeof it->label, "%s:%s", it->head->name, lab);
+    rs_strbuf b = { 0 };
+    const rs_params *p = it->params;
+    if (given && *given) {
+        rs_sb_puts(&b, given);
+        const char *sep = "[";
+        for (uint32_t i = 0; i < p->n; i++)
+            if (swept[i]) {
+                char v[128];
+                rs_params_value_text(p, (int)i, v, sizeof v);
+                rs_sb_printf(&b, "%s%s=%s", sep, p->spec[i].name, v);
+                sep = ",";
+            }
+        if (*sep == ',')
+            rs_sb_puts(&b, "]");
+    } else {
+        rs_strbuf kv = { 0 };
+        rs_params_canonical(p, swept, &kv);
+        rs_sb_puts(&b, it->head->name);
+        if (kv.len)
+            rs_sb_printf(&b, it->head->kind == RS_KIND_RULE ? "[%s]" : ":%s", kv.s);
+        rs_sb_free(&kv);
+    }
+    snprintf(it->label, sizeof it->label, "%s", b.s && !b.oom ? b.s : it->head->name);
+    rs_sb_free(&b);
 }
 
 /* Line of `key` inside the n_obj-th object item of section (its n_obj-th "plugin" key, then
@@ -47,9 +65,19 @@ static int key_line(const parser *ps, const char *section, int n_obj, const char
     return line ? line : item_line;
 }
 
+/* One value of the item: JSON typed as JSON; an inline item's text typed by the parameter's
+ * declared type ("coding=01" is the text 01, "lr=0.5" the number). */
+static rs_status set_value(rs_params *p, const char *key, const cJSON *v, int inline_item,
+                           char *msg, size_t msg_size)
+{
+    if (inline_item && cJSON_IsString(v))
+        return rs_params_set_text(p, key, v->valuestring, msg, msg_size);
+    return rs_params_set_json(p, key, v, msg, msg_size);
+}
+
 /* Expand the sweep: params is an object whose values may be arrays; every combination becomes
  * one item. `base` already holds the plugin and overrides. */
-static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int kind,
+static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params, int inline_item,
                   const char *given_label, const char *path, const char *section, int n_obj,
                   int item_line)
 {
@@ -78,7 +106,7 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
         for (int k = 0; k < n_keys; k++) {
             const cJSON *v = cJSON_IsArray(keys[k]) ? cJSON_GetArrayItem(keys[k], idx[k]) : keys[k];
             char msg[512];
-            if (rs_params_set_json(it.params, keys[k]->string, v, msg, sizeof msg) != RS_OK) {
+            if (set_value(it.params, keys[k]->string, v, inline_item, msg, sizeof msg) != RS_OK) {
                 char full[300];
                 snprintf(full, sizeof full, "%s.params.%s", path, keys[k]->string);
                 rs_spec_fail(ps, key_line(ps, section, n_obj, keys[k]->string, item_line), full, "%s",
@@ -87,7 +115,13 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
                 return -1;
             }
         }
-        make_label(&it, kind, given_label);
+        unsigned char swept[RS_MAX_PARAMS] = { 0 };
+        for (int k = 0; k < n_keys; k++) {
+            int i = rs_params_index(it.params, keys[k]->string);
+            if (i >= 0 && counts[k] > 1)
+                swept[i] = 1;
+        }
+        make_label(&it, given_label, swept);
         if (rs_has_control(it.label)) { /* it would split a line of every TSV of the run */
             int own = given_label && *given_label;
             rs_spec_fail(ps, own ? key_line(ps, section, n_obj, "label", item_line) : item_line,
@@ -110,17 +144,9 @@ static int expand(parser *ps, item_list *out, rs_item *base, const cJSON *params
     return 0;
 }
 
-/* One inline value: a number where it parses, true/false, else text. */
-static cJSON *value_from_text(const char *v)
-{
-    char *end;
-    double x = strtod(v, &end);
-    if (v[0] && !*end)
-        return cJSON_CreateNumber(x);
-    if (!strcmp(v, "true") || !strcmp(v, "false"))
-        return cJSON_CreateBool(v[0] == 't');
-    return cJSON_CreateString(v);
-}
+/* One inline value: always text, typed later by the parameter's declared type (set_value),
+ * so "coding=01" stays the choice 01 and "table=0110" the text 0110. */
+static cJSON *value_from_text(const char *v) { return cJSON_CreateString(v); }
 
 /* "[a,b,c]" (already cut at its closing bracket) as a list to sweep, as in a spec. */
 static cJSON *list_from_text(char *v)
@@ -148,8 +174,8 @@ static char *next_pair(char **cursor)
     return p;
 }
 
-/* "name:k=v,k=[a,b]" as {"plugin": name, "params": {k: v, k: [a, b]}} with numbers where they
- * parse; a list sweeps the parameter as it does in a spec. */
+/* "name:k=v,k=[a,b]" as {"plugin": name, "params": {k: "v", k: ["a", "b"]}}, every value
+ * text typed by the table; a list sweeps the parameter as it does in a spec. */
 static cJSON *item_from_text(const char *text)
 {
     cJSON *obj = cJSON_CreateObject(), *params = cJSON_CreateObject();
@@ -278,14 +304,20 @@ static int check_params(parser *ps, const cJSON *params, int line, const char *p
     return 0;
 }
 
+/* Line of element n_obj's "plugin" key (an object item), or of the section (inline text). */
+static int element_line(const parser *ps, const char *section, int n_obj, int inline_item)
+{
+    const char *k2[] = { section, "plugin" };
+    int o2[] = { 0, n_obj };
+    return rs_spec_locate(ps->text, k2, o2, inline_item ? 1 : 2);
+}
+
 /* One element of the list: an object, or "name:k=v" text (`inline_item`); n_obj counts the
  * object items before it (their "plugin" keys find its line). */
 static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char *section,
                       int kind, const char *path, int n_obj, item_list *out)
 {
-    const char *k2[] = { section, "plugin" };
-    int o2[] = { 0, n_obj };
-    int line = rs_spec_locate(ps->text, k2, o2, inline_item ? 1 : 2);
+    int line = element_line(ps, section, n_obj, inline_item);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(obj, "params");
     const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(obj, "networks");
@@ -295,8 +327,44 @@ static int parse_item(parser *ps, const cJSON *obj, int inline_item, const char 
         || (own && own_networks(ps, own, line, path, &base))
         || check_params(ps, params, line, path))
         return -1;
-    return expand(ps, out, &base, params, kind, cJSON_IsString(label) ? label->valuestring : NULL,
+    return expand(ps, out, &base, params, inline_item, cJSON_IsString(label) ? label->valuestring : NULL,
                   path, section, inline_item ? -1 : n_obj, line);
+}
+
+/* Where each item came from: its element's index and line. */
+typedef struct origin {
+    int index, line;
+} origin;
+
+/* Items first..n-1 (element `index`) against every earlier item: labels name the rows of every
+ * table, so two items of the same label are refused, both places named. */
+static int check_unique(parser *ps, const item_list *l, size_t first, origin **org,
+                        origin here, const char *section, int kind)
+{
+    origin *o = realloc(*org, (l->n ? l->n : 1) * sizeof *o);
+    if (!o) {
+        snprintf(ps->err, ps->err_size, "out of memory");
+        return -1;
+    }
+    *org = o;
+    for (size_t i = first; i < l->n; i++) {
+        o[i] = here;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(l->items[i].label, l->items[j].label))
+                continue;
+            char path[96];
+            snprintf(path, sizeof path, "%s[%d]", section, here.index);
+            /* %.0d prints nothing for line 0 (not found) */
+            rs_spec_fail(ps, here.line, path, "%s '%s' is named like %s[%d]%s%.0d: two %ss of one "
+                         "label would make two rows of one name; give one its own \"label\"%s",
+                         rs_kind_name(kind), l->items[i].label, section, o[j].index,
+                         o[j].line ? " on line " : "", o[j].line, rs_kind_name(kind),
+                         o[j].index == here.index ? " (a sweep repeats a value?)"
+                                                  : " or drop the repeat");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int kind,
@@ -309,8 +377,9 @@ int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int k
                      "must be a non-empty list of %ss", rs_kind_name(kind));
         return -1;
     }
-    int index = 0, n_obj = 0; /* n_obj: object items before this one ("plugin" keys) */
-    for (const cJSON *el = arr->child; el; el = el->next, index++) {
+    int index = 0, n_obj = 0, rc = 0; /* n_obj: object items before this one ("plugin" keys) */
+    origin *org = NULL;
+    for (const cJSON *el = arr->child; el && !rc; el = el->next, index++) {
         char path[96];
         snprintf(path, sizeof path, "%s[%d]", section, index);
         cJSON *owned = cJSON_IsString(el) ? item_from_text(el->valuestring) : NULL;
@@ -320,13 +389,16 @@ int rs_spec_parse_items(parser *ps, const cJSON *arr, const char *section, int k
                          "{\"plugin\": ..., \"params\": {...}} or a string "
                          "\"name:key=value,...\"");
             cJSON_Delete(owned);
-            return -1;
+            rc = -1;
+            break;
         }
-        int rc = parse_item(ps, obj, owned != NULL, section, kind, path, n_obj, out);
+        size_t first = out->n;
+        origin here = { index, element_line(ps, section, n_obj, owned != NULL) };
+        rc = parse_item(ps, obj, owned != NULL, section, kind, path, n_obj, out)
+             || check_unique(ps, out, first, &org, here, section, kind);
         n_obj += !owned;
         cJSON_Delete(owned);
-        if (rc)
-            return -1;
     }
-    return 0;
+    free(org);
+    return rc ? -1 : 0;
 }

@@ -4,6 +4,8 @@
 #include "spec_parser.h"
 #include "tsv.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,9 @@ static int parse_sizes(const char *text, rs_netspec *ns)
     const char *p = text;
     while (*p && n < RS_MAX_LAYERS + 2) {
         char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p || x <= 0)
+        errno = 0; /* digits only: strtoull would take "-1" as 2^64 - 1, and 2^32 + 1 wraps */
+        unsigned long long x = isdigit((unsigned char)*p) ? strtoull(p, &end, 10) : 0;
+        if (!isdigit((unsigned char)*p) || errno || x == 0 || x > RS_MAX_WIDTH)
             return -1;
         v[n++] = (uint32_t)x;
         p = end;
@@ -72,7 +75,7 @@ static int hidden_key(parser *ps, const cJSON *kv, int line, const char *path, r
     }
     ns->n_hidden = 0;
     for (const cJSON *h = kv->child; h; h = h->next) {
-        if (!rs_spec_number(h, 1, 1e6, 1)) {
+        if (!rs_spec_number(h, 1, RS_MAX_WIDTH, 1)) {
             rs_spec_fail(ps, line, path, "hidden sizes must be positive whole numbers");
             return -1;
         }
@@ -149,7 +152,9 @@ static int net_key(parser *ps, const cJSON *kv, int line, const char *path, rs_n
         return init_key(ps, kv, line, path, ns);
     if (!strcmp(key, "sizes")) {
         if (!cJSON_IsString(kv) || parse_sizes(kv->valuestring, ns)) {
-            rs_spec_fail(ps, line, path, "\"sizes\" must be a string like \"2-2-1\"");
+            rs_spec_fail(ps, line, path, "\"sizes\": '%s' is not a size list like \"2-2-1\" "
+                         "(each size 1 to %d)", cJSON_IsString(kv) ? kv->valuestring : "?",
+                         RS_MAX_WIDTH);
             return -1;
         }
     } else if (!strcmp(key, "bias")) {
@@ -233,8 +238,8 @@ int rs_spec_parse_net(parser *ps, const cJSON *el, int index, rs_netspec *ns)
         return -1;
     if (cJSON_IsString(el)) {
         if (parse_sizes(el->valuestring, ns)) {
-            rs_spec_fail(ps, line, path, "'%s' is not a size list like \"2-2-1\"",
-                         el->valuestring);
+            rs_spec_fail(ps, line, path, "'%s' is not a size list like \"2-2-1\" (each size 1 "
+                         "to %d)", el->valuestring, RS_MAX_WIDTH);
             return -1;
         }
     } else if (cJSON_IsObject(el)) {
@@ -261,10 +266,15 @@ const char *rs_netspec_act(const rs_netspec *ns, uint32_t l, uint32_t n_layers)
 void rs_netspec_label(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
                       size_t size)
 {
-    if (ns->label[0]) {
+    if (ns->label[0])
         snprintf(buf, size, "%s", ns->label);
-        return;
-    }
+    else
+        rs_netspec_shape(ns, n_in, n_out, buf, size);
+}
+
+void rs_netspec_shape(const rs_netspec *ns, uint32_t n_in, uint32_t n_out, char *buf,
+                      size_t size)
+{
     if (ns->kind == RS_NET_RECURRENT) { /* "rec-n4-r2", "rec-n4b-r2" with a bias node */
         snprintf(buf, size, "rec-n%u%s-r%u", ns->rec.nodes, ns->rec.bias_node ? "b" : "",
                  ns->rec.rounds);

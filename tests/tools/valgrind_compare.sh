@@ -6,7 +6,8 @@
 # runs under memcheck, each failing on any memory error or definite/indirect leak (exit 9):
 #   1. a small full `ruleset compare` (two rules, two threads) -> exit 0
 #   2. --resume of that finished run (the journal reader) -> exit 0
-#   3. a run with the diverging and the failing fixture rules (the error paths) -> exit 1
+#   3. a run with the diverging fixture rule -> exit 0, and with the failing one, refused while
+#      planning (the error paths) -> exit 2
 #   4. the loader and spec suites with CK_FORK=no (every refusal and parse-error path)
 # Exits 77 (ctest: skipped) when valgrind is not installed.
 set -u
@@ -57,8 +58,11 @@ vgrun 0 compare "$bin" compare --plugin "$fix/good_rule.so" --task gates:gate=xo
     -o "$out/clean" --no-plot --quiet
 vgrun 0 resume "$bin" compare -o "$out/clean" --resume --plugin "$fix/good_rule.so" \
     --threads 2 --no-plot --quiet
-vgrun 1 failing "$bin" compare --plugin "$fix/nan_rule.so" --plugin "$fix/fail_rule.so" \
-    --task gates:gate=and --net 2-2-1 --rule backprop --rule nan_rule --rule fail_rule \
+vgrun 0 diverging "$bin" compare --plugin "$fix/nan_rule.so" \
+    --task gates:gate=and --net 2-2-1 --rule backprop --rule nan_rule \
+    --replicates 2 --steps 30 --threads 2 -o "$out/diverging" --no-plot --quiet
+vgrun 2 failing "$bin" compare --plugin "$fix/fail_rule.so" \
+    --task gates:gate=and --net 2-2-1 --rule backprop --rule fail_rule \
     --replicates 2 --steps 30 --threads 2 -o "$out/failing" --no-plot --quiet
 export CK_FORK=no RULESET_PLUGIN_PATH=$build/plugins
 vgrun 0 test_loader "$build/tests/test_loader"

@@ -208,7 +208,7 @@ START_TEST(test_out_of_range)
     refused("{\n"
             "  \"tasks\": [\"gates\"],\n"
             "  \"rules\": [ \"backprop:lr=0.5\",\n"
-            "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 0.5 } },\n"
+            "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 0.25 } },\n"
             "    { \"plugin\": \"backprop\", \"params\": { \"lr\": 200 } } ] }",
             "spec.json:5: rules[2].params.lr:", "200 is out of range", NULL, NULL);
     refused("{\n"
@@ -262,18 +262,27 @@ END_TEST
 START_TEST(test_inline_items)
 {
     rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=0.5,loss=bce\", \"backprop\"], "
-                          "\"tasks\": [\"gates:gate=xor\", \"parity:bits=3,coding=pm1\", \"gates\"] }");
+                          "\"tasks\": [\"gates:gate=and\", \"parity:bits=3,coding=pm1\", \"gates\"] }");
     ck_assert_uint_eq(s->n_rules, 2);
     ck_assert_str_eq(s->rules[0].label, "backprop[lr=0.5,loss=bce]");
     ck_assert_double_eq_tol(rs_param_real(s->rules[0].params, "lr"), 0.5, 1e-12);
     ck_assert_str_eq(rs_param_str(s->rules[0].params, "loss"), "bce");
     ck_assert_str_eq(s->rules[1].label, "backprop");
     ck_assert_uint_eq(s->n_tasks, 3);
-    ck_assert_str_eq(s->tasks[0].label, "gates:gate=xor");
-    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "gate"), "xor");
-    ck_assert_str_eq(s->tasks[1].label, "parity:bits=3,coding=pm1");
+    ck_assert_str_eq(s->tasks[0].label, "gates:gate=and");
+    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "gate"), "and");
+    ck_assert_str_eq(s->tasks[1].label, "parity:coding=pm1"); /* bits=3 is the default */
     ck_assert_int_eq(rs_param_int(s->tasks[1].params, "bits"), 3);
     ck_assert_str_eq(s->tasks[2].label, "gates");
+    rs_spec_destroy(s);
+    /* inline values are typed by the parameter's declared type: text stays text */
+    s = parse_ok("{ \"rules\": [\"backprop\"], \"tasks\": [\"gates:gate=xor,coding=01\", "
+                 "\"gates:gate=table,table=1001\", \"gates:coding=pm1,outputs=one\"] }");
+    ck_assert_str_eq(rs_param_str(s->tasks[0].params, "coding"), "01");
+    ck_assert_str_eq(s->tasks[0].label, "gates"); /* every value its default */
+    ck_assert_str_eq(rs_param_str(s->tasks[1].params, "table"), "1001");
+    ck_assert_str_eq(s->tasks[1].label, "gates:gate=table,table=1001");
+    ck_assert_str_eq(s->tasks[2].label, "gates:coding=pm1");
     rs_spec_destroy(s);
     refused("{ \"rules\": [\"backprop:lr\"], \"tasks\": [\"gates\"] }",
             "spec.json:1: rules[0]: 'lr': expected key=value", NULL, NULL, NULL);
@@ -340,6 +349,30 @@ START_TEST(test_inline_sweep)
     rs_spec_destroy(s);
     refused("{ \"rules\": [\"backprop:lr=[0.1,fast]\"], \"tasks\": [\"gates\"] }",
             "spec.json", "'lr' takes a number, got 'fast'", NULL, NULL);
+}
+END_TEST
+
+/* A label is as short as the configuration and unique: defaults drop out however they were
+ * spelled, swept keys stay, and two items of one label are refused with both places named. */
+START_TEST(test_labels_unique)
+{
+    rs_spec *s = parse_ok("{ \"rules\": [\"backprop:lr=0.1,momentum=0\", \"backprop:lr=5e-1\",\n"
+                          "  { \"plugin\": \"backprop\", \"label\": \"mine\",\n"
+                          "    \"params\": { \"lr\": [0.1, 0.2] } }],\n"
+                          "  \"tasks\": [\"gates\"] }");
+    ck_assert_uint_eq(s->n_rules, 4);
+    ck_assert_str_eq(s->rules[0].label, "backprop");
+    ck_assert_str_eq(s->rules[1].label, "backprop[lr=0.5]");
+    ck_assert_str_eq(s->rules[2].label, "mine[lr=0.1]");
+    ck_assert_str_eq(s->rules[3].label, "mine[lr=0.2]");
+    rs_spec_destroy(s);
+    refused("{ \"rules\": [\"backprop:lr=0.5\",\n \"backprop:lr=5e-1\"], \"tasks\": [\"gates\"] }",
+            "spec.json:1: rules[1]: rule 'backprop[lr=0.5]' is named like rules[0] on line 1",
+            "give one its own \"label\"", NULL, NULL);
+    refused("{ \"rules\": [\"backprop\"], \"tasks\": [\n"
+            "  { \"plugin\": \"gates\", \"label\": \"xor\" },\n"
+            "  { \"plugin\": \"parity\", \"label\": \"xor\" }] }",
+            "spec.json:3: tasks[1]: task 'xor' is named like tasks[0] on line 2", NULL, NULL, NULL);
 }
 END_TEST
 
@@ -590,6 +623,7 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_inline_items);
     tcase_add_test(tc, test_inline_sweep);
     tcase_add_test(tc, test_open_range_ends);
+    tcase_add_test(tc, test_labels_unique);
     tcase_add_test(tc, test_network_forms);
     tcase_add_test(tc, test_network_errors);
     tcase_add_test(tc, test_init_strings);
