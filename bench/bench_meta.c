@@ -3,9 +3,9 @@
  *   1. One meta-training episode of lstm_synapse (hidden 10) and meta_hebbian on a 2-10-1
  *      network (004's gate setting), 400 online inner steps, forward and backward on the tape:
  *      with truncation every 50 steps and with the whole unroll, and forward only.
- *   2. One `step` of the shipped lstm_synapse in `compare` (the values-only tape), beside the
- *      same LSTM synapse written by hand in plain C (double, the same meta-parameters, loops
- *      and libm calls, no tape): the price of writing the rule once on the tape. The hand
+ *   2. One `step` of the shipped lstm_synapse in `compare` (float, vectorised across synapses,
+ *      no tape: plugins/rules/lstm_kernel.h), beside the same LSTM synapse written by hand in
+ *      plain C (double, the same meta-parameters, scalar loops and libm calls). The hand
  *      version's output-layer update (which needs no random feedback) is checked against the
  *      plugin's.
  *
@@ -238,8 +238,8 @@ static void bench_step_vs_hand(rs_registry *reg, double seconds)
         el = now_s() - t0;
     }
     const double us_hand = el / n * 1e6;
-    printf("step lstm_synapse 2-10-1 (30 synapses, H 10), values-only tape\t%.3g us\n", us_plugin);
-    printf("step the same LSTM synapse by hand in C (double, no tape)\t%.3g us\t(tape/hand %.2f; "
+    printf("step lstm_synapse 2-10-1 (30 synapses, H 10), float kernel\t%.3g us\n", us_plugin);
+    printf("step the same LSTM synapse by hand in C (double, scalar)\t%.3g us\t(plugin/hand %.2f; "
            "first step's output weights agree to %.1e)\n", us_hand, us_plugin / us_hand, diff);
     free(hs);
     free(phi);

@@ -1,5 +1,6 @@
 /* bench_step.c: microseconds per training step of the gradient rules (backprop, feedback
- * alignment, direct feedback alignment, sign symmetry when built), through exactly the path a
+ * alignment, direct feedback alignment, sign symmetry when built) and of the meta-learned rules
+ * (lstm_synapse, meta_hebbian, with their shipped weights), through exactly the path a
  * `ruleset compare` job takes (task.batch -> rule.step via the plugin descriptors), single
  * thread, with the FLOP rate each step implies and that rate as a share of two peaks measured
  * by this same run on this same core (bench/peak.h):
@@ -154,10 +155,16 @@ int main(int argc, char **argv)
           "backprop", "lr=0.0001,loss=mse" },
         { "2-10-1 batch 1", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add", "backprop",
           "lr=0.0001,loss=mse" },
+        { "2-10-1 batch 1 lstm_synapse", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
+          "lstm_synapse", "" },
+        { "2-10-1 batch 1 meta_hebbian", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
+          "meta_hebbian", "" },
         MNIST("784-256-10 batch 128", 256, "backprop", "lr=0.01,loss=ce"),
         MNIST("784-256-10 batch 128 FA", 256, "feedback_alignment", "lr=0.01,loss=ce"),
         MNIST("784-256-10 batch 128 DFA", 256, "direct_feedback_alignment", "lr=0.01,loss=ce"),
         MNIST("784-256-10 batch 128 sign_symmetry", 256, "sign_symmetry", "lr=0.01,loss=ce"),
+        MNIST("784-256-10 batch 128 lstm_synapse", 256, "lstm_synapse", ""),
+        MNIST("784-256-10 batch 128 meta_hebbian", 256, "meta_hebbian", ""),
         MNIST("784-1000-10 batch 128", 1000, "backprop", "lr=0.01,loss=ce"),
         { "784-1000-1000-10 batch 128", { 784, 1000, 1000, 10 }, 3, 128, "relu", "identity",
           NULL, "backprop", "lr=0.01,loss=ce" },

@@ -1,6 +1,8 @@
 /* strbuf.c: see strbuf.h. */
 #include "strbuf.h"
 
+#include "numfmt.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,16 +57,39 @@ void rs_sb_printf(rs_strbuf *b, const char *fmt, ...)
     b->len += (size_t)need;
 }
 
+void rs_sb_g(rs_strbuf *b, double v, int prec)
+{
+    if (reserve(b, RS_FMT_MAX) == 0)
+        b->len += (size_t)rs_fmt_g(b->s + b->len, v, prec);
+}
+
+void rs_sb_i(rs_strbuf *b, long long v)
+{
+    if (reserve(b, RS_FMT_MAX) == 0)
+        b->len += (size_t)rs_fmt_i(b->s + b->len, v);
+}
+
+void rs_sb_u(rs_strbuf *b, unsigned long long v)
+{
+    if (reserve(b, RS_FMT_MAX) == 0)
+        b->len += (size_t)rs_fmt_u(b->s + b->len, v);
+}
+
 void rs_sb_json_str(rs_strbuf *b, const char *s)
 {
     rs_sb_putn(b, "\"", 1);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        size_t run = 0; /* the characters that need no escape, in one append */
+        while (c[run] && c[run] != '"' && c[run] != '\\' && c[run] >= 0x20)
+            run++;
+        rs_sb_putn(b, (const char *)c, run);
+        c += run;
+        if (!*c)
+            break;
         if (*c == '"' || *c == '\\')
             rs_sb_printf(b, "\\%c", *c);
-        else if (*c < 0x20)
-            rs_sb_printf(b, "\\u%04x", *c);
         else
-            rs_sb_putn(b, (const char *)c, 1);
+            rs_sb_printf(b, "\\u%04x", *c);
     }
     rs_sb_putn(b, "\"", 1);
 }

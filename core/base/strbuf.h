@@ -16,6 +16,10 @@ typedef struct rs_strbuf {
 void rs_sb_putn(rs_strbuf *b, const char *s, size_t n);
 void rs_sb_puts(rs_strbuf *b, const char *s);
 void rs_sb_printf(rs_strbuf *b, const char *fmt, ...) RS_PRINTF(2, 3);
+/* Numbers as printf's %.*g, %lld and %llu write them, without printf (numfmt.h). */
+void rs_sb_g(rs_strbuf *b, double v, int prec);
+void rs_sb_i(rs_strbuf *b, long long v);
+void rs_sb_u(rs_strbuf *b, unsigned long long v);
 /* s as a JSON string: quoted, with " \ and control characters escaped. */
 void rs_sb_json_str(rs_strbuf *b, const char *s);
 /* Take the text (the caller frees it; NULL after oom) and empty b. */

@@ -53,7 +53,29 @@ typedef struct opts {
     int save_nets;               /* -1 = the spec's "save_nets" (default true) */
     cJSON *tasks, *rules, *nets; /* inline */
     const char *act;
+    size_t max_memory;           /* --max-memory, bytes; 0 = what the machine has available */
 } opts;
+
+/* --max-memory 4G / 512M / 2.5G / 1000000 (bytes): 0 ok, else 2 after one line. */
+static int parse_memory(const char *v, size_t *out)
+{
+    char *end = NULL;
+    double x = strtod(v, &end);
+    double unit = 1;
+    if (end && (*end == 'K' || *end == 'k'))
+        unit = 1e3, end++;
+    else if (end && (*end == 'M' || *end == 'm'))
+        unit = 1e6, end++;
+    else if (end && (*end == 'G' || *end == 'g'))
+        unit = 1e9, end++;
+    if (!end || end == v || *end || !(x > 0) || x * unit > 1e18) {
+        fprintf(stderr, "ruleset: compare: --max-memory takes a size such as 4G, 512M or a "
+                        "number of bytes, got '%s'\n", v);
+        return RS_EXIT_INPUT;
+    }
+    *out = (size_t)(x * unit);
+    return 0;
+}
 
 static int write_text(const char *path, const char *text)
 {
@@ -183,6 +205,8 @@ static int parse_valued(opts *o, const char *a, const char *v)
         o->batch = 0;
     else if (!strcmp(a, "--eval-every") && !strcmp(v, "epoch"))
         o->eval_epoch = 1;
+    else if (!strcmp(a, "--max-memory"))
+        return parse_memory(v, &o->max_memory);
     else {
         struct { const char *flag; long *dst; long lo; } nums[] = {
             { "--replicates", &o->replicates, 1 }, { "--steps", &o->steps, 0 },
@@ -331,13 +355,18 @@ static int plan_run(compare *c)
     run->interrupted = &rs_interrupted;
     run->save_nets = o->save_nets >= 0 ? o->save_nets : c->spec->save_nets;
     char err[2048];
-    if (rs_run_plan(run, err, sizeof err) || rs_run_check(run, 0, err, sizeof err)) {
+    if (rs_run_plan(run, err, sizeof err)) {
         fprintf(stderr, "ruleset: %s: %s\n", c->file, err);
         return RS_EXIT_INPUT;
     }
     if (rs_isolate_plan(run, c->ro.isolate) < 0) {
         fprintf(stderr, "ruleset: out of memory\n");
         return RS_EXIT_INTERNAL;
+    }
+    /* after the isolation plan: the groups of worker-process plugins are opened in a child */
+    if (rs_run_check(run, c->o.max_memory, err, sizeof err)) {
+        fprintf(stderr, "ruleset: %s: %s\n", c->file, err);
+        return RS_EXIT_INPUT;
     }
     return 0;
 }

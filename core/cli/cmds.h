@@ -45,6 +45,8 @@ rs_registry *rs_cli_registry(int *argc, char **argv);
     "      --alignment          per layer, the cosine of each rule's weight change with the\n" \
     "                           backprop gradient of the same batch, in curves.tsv\n" \
     "      --seed S             the run's seed (default: the spec's, else 1)\n" \
+    "      --max-memory SIZE    refuse jobs that together would need more (4G, 512M; default:\n" \
+    "                           the memory this machine has available)\n" \
     "      --threads N          jobs at once (default: every core, shared among MPI ranks)\n" \
     "      -o DIR, --out DIR    the run folder (default runs/NAME-YYYYmmdd-HHMMSS)\n" \
     "      --resume             finish the run folder -o DIR: only the jobs not in journal.tsv\n" \

@@ -6,7 +6,16 @@
  *   HOPFIELD    d = the drive d_l;  t = f_l(u_l) before it replaces s_l, or F_l(u_l)
  *   PREDICTIVE  d = z~_l (the pre-activation behind mu_l), then dF/ds_l;  e = (s_l - mu_l)/var_l;
  *               p = f_l(s_l) for hidden l, mu_L for the output;  t = f_l'(s_l), f_L'(z~_L)
- * Sums over examples are accumulated in double; states stay rs_real like every activation. */
+ * Sums over examples are accumulated in double; states stay rs_real like every activation.
+ *
+ * A batch relaxes as one set of (n_l, n) matrices, each iteration a few products through the
+ * host's gemm, and gives what each example relaxed alone would (tests/unit/test_energy.c):
+ *   - the input is clamped, so the bottom-up drive of layer 1, W_1 x + b_1 (the largest product
+ *     on an image-sized input), is computed once a run (in1), not once an iteration;
+ *   - every example stops on its own: once the largest change of its states in one iteration
+ *     falls below tol, its columns are frozen (no longer written) while the others go on, and
+ *     the run ends when every example has stopped or after max_iters. A frozen column is still
+ *     computed with the others (the products stay whole-batch); it is only not replaced. */
 #include "relax.h"
 
 #include <math.h>
@@ -19,6 +28,9 @@
 struct rs_relax {
     uint32_t n_layers, max_n;
     rs_real **d, **e, **p, **t; /* (L + 1) each, index 0 unused */
+    rs_real *in1;               /* (n_1, max_n) W_1 x + b_1 of the current run */
+    double *col;                /* (max_n) each example's largest change in its last iteration */
+    unsigned char *live;        /* (max_n) 1 while the example still relaxes */
 };
 
 /* ---- scratch --------------------------------------------------------------------------- */
@@ -29,8 +41,10 @@ rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
     size_t reals = 0;
     for (uint32_t l = 1; l <= L; l++)
         reals += 4 * (((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15);
+    const size_t in1_len = ((size_t)net->sizes[1] * max_n + 15) & ~(size_t)15;
+    reals += in1_len; /* a multiple of 16 reals: the doubles after it stay aligned */
     size_t head = (sizeof(rs_relax) + 4 * (L + 1) * sizeof(rs_real *) + 63) & ~(size_t)63;
-    char *mem = rs_alloc(ctx, head + reals * sizeof(rs_real));
+    char *mem = rs_alloc(ctx, head + reals * sizeof(rs_real) + max_n * (sizeof(double) + 1));
     if (!mem)
         return NULL;
     rs_relax *r = (rs_relax *)mem;
@@ -50,6 +64,9 @@ rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
             buf += len;
         }
     }
+    r->in1 = buf;
+    r->col = (double *)(buf + in1_len);
+    r->live = (unsigned char *)(r->col + max_n);
     return r;
 }
 
@@ -78,27 +95,77 @@ static double var_of(const rs_relax_config *cfg, uint32_t l)
     return cfg->variance ? cfg->variance[l - 1] : 1.0;
 }
 
-/* Replace s (len) by next, returning the largest |change|. */
-static double replace(rs_real *s, const rs_real *next, size_t len, double change)
+/* Replace the live columns of s (rows, n) by next, raising r->col[b] to the largest |change|
+ * of column b. */
+static void replace(rs_relax *r, rs_real *s, const rs_real *next, uint32_t rows, uint32_t n)
 {
-    for (size_t k = 0; k < len; k++) {
-        double c = fabs((double)next[k] - (double)s[k]);
-        if (c > change || c != c)
-            change = c; /* a NaN is kept, so it is never taken for convergence */
-        s[k] = next[k];
+    for (uint32_t i = 0; i < rows; i++)
+        for (uint32_t b = 0; b < n; b++) {
+            size_t k = (size_t)i * n + b;
+            if (!r->live[b])
+                continue;
+            double c = fabs((double)next[k] - (double)s[k]);
+            if (c > r->col[b] || c != c)
+                r->col[b] = c; /* a NaN is kept, so it is never taken for convergence */
+            s[k] = next[k];
+        }
+}
+
+/* Start a run: every example live, in1 = W_1 x + b_1. */
+static void run_begin(rs_relax *r, const rs_net *net, const rs_real *x, uint32_t n)
+{
+    const rs_layer *ly = &net->layers[0];
+    rs_dense_forward(r->in1, ly->w, ly->b, x, ly->n_out, ly->n_in, n);
+    memset(r->live, 1, n);
+    for (uint32_t b = 0; b < n; b++)
+        r->col[b] = INFINITY;
+}
+
+/* Open an iteration: the live examples' changes restart from 0. */
+static void iter_begin(rs_relax *r, uint32_t n)
+{
+    for (uint32_t b = 0; b < n; b++)
+        if (r->live[b])
+            r->col[b] = 0;
+}
+
+/* Close an iteration: an example whose largest change fell below tol stops. Returns how many
+ * examples still relax. */
+static uint32_t iter_end(rs_relax *r, const rs_relax_config *cfg, uint32_t n)
+{
+    uint32_t live = 0;
+    for (uint32_t b = 0; b < n; b++) {
+        if (r->live[b] && r->col[b] < cfg->tol)
+            r->live[b] = 0;
+        live += r->live[b];
     }
+    return live;
+}
+
+/* The largest last change over the examples (INFINITY before any iteration). */
+static double run_change(const rs_relax *r, uint32_t n)
+{
+    double change = 0;
+    for (uint32_t b = 0; b < n; b++)
+        if (r->col[b] > change || r->col[b] != r->col[b])
+            change = r->col[b];
     return change;
 }
 
 /* ---- Hopfield energy ---------------------------------------------------------------------- */
 
-/* d = W_l s_{l-1} + b_l + gamma W_{l+1}^T s_{l+1}; at the output, + beta (y - s_L) if nudged */
-static void hop_drive(const rs_net *net, const rs_relax_config *cfg, const rs_real *x,
-                      const rs_real *y, uint32_t n, rs_real *const *s, uint32_t l, rs_real *d)
+/* d = W_l s_{l-1} + b_l + gamma W_{l+1}^T s_{l+1}; at the output, + beta (y - s_L) if nudged.
+ * Layer 1's W_1 x + b_1 is the run's in1. */
+static void hop_drive(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                      const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *s,
+                      uint32_t l, rs_real *d)
 {
     const uint32_t L = net->n_layers;
     const rs_layer *ly = &net->layers[l - 1];
-    rs_dense_forward(d, ly->w, ly->b, below(x, s, l), ly->n_out, ly->n_in, n);
+    if (l == 1)
+        memcpy(d, r->in1, (size_t)ly->n_out * n * sizeof *d);
+    else
+        rs_dense_forward(d, ly->w, ly->b, below(x, s, l), ly->n_out, ly->n_in, n);
     if (l < L) {
         const rs_layer *up = &net->layers[l];
         rs_gemm(1, 0, ly->n_out, n, up->n_out, (rs_real)cfg->feedback, up->w, up->n_in, s[l + 1],
@@ -110,37 +177,46 @@ static void hop_drive(const rs_net *net, const rs_relax_config *cfg, const rs_re
     }
 }
 
-static double hop_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
-                      const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *u,
-                      rs_real *const *s, uint32_t top, uint32_t *iters)
+/* u (rows, n) of the live columns: the drive d itself (fixed point), or one Euler step
+ * toward it */
+static void hop_potential(const rs_relax *r, rs_real *u, const rs_real *d, uint32_t rows,
+                          uint32_t n, int euler, rs_real step)
 {
-    double change = INFINITY;
+    for (uint32_t i = 0; i < rows; i++)
+        for (uint32_t b = 0; b < n; b++) {
+            size_t k = (size_t)i * n + b;
+            if (r->live[b])
+                u[k] = euler ? u[k] + step * (d[k] - u[k]) : d[k];
+        }
+}
+
+static void hop_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                    const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *u,
+                    rs_real *const *s, uint32_t top, uint32_t *iters)
+{
     const rs_real step = (rs_real)cfg->step;
-    for (*iters = 0; *iters < cfg->max_iters;) {
-        change = 0;
-        if (cfg->method == RS_RELAX_FIXED_POINT) { /* Gauss-Seidel: u_l = d_l, in order */
+    const int euler = cfg->method != RS_RELAX_FIXED_POINT;
+    uint32_t live = n;
+    for (*iters = 0; *iters < cfg->max_iters && live > 0; ++*iters) {
+        iter_begin(r, n);
+        if (!euler) { /* Gauss-Seidel: u_l = d_l, in order */
             for (uint32_t l = 1; l <= top; l++) {
-                size_t len = (size_t)net->sizes[l] * n;
-                hop_drive(net, cfg, x, y, n, s, l, u[l]);
-                rs_act_forward(net->layers[l - 1].act, u[l], r->t[l], len);
-                change = replace(s[l], r->t[l], len, change);
+                hop_drive(r, net, cfg, x, y, n, s, l, r->d[l]);
+                hop_potential(r, u[l], r->d[l], net->sizes[l], n, 0, step);
+                rs_act_forward(net->layers[l - 1].act, u[l], r->t[l], (size_t)net->sizes[l] * n);
+                replace(r, s[l], r->t[l], net->sizes[l], n);
             }
         } else { /* synchronous Euler: every drive from the old states, then every update */
             for (uint32_t l = 1; l <= top; l++)
-                hop_drive(net, cfg, x, y, n, s, l, r->d[l]);
+                hop_drive(r, net, cfg, x, y, n, s, l, r->d[l]);
             for (uint32_t l = 1; l <= top; l++) {
-                size_t len = (size_t)net->sizes[l] * n;
-                for (size_t k = 0; k < len; k++)
-                    u[l][k] += step * (r->d[l][k] - u[l][k]);
-                rs_act_forward(net->layers[l - 1].act, u[l], r->t[l], len);
-                change = replace(s[l], r->t[l], len, change);
+                hop_potential(r, u[l], r->d[l], net->sizes[l], n, 1, step);
+                rs_act_forward(net->layers[l - 1].act, u[l], r->t[l], (size_t)net->sizes[l] * n);
+                replace(r, s[l], r->t[l], net->sizes[l], n);
             }
         }
-        ++*iters;
-        if (change < cfg->tol)
-            break;
+        live = iter_end(r, cfg, n);
     }
-    return change;
 }
 
 static double hop_energy(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
@@ -177,9 +253,10 @@ static void hop_init(const rs_net *net, const rs_real *x, uint32_t n, rs_real *c
 
 /* ---- predictive energy -------------------------------------------------------------------- */
 
-/* p, t of hidden layers, z~ into d, mu_L into p[L], f_L'(z~_L) into t[L], errors into e */
+/* p, t of hidden layers, z~ into d, mu_L into p[L], f_L'(z~_L) into t[L], errors into e.
+ * in_run: inside a run, layer 1's z~ is the run's in1. */
 static void pc_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
-                      const rs_real *x, uint32_t n, rs_real *const *s)
+                      const rs_real *x, uint32_t n, rs_real *const *s, int in_run)
 {
     const uint32_t L = net->n_layers;
     for (uint32_t l = 1; l < L; l++) {
@@ -191,7 +268,10 @@ static void pc_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg
         const rs_layer *ly = &net->layers[l - 1];
         size_t len = (size_t)ly->n_out * n;
         const rs_real *in = l == 1 ? x : r->p[l - 1];
-        rs_dense_forward(r->d[l], ly->w, ly->b, in, ly->n_out, ly->n_in, n);
+        if (l == 1 && in_run)
+            memcpy(r->d[1], r->in1, len * sizeof(rs_real));
+        else
+            rs_dense_forward(r->d[l], ly->w, ly->b, in, ly->n_out, ly->n_in, n);
         const rs_real *mu = r->d[l];
         if (l == L) {
             rs_act_forward(ly->act, r->d[l], r->p[l], len);
@@ -204,15 +284,15 @@ static void pc_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg
     }
 }
 
-static double pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
-                     const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *s,
-                     uint32_t top, uint32_t *iters)
+static void pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                   const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *s,
+                   uint32_t top, uint32_t *iters)
 {
     const uint32_t L = net->n_layers;
     const rs_real step = (rs_real)cfg->step, beta = (rs_real)cfg->beta;
-    double change = INFINITY;
-    for (*iters = 0; *iters < cfg->max_iters;) {
-        pc_errors(r, net, cfg, x, n, s);
+    uint32_t live = n;
+    for (*iters = 0; *iters < cfg->max_iters && live > 0; ++*iters) {
+        pc_errors(r, net, cfg, x, n, s, 1);
         /* dF/ds_l = e_l - f_l'(s_l) * W_{l+1}^T e^_{l+1}, e^_L = e_L f_L'(z~_L), into d[l] */
         for (uint32_t l = 1; l <= top; l++) {
             size_t len = (size_t)net->sizes[l] * n;
@@ -234,24 +314,21 @@ static double pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
                          + (cfg->output == RS_RELAX_NUDGED ? beta * (s[L][k] - y[k]) : 0);
             }
         }
-        change = 0;
+        iter_begin(r, n);
         for (uint32_t l = 1; l <= top; l++) {
             size_t len = (size_t)net->sizes[l] * n;
             for (size_t k = 0; k < len; k++)
                 r->t[l][k] = s[l][k] - step * r->d[l][k];
-            change = replace(s[l], r->t[l], len, change);
+            replace(r, s[l], r->t[l], net->sizes[l], n);
         }
-        ++*iters;
-        if (change < cfg->tol)
-            break;
+        live = iter_end(r, cfg, n);
     }
-    return change;
 }
 
 static double pc_energy(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
                         const rs_real *x, uint32_t n, rs_real *const *s)
 {
-    pc_errors(r, net, cfg, x, n, s);
+    pc_errors(r, net, cfg, x, n, s, 0);
     double energy = 0;
     for (uint32_t l = 1; l <= net->n_layers; l++) {
         size_t len = (size_t)net->sizes[l] * n;
@@ -339,9 +416,12 @@ rs_status rs_relax_run(rs_relax *r, rs_ctx *ctx, const rs_net *net, const rs_rel
         top = L - 1;
     }
     uint32_t iters = 0;
-    double change = cfg->energy == RS_RELAX_PREDICTIVE
-                  ? pc_run(r, net, cfg, x, y, n, s, top, &iters)
-                  : hop_run(r, net, cfg, x, y, n, u, s, top, &iters);
+    run_begin(r, net, x, n);
+    if (cfg->energy == RS_RELAX_PREDICTIVE)
+        pc_run(r, net, cfg, x, y, n, s, top, &iters);
+    else
+        hop_run(r, net, cfg, x, y, n, u, s, top, &iters);
+    const double change = run_change(r, n);
     if (stats) {
         stats->iters = iters;
         stats->change = change;
@@ -377,7 +457,7 @@ void rs_relax_grad(rs_relax *r, const rs_net *net, const rs_relax_config *cfg, c
     if (n == 0 || n > r->max_n)
         return;
     if (cfg->energy == RS_RELAX_PREDICTIVE) {
-        pc_errors(r, net, cfg, x, n, s);
+        pc_errors(r, net, cfg, x, n, s, 0);
         for (size_t k = 0; k < (size_t)net->sizes[L] * n; k++) /* e^_L = e_L f_L'(z~_L) */
             r->d[L][k] = r->e[L][k] * r->t[L][k];
     }

@@ -1,5 +1,5 @@
-/* job.c: one job (rs_run_job) and what names and sizes it: its coordinates, key, streams,
- * step counts. The plan, the journal and the pool build on these. */
+/* job.c: one job (rs_run_job) and what names and sizes it: its key and step counts (its
+ * coordinates are inline in runner.h, its streams in streams.c). The plan, the journal and the pool build on these. */
 #include "runner.h"
 
 #include <math.h>
@@ -20,16 +20,6 @@
 /* Evaluation sets larger than this go through the network in chunks of it, so a 10000-example
  * test set on 784-1000-1000-10 needs activations for 1024 examples, not 10000. */
 #define EVAL_CHUNK 1024
-
-void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
-                   size_t *rep)
-{
-    const rs_group *g = &run->groups[i / run->n_reps];
-    *rep = i % run->n_reps;
-    *rule = g->rule;
-    *task = g->task;
-    *net = g->net;
-}
 
 static void net_label(const rs_run *run, size_t task, size_t net, char *buf, size_t size)
 {

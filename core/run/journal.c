@@ -20,24 +20,52 @@ void rs_journal_record(const rs_run *run, size_t j, const rs_job_result *res, rs
 {
     char key[512];
     rs_job_key(run, j, key, sizeof key);
-    rs_sb_printf(b, "J2\t%zu\t", j);
+    /* "J2\t%zu\t%s\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%u\t%s\n" and its points,
+     * without printf (numfmt.h): a job's numbers were most of its bookkeeping */
+    rs_sb_puts(b, "J2\t");
+    rs_sb_u(b, j);
+    rs_sb_puts(b, "\t");
     rs_tsv_escape_sb(b, key); /* labels and messages may hold tabs or newlines (tsv.h) */
-    rs_sb_printf(b, "\t%d\t%d\t%ld\t%.17g\t%.17g\t%.17g\t%u\t%u\t%u\t", res->status,
-                 res->solved, res->steps_to_solve, res->final_loss, res->final_acc,
-                 res->us_per_step, res->n_points, res->n_metrics, res->n_align);
+    const long long ints[] = { res->status, res->solved, res->steps_to_solve };
+    for (int i = 0; i < 3; i++) {
+        rs_sb_puts(b, "\t");
+        rs_sb_i(b, ints[i]);
+    }
+    const double reals[] = { res->final_loss, res->final_acc, res->us_per_step };
+    for (int i = 0; i < 3; i++) {
+        rs_sb_puts(b, "\t");
+        rs_sb_g(b, reals[i], 17);
+    }
+    const unsigned counts[] = { res->n_points, res->n_metrics, res->n_align };
+    for (int i = 0; i < 3; i++) {
+        rs_sb_puts(b, "\t");
+        rs_sb_u(b, counts[i]);
+    }
+    rs_sb_puts(b, "\t");
     rs_tsv_escape_sb(b, res->message);
     rs_sb_puts(b, "\n");
-    for (uint32_t p = 0; p < res->n_points; p++) {
+    for (uint32_t p = 0; p < res->n_points; p++) { /* P, step, loss, acc, epoch, train_loss, ... */
         const rs_point *pt = &res->points[p];
-        rs_sb_printf(b, "P\t%u\t%.17g\t%.17g\t%.17g\t%.17g", pt->step, pt->loss, pt->acc,
-                     pt->epoch, pt->train_loss);
-        for (uint32_t m = 0; m < res->n_metrics; m++)
-            rs_sb_printf(b, "\t%.17g", pt->metrics[m]);
-        for (uint32_t a = 0; a < res->n_align; a++)
-            rs_sb_printf(b, "\t%.17g", pt->align[a]);
-        rs_sb_printf(b, "\n");
+        rs_sb_puts(b, "P\t");
+        rs_sb_u(b, pt->step);
+        const double v[] = { pt->loss, pt->acc, pt->epoch, pt->train_loss };
+        for (int i = 0; i < 4; i++) {
+            rs_sb_puts(b, "\t");
+            rs_sb_g(b, v[i], 17);
+        }
+        for (uint32_t m = 0; m < res->n_metrics; m++) {
+            rs_sb_puts(b, "\t");
+            rs_sb_g(b, pt->metrics[m], 17);
+        }
+        for (uint32_t k = 0; k < res->n_align; k++) {
+            rs_sb_puts(b, "\t");
+            rs_sb_g(b, pt->align[k], 17);
+        }
+        rs_sb_puts(b, "\n");
     }
-    rs_sb_printf(b, "E\t%zu\n", j);
+    rs_sb_puts(b, "E\t");
+    rs_sb_u(b, j);
+    rs_sb_puts(b, "\n");
 }
 
 int rs_journal_write_all(const rs_run *run, FILE *f)

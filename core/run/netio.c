@@ -18,61 +18,64 @@
 static void jb_num(rs_strbuf *b, double v)
 {
     if (isfinite(v))
-        rs_sb_printf(b, "%.9g", v);
+        rs_sb_g(b, v, 9);
     else
-        rs_sb_printf(b, "null"); /* JSON has no NaN; a diverged net reads back as unusable */
+        rs_sb_puts(b, "null"); /* JSON has no NaN; a diverged net reads back as unusable */
 }
 
 static void jb_vec(rs_strbuf *b, const rs_real *v, size_t n)
 {
-    rs_sb_printf(b, "[");
+    rs_sb_puts(b, "[");
     for (size_t i = 0; i < n; i++) {
-        rs_sb_printf(b, i ? ", " : "");
+        rs_sb_puts(b, i ? ", " : "");
         jb_num(b, v[i]);
     }
-    rs_sb_printf(b, "]");
+    rs_sb_puts(b, "]");
 }
 
 static void jb_mat(rs_strbuf *b, const rs_real *m, size_t rows, size_t cols)
 {
-    rs_sb_printf(b, "[");
+    rs_sb_puts(b, "[");
     for (size_t i = 0; i < rows; i++) {
-        rs_sb_printf(b, i ? ", " : "");
+        rs_sb_puts(b, i ? ", " : "");
         jb_vec(b, m + i * cols, cols);
     }
-    rs_sb_printf(b, "]");
+    rs_sb_puts(b, "]");
 }
 
 static void jb_uvec(rs_strbuf *b, const uint32_t *v, size_t n)
 {
-    rs_sb_printf(b, "[");
-    for (size_t i = 0; i < n; i++)
-        rs_sb_printf(b, "%s%u", i ? ", " : "", v[i]);
-    rs_sb_printf(b, "]");
+    rs_sb_puts(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        rs_sb_puts(b, i ? ", " : "");
+        rs_sb_u(b, v[i]);
+    }
+    rs_sb_puts(b, "]");
 }
 
 static void dump_layered(rs_strbuf *b, const rs_net *net)
 {
     uint32_t L = net->n_layers;
-    rs_sb_printf(b, ", \"kind\": \"layered\", \"sizes\": ");
+    rs_sb_puts(b, ", \"kind\": \"layered\", \"sizes\": ");
     jb_uvec(b, net->sizes, L + 1);
-    rs_sb_printf(b, ", \"act\": [");
+    rs_sb_puts(b, ", \"act\": [");
     for (uint32_t l = 0; l < L; l++) {
-        rs_sb_printf(b, l ? ", " : "");
+        rs_sb_puts(b, l ? ", " : "");
         rs_sb_json_str(b, rs_act_name(net->layers[l].act));
     }
-    rs_sb_printf(b, "], \"bias\": %s, \"layers\": [", net->layers[0].b ? "true" : "false");
+    rs_sb_puts(b, net->layers[0].b ? "], \"bias\": true, \"layers\": ["
+                                   : "], \"bias\": false, \"layers\": [");
     for (uint32_t l = 0; l < L; l++) {
         const rs_layer *ly = &net->layers[l];
-        rs_sb_printf(b, "%s{\"w\": ", l ? ", " : "");
+        rs_sb_puts(b, l ? ", {\"w\": " : "{\"w\": ");
         jb_mat(b, ly->w, ly->n_out, ly->n_in);
         if (ly->b) {
-            rs_sb_printf(b, ", \"b\": ");
+            rs_sb_puts(b, ", \"b\": ");
             jb_vec(b, ly->b, ly->n_out);
         }
-        rs_sb_printf(b, "}");
+        rs_sb_puts(b, "}");
     }
-    rs_sb_printf(b, "]");
+    rs_sb_puts(b, "]");
 }
 
 static void dump_recurrent(rs_strbuf *b, rs_net *net)
@@ -85,13 +88,13 @@ static void dump_recurrent(rs_strbuf *b, rs_net *net)
     rs_sb_json_str(b, rs_act_name(net->node_act));
     rs_sb_printf(b, ", \"bias_node\": %s, \"inputs\": ", rs->bias_node ? "true" : "false");
     jb_uvec(b, net->in_nodes, net->sizes[0]);
-    rs_sb_printf(b, ", \"outputs\": ");
+    rs_sb_puts(b, ", \"outputs\": ");
     jb_uvec(b, net->out_nodes, net->sizes[1]);
-    rs_sb_printf(b, ", \"labels\": [");
+    rs_sb_puts(b, ", \"labels\": [");
     for (uint32_t i = 0; i < N; i++) {
         char lab[32];
         rs_rnet_label(net, i, lab, sizeof lab);
-        rs_sb_printf(b, i ? ", " : "");
+        rs_sb_puts(b, i ? ", " : "");
         rs_sb_json_str(b, lab);
     }
     rs_sb_printf(b, "], \"directed\": %s, \"self_loops\": %s, \"sign\": \"%s\", \"budget\": ",
@@ -100,18 +103,18 @@ static void dump_recurrent(rs_strbuf *b, rs_net *net)
     if (rs->has_budget)
         jb_num(b, rs->budget);
     else
-        rs_sb_printf(b, "null");
+        rs_sb_puts(b, "null");
     rs_sb_printf(b, ", \"strict\": %s, \"penalty\": ", rs->strict ? "true" : "false");
     jb_num(b, rs->penalty);
-    rs_sb_printf(b, ", \"norm\": ");
+    rs_sb_puts(b, ", \"norm\": ");
     jb_num(b, rs->norm_p);
-    rs_sb_printf(b, ", \"noise\": ");
+    rs_sb_puts(b, ", \"noise\": ");
     jb_num(b, rs->noise);
     rs_sb_printf(b, ", \"noise_mode\": \"%s\", \"raw\": ",
               rs->noise_mult ? "multiplicative" : "additive");
     jb_mat(b, net->params, N, N);
     rs_rnet_refresh_adj(net); /* A without the training noise */
-    rs_sb_printf(b, ", \"adjacency\": ");
+    rs_sb_puts(b, ", \"adjacency\": ");
     jb_mat(b, net->adj, N, N);
 }
 
@@ -120,21 +123,28 @@ char *rs_netio_dump(const rs_net *net, const rs_netmeta *meta)
     rs_strbuf b = { 0 };
     rs_sb_printf(&b, "{\"format\": \"%s\", \"version\": %d", RS_NETIO_FORMAT, RS_NETIO_VERSION);
     if (meta) { /* first, so a reader finds a job's line without parsing the others */
-        rs_sb_printf(&b, ", \"job\": {\"index\": %ld, \"key\": ", meta->index);
+        rs_sb_puts(&b, ", \"job\": {\"index\": ");
+        rs_sb_i(&b, meta->index);
+        rs_sb_puts(&b, ", \"key\": ");
         rs_sb_json_str(&b, meta->key);
-        rs_sb_printf(&b, ", \"rule\": ");
+        rs_sb_puts(&b, ", \"rule\": ");
         rs_sb_json_str(&b, meta->rule);
-        rs_sb_printf(&b, ", \"task\": ");
+        rs_sb_puts(&b, ", \"task\": ");
         rs_sb_json_str(&b, meta->task);
-        rs_sb_printf(&b, ", \"net\": ");
+        rs_sb_puts(&b, ", \"net\": ");
         rs_sb_json_str(&b, meta->net);
-        rs_sb_printf(&b, ", \"replicate\": %ld, \"status\": ", meta->replicate);
+        rs_sb_puts(&b, ", \"replicate\": ");
+        rs_sb_i(&b, meta->replicate);
+        rs_sb_puts(&b, ", \"status\": ");
         rs_sb_json_str(&b, meta->status);
-        rs_sb_printf(&b, ", \"solved\": %s, \"final_loss\": ", meta->solved ? "true" : "false");
+        rs_sb_puts(&b, meta->solved ? ", \"solved\": true, \"final_loss\": "
+                                    : ", \"solved\": false, \"final_loss\": ");
         jb_num(&b, meta->final_loss);
-        rs_sb_printf(&b, ", \"steps\": %ld}", meta->steps);
+        rs_sb_puts(&b, ", \"steps\": ");
+        rs_sb_i(&b, meta->steps);
+        rs_sb_puts(&b, "}");
         if (meta->task_text[0]) {
-            rs_sb_printf(&b, ", \"task\": ");
+            rs_sb_puts(&b, ", \"task\": ");
             rs_sb_json_str(&b, meta->task_text);
         }
     }
@@ -142,7 +152,7 @@ char *rs_netio_dump(const rs_net *net, const rs_netmeta *meta)
         dump_recurrent(&b, (rs_net *)net); /* refreshes adj, a derived buffer */
     else
         dump_layered(&b, net);
-    rs_sb_printf(&b, "}\n");
+    rs_sb_puts(&b, "}\n");
     return rs_sb_take(&b); /* NULL when out of memory */
 }
 

@@ -9,6 +9,16 @@
 #include "ctx.h"
 #include "job.h"
 
+/* The networks rule r meets on task t: the rule's own, else the task's own, else the global
+ * ones (rule beats task beats spec), as [*first, *first + count). */
+static size_t nets_of(const rs_spec *s, size_t r, size_t t, size_t *first)
+{
+    const rs_item *ri = &s->rules[r], *ti = &s->tasks[t];
+    const rs_item *own = ri->net_count ? ri : ti->net_count ? ti : NULL;
+    *first = own ? own->net_first : 0;
+    return own ? own->net_count : s->n_global_nets;
+}
+
 /* Training by epochs needs a finite set the host can index (the task's gather). */
 static int check_epochs(const rs_spec *s, size_t t, const rs_task_desc *td,
                         const rs_task_info *info, char *err, size_t err_size)
@@ -31,17 +41,15 @@ int rs_run_plan(rs_run *run, char *err, size_t err_size)
     rs_spec *s = run->spec;
     run->n_reps = (size_t)(run->replicates_override > 0 ? run->replicates_override
                                                          : s->replicates);
-    /* groups: every rule on every task, on the task's own networks or else the global ones */
-    size_t cap = 0;
-    for (size_t t = 0; t < s->n_tasks; t++)
-        cap += s->tasks[t].net_count ? s->tasks[t].net_count : s->n_global_nets;
-    cap *= s->n_rules;
+    /* groups: every rule on every task, on the networks nets_of gives */
+    size_t cap = 0, first;
+    for (size_t r = 0; r < s->n_rules; r++)
+        for (size_t t = 0; t < s->n_tasks; t++)
+            cap += nets_of(s, r, t, &first);
     run->groups = calloc(cap ? cap : 1, sizeof *run->groups);
     for (size_t r = 0; run->groups && r < s->n_rules; r++)
         for (size_t t = 0; t < s->n_tasks; t++) {
-            const rs_item *ti = &s->tasks[t];
-            size_t first = ti->net_count ? ti->net_first : 0;
-            size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
+            size_t count = nets_of(s, r, t, &first);
             for (size_t k = first; k < first + count; k++)
                 run->groups[run->n_groups++] = (rs_group){ r, t, k };
         }
@@ -74,11 +82,10 @@ int rs_run_plan(rs_run *run, char *err, size_t err_size)
         }
         rs_ctx_destroy(ctx);
         const rs_item *ti = &s->tasks[t];
-        size_t first = ti->net_count ? ti->net_first : 0;
-        size_t count = ti->net_count ? ti->net_count : s->n_global_nets;
-        for (size_t k = first; k < first + count; k++) {
+        for (size_t g = 0; g < run->n_groups; g++) { /* every network this task meets */
+            const size_t k = run->groups[g].net;
             char msg[512], nl[128];
-            if (s->nets[k].kind != RS_NET_RECURRENT
+            if (run->groups[g].task != t || s->nets[k].kind != RS_NET_RECURRENT
                 || !rs_recspec_check(&s->nets[k].rec, info->n_in, info->n_out, msg, sizeof msg))
                 continue;
             rs_netspec_label(&s->nets[k], info->n_in, info->n_out, nl, sizeof nl);

@@ -5,8 +5,11 @@
  * instead of failing in every job. */
 #include "runner.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "job.h"
@@ -89,8 +92,20 @@ static int check_task(const rs_run *run, size_t t, char *err, size_t err_size)
     return 0;
 }
 
+/* What the machine can give: MemAvailable (free memory plus what the kernel can reclaim),
+ * where /proc says it, else the physical memory. */
 static size_t machine_bytes(void)
 {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kb > 0)
+        return mul((size_t)kb, 1024);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     return pages > 0 && page > 0 ? mul((size_t)pages, (size_t)page) : SIZE_MAX;
 }
@@ -122,11 +137,51 @@ static int check_memory(const rs_run *run, size_t limit, char *err, size_t err_s
                      "needs about %.3g GB of memory and %zu run at once, more than %s %.3g GB; "
                      "lower the batch, the network's sizes or --threads",
                      s->rules[gr->rule].label, s->tasks[gr->task].label, nl, batch, gb(need),
-                     at_once, limit ? "--max-memory's" : "this machine's", gb(have));
+                     at_once, limit ? "--max-memory's" : "the available", gb(have));
             return 1;
         }
     }
     return 0;
+}
+
+/* The dry open of a group whose jobs run in worker processes (isolate.h): in a child of its
+ * own, so a plugin that crashes in create is refused with one line instead of taking the run
+ * down. Planning runs before any thread is started, so the fork is safe. */
+static int dry_open_isolated(rs_run *run, size_t g, char *err, size_t err_size)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return rs_job_dry_open(run, g * run->n_reps, err, err_size);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char msg[2048] = "";
+        int rc = rs_job_dry_open(run, g * run->n_reps, msg, sizeof msg);
+        if (rc && write(fds[1], msg, strlen(msg)) < 0)
+            rc = 2;
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    char msg[2048] = "";
+    ssize_t n = pid > 0 ? read(fds[0], msg, sizeof msg - 1) : -1;
+    msg[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0)
+        return rs_job_dry_open(run, g * run->n_reps, err, err_size);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status)) {
+        const rs_group *gr = &run->groups[g];
+        snprintf(err, err_size, "rule '%s' on task '%s': a plugin crashed while the job was being "
+                 "set up (%s in a create callback); fix or remove that plugin",
+                 run->spec->rules[gr->rule].label, run->spec->tasks[gr->task].label,
+                 strsignal(WTERMSIG(status)));
+        return 1;
+    }
+    snprintf(err, err_size, "%s", msg[0] ? msg : "a job could not be set up");
+    return 1;
 }
 
 int rs_run_check(rs_run *run, size_t max_memory, char *err, size_t err_size)
@@ -136,8 +191,11 @@ int rs_run_check(rs_run *run, size_t max_memory, char *err, size_t err_size)
             return 1;
     if (check_memory(run, max_memory, err, err_size))
         return 1;
-    for (size_t g = 0; g < run->n_groups && run->n_reps; g++)
-        if (rs_job_dry_open(run, g * run->n_reps, err, err_size))
+    for (size_t g = 0; g < run->n_groups && run->n_reps; g++) {
+        int isolated = run->isolate_group && run->isolate_group[g];
+        if (isolated ? dry_open_isolated(run, g, err, err_size)
+                     : rs_job_dry_open(run, g * run->n_reps, err, err_size))
             return 1;
+    }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
 #include "stats.h"
 #include "tsv.h"
 
@@ -195,23 +196,37 @@ static uint32_t align_columns(const rs_spec *s)
     return n < RS_MAX_ALIGN ? n : RS_MAX_ALIGN;
 }
 
+/* "\t%.9g" without printf (numfmt.h): printf was most of the time a large run spent here */
+static void put_g9(FILE *f, double v)
+{
+    char buf[RS_FMT_MAX + 1];
+    buf[0] = '\t';
+    rs_fmt_g(buf + 1, v, 9);
+    fputs(buf, f);
+}
+
 /* One row of curves.tsv: the point's coordinates, evaluation, epoch, training loss,
  * alignments (NaN past the job's layers) and the metric columns the rule has. */
 static void curve_row(FILE *f, const rs_point *pt, const rs_job_result *res, uint32_t n_align,
                       const char *const *names, const char *const *cols, size_t n_cols)
 {
-    fprintf(f, "\t%u\t%.9g\t%.9g\t%.9g\t%.9g", pt->step, pt->loss, pt->acc, pt->epoch,
-            pt->train_loss);
+    char step[RS_FMT_MAX + 1];
+    step[0] = '\t';
+    rs_fmt_u(step + 1, pt->step);
+    fputs(step, f);
+    const double v[] = { pt->loss, pt->acc, pt->epoch, pt->train_loss };
+    for (int i = 0; i < 4; i++)
+        put_g9(f, v[i]);
     for (uint32_t a = 0; a < n_align; a++)
-        fprintf(f, "\t%.9g", a < res->n_align ? pt->align[a] : NAN);
+        put_g9(f, a < res->n_align ? pt->align[a] : NAN);
     for (size_t c = 0; c < n_cols; c++) {
-        double v = NAN;
+        double m_v = NAN;
         for (size_t m = 0; names && names[m]; m++)
             if (strcmp(names[m], cols[c]) == 0)
-                v = pt->metrics[m];
-        fprintf(f, "\t%.9g", v);
+                m_v = pt->metrics[m];
+        put_g9(f, m_v);
     }
-    fprintf(f, "\n");
+    fputc('\n', f);
 }
 
 static int write_curves(const rs_run *run, char *err, size_t err_size)

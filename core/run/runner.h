@@ -91,8 +91,15 @@ int rs_run_check(rs_run *run, size_t max_memory, char *err, size_t err_size);
 /* Open job i as it would run and close it again: 0, or why it would fail, in msg. */
 int rs_job_dry_open(rs_run *run, size_t i, char *msg, size_t msg_size);
 /* Job i's coordinates. */
-void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task, size_t *net,
-                   size_t *rep);
+static inline void rs_job_coords(const rs_run *run, size_t i, size_t *rule, size_t *task,
+                                 size_t *net, size_t *rep)
+{ /* inline: every file of the run layer names jobs by it, and none should link job.c for it */
+    const rs_group *g = &run->groups[i / run->n_reps];
+    *rep = i % run->n_reps;
+    *rule = g->rule;
+    *task = g->task;
+    *net = g->net;
+}
 void rs_job_key(const rs_run *run, size_t i, char *buf, size_t size);
 long rs_job_steps(const rs_run *run, size_t rule);
 /* Read run->dir/journal.tsv and take every complete job that matches; returns how many. */

@@ -1,5 +1,5 @@
 /* spec_items.c: the "rules" and "tasks" lists of a spec (spec_parser.h): each item an object
- * {"plugin", "params", "label", "steps", "batch", "eval_every", "networks" (tasks)} or text
+ * {"plugin", "params", "label", "steps", "batch", "eval_every", "networks"} or text
  * "name:key=value,..."; a params value that is a list sweeps it, every combination one item. */
 #include "spec_parser.h"
 #include "tsv.h"
@@ -205,19 +205,20 @@ static cJSON *item_from_text(const char *text)
     return obj;
 }
 
-/* The keys an item object takes (networks: tasks only). */
+/* The keys an item object takes. "networks": a task's or a rule's own networks (a rule's beat
+ * its task's, which beat the global ones). */
 static int check_keys(parser *ps, const cJSON *obj, int kind, int line, const char *path)
 {
     static const char *const allowed[] = { "plugin", "params", "label", "steps", "batch",
                                            "eval_every", "comment", "networks" };
+    (void)kind;
     for (const cJSON *kv = obj->child; kv; kv = kv->next) {
         int ok = 0;
         for (size_t a = 0; a < sizeof allowed / sizeof *allowed; a++)
             ok |= strcmp(kv->string, allowed[a]) == 0;
-        if (!ok || (kind == RS_KIND_RULE && !strcmp(kv->string, "networks"))) {
+        if (!ok) {
             rs_spec_fail(ps, line, path, "unknown key '%s'; a %s takes plugin, params, label, "
-                         "steps, batch, eval_every%s", kv->string, rs_kind_name(kind),
-                         kind == RS_KIND_TASK ? ", networks" : "");
+                         "steps, batch, eval_every, networks", kv->string, rs_kind_name(kind));
             return -1;
         }
     }
@@ -267,7 +268,7 @@ static int overrides(parser *ps, const cJSON *obj, int line, const char *path, r
     return 0;
 }
 
-/* A task's own networks, appended after the global ones. */
+/* A task's or a rule's own networks, appended after the global ones. */
 static int own_networks(parser *ps, const cJSON *own, int line, const char *path, rs_item *base)
 {
     int n_own = cJSON_IsArray(own) ? cJSON_GetArraySize(own) : 0;

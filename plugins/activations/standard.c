@@ -1,4 +1,4 @@
-/* standard.c: the built-in activation functions, six plugins in one file (index 0..5).
+/* standard.c: the built-in activation functions, seven plugins in one file (index 0..6).
  *
  *   identity     f(x) = x                              f'(x) = 1
  *   sigmoid      f(x) = 1 / (1 + e^-x)                 f'(x) = y (1 - y)
@@ -6,6 +6,7 @@
  *   relu         f(x) = max(0, x)                      f'(x) = 1 if x > 0 else 0
  *   leaky_relu   f(x) = x if x >= 0 else slope * x     f'(x) = 1 if x > 0 else slope
  *   softplus     f(x) = log(1 + e^x), x if x > 20      f'(x) = e^x / (1 + e^x), 1 if x > 20
+ *   hard_sigmoid f(x) = min(max(x, 0), 1)              f'(x) = 1 if 0 < x < 1 else 0
  *
  * Conventions follow PyTorch, so runs compare with the float32 notebooks: the derivative at a
  * kink is the left one (relu'(0) = 0, leaky_relu'(0) = slope), leaky_relu's slope defaults to
@@ -15,7 +16,8 @@
  *
  * Integrals F(x) = the integral of f from 0 to x (what energies of relaxing networks need,
  * host->relax_energy): identity x^2/2; sigmoid log(1 + e^x) - log 2; tanh log cosh x; relu
- * max(0, x)^2/2; leaky_relu x^2/2, slope x^2/2 below 0. Softplus has none in closed form (a
+ * max(0, x)^2/2; leaky_relu x^2/2, slope x^2/2 below 0; hard_sigmoid 0 below 0, x^2/2 on
+ * [0, 1], x - 1/2 above (the rho of Scellier & Bengio 2017's equilibrium propagation). Softplus has none in closed form (a
  * dilogarithm): the host integrates it numerically.
  *
  * Every function is one simple loop over the n values (y may alias x in forward), so gcc -O3
@@ -192,6 +194,30 @@ static void leaky_relu_integral(const rs_real *x, rs_real *y, size_t n, const rs
 
 /* ---- descriptors -------------------------------------------------------------------------- */
 
+/* ---- hard_sigmoid: rho(x) = clip(x, 0, 1), Scellier & Bengio (2017)'s activation ---------- */
+
+static void hard_sigmoid_forward(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+}
+
+static void hard_sigmoid_derivative(const rs_real *x, const rs_real *y, rs_real *dy, size_t n,
+                                    const rs_real *p)
+{
+    (void)y, (void)p;
+    for (size_t i = 0; i < n; i++)
+        dy[i] = x[i] > 0 && x[i] < 1 ? 1 : 0;
+}
+
+static void hard_sigmoid_integral(const rs_real *x, rs_real *y, size_t n, const rs_real *p)
+{
+    (void)p;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] < 0 ? 0 : x[i] > 1 ? x[i] - (rs_real)0.5 : x[i] * x[i] / 2;
+}
+
 static const rs_param_spec leaky_relu_params[] = {
     { .name = "slope", .type = RS_PARAM_REAL, .def = 0.01, .lo = 0, .hi = 1,
       .help = "slope for x < 0 (torch.nn.LeakyReLU negative_slope)" },
@@ -214,6 +240,7 @@ static const rs_activation_desc activations[] = {
     ACTIVATION(relu, "max(0, x); derivative 0 at 0 as torch", NULL),
     ACTIVATION(leaky_relu, "x for x >= 0, slope * x below (torch.nn.LeakyReLU)", leaky_relu_params),
     ACTIVATION(softplus, "log(1 + e^x), x above 20 (torch.nn.Softplus)", NULL),
+    ACTIVATION(hard_sigmoid, "min(max(x, 0), 1) (Scellier & Bengio 2017's rho)", NULL),
 };
 
 RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t index)

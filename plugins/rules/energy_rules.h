@@ -27,7 +27,11 @@
     { .name = "lr", .type = RS_PARAM_REAL | RS_PARAM_OPEN_LO, .def = (lr_default), .lo = 0,  \
       .hi = 100, .help = "learning rate of every layer (plain SGD)" },                        \
     { .name = "lr_layers", .type = RS_PARAM_STR, .def_str = "",                               \
-      .help = "per-layer rates 'a b c', first weight layer to output; overrides lr" }
+      .help = "per-layer rates 'a b c', first weight layer to output; overrides lr" },         \
+    { .name = "optimizer", .type = RS_PARAM_CHOICE, .def_str = "sgd", .choices = "sgd|adam",  \
+      .help = "each layer's step: SGD, or torch.optim.Adam (betas 0.9, 0.999, eps 1e-8)" },   \
+    { .name = "momentum", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1,                  \
+      .help = "SGD heavy-ball momentum (0 = plain SGD)" }
 #define ER_FREE_PARAMS                                                                        \
     { .name = "method", .type = RS_PARAM_CHOICE, .def_str = "fixed_point",                    \
       .choices = "fixed_point|gradient",                                                      \
@@ -42,6 +46,13 @@
       .help = "top-down gain gamma (1 = symmetric energy; < 1 Xie & Seung's weak feedback)" }, \
     { .name = "persistent", .type = RS_PARAM_BOOL, .def = 0,                                  \
       .help = "each distinct input's free phase starts from its last free fixed point" }
+
+/* Parameters of weight layer l (its W, then its b), contiguous in net->params. */
+static inline size_t er_layer_count(const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    return (size_t)ly->n_out * ly->n_in + (ly->b ? ly->n_out : 0);
+}
 
 /* Caller-owned states u[l], s[l] (n_l, max_n), l = 1..L; index 0 stays NULL. */
 typedef struct er_states {
@@ -68,6 +79,8 @@ typedef struct er_common {
     er_states pred;           /* er_predict's own states (the evaluation set may be larger) */
     rs_real *g;               /* (n_params) dE/dtheta */
     rs_real lr[ER_MAX_LAYERS];  /* lr[l] for weight layer l = 1..L */
+    rs_optim_config optim;      /* kind and momentum; lr per layer */
+    rs_optim *opt[ER_MAX_LAYERS]; /* opt[l] over layer l's W and b; all NULL for plain SGD */
     int persistent;
     er_persist keep;
 } er_common;
@@ -132,6 +145,8 @@ static inline void er_destroy(void *state, rs_ctx *ctx)
     er_common *c = (er_common *)state;
     if (!c)
         return;
+    for (uint32_t l = 1; l <= c->n_layers; l++)
+        c->host->optim_destroy(ctx, c->opt[l]);
     c->host->relax_destroy(ctx, c->relax);
     c->host->free(ctx, c);
 }
@@ -155,6 +170,11 @@ static inline rs_status er_declare(er_common *c, const rs_host *h, rs_ctx *ctx,
         return st;
     for (uint32_t l = 1; !lrs[0] && l <= net->n_layers; l++)
         c->lr[l] = (rs_real)h->param_real(p, "lr");
+    c->optim = (rs_optim_config){
+        .kind = h->param_str(p, "optimizer")[0] == 'a' ? RS_OPTIM_ADAM : RS_OPTIM_SGD,
+        .momentum = h->param_real(p, "momentum"),
+        .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+    };
     rs_block_init(b, state_size);
     rs_block_reals(b, &c->g, net->n_params);
     er_states_declare(b, net, &c->free);
@@ -202,6 +222,15 @@ static inline rs_status er_finish(const rs_host *h, rs_ctx *ctx, const rs_net *n
     if (!(c->relax = h->relax_create(ctx, net, net->max_batch))) {
         er_destroy(c, ctx);
         return h->fail(ctx, RS_ERR_NOMEM, "no memory for %s's relaxation", rule);
+    }
+    const int plain = c->optim.kind == RS_OPTIM_SGD && c->optim.momentum == 0;
+    for (uint32_t l = 1; !plain && l <= net->n_layers; l++) { /* one per layer: its own lr */
+        rs_optim_config cfg = c->optim;
+        cfg.lr = c->lr[l];
+        if (!(c->opt[l] = h->optim_create(ctx, &cfg, er_layer_count(net, l)))) {
+            er_destroy(c, ctx);
+            return h->fail(ctx, RS_ERR_NOMEM, "no memory for %s's optimizer", rule);
+        }
     }
     *state_out = c;
     return RS_OK;
@@ -302,14 +331,17 @@ static inline rs_status er_predict(er_common *c, rs_ctx *ctx, rs_net *net, const
     return st;
 }
 
-/* w -= lr_l * g for every layer (plain SGD with per-layer rates). */
+/* w -= lr_l * g for every layer (plain SGD with per-layer rates), or each layer's optimizer
+ * step with its rate (momentum, Adam). */
 static inline void er_apply(const er_common *c, rs_net *net)
 {
     for (uint32_t l = 1; l <= net->n_layers; l++) {
-        rs_layer *ly = &net->layers[l - 1];
-        size_t off = (size_t)(ly->w - net->params);
-        size_t count = (size_t)ly->n_out * ly->n_in + (ly->b ? ly->n_out : 0);
-        c->host->axpy(count, -c->lr[l], c->g + off, net->params + off);
+        size_t off = (size_t)(net->layers[l - 1].w - net->params);
+        size_t count = er_layer_count(net, l);
+        if (c->opt[l])
+            c->host->optim_step(c->opt[l], net->params + off, c->g + off, count);
+        else
+            c->host->axpy(count, -c->lr[l], c->g + off, net->params + off);
     }
 }
 

@@ -22,7 +22,8 @@
  * lr (0.1, 0.05); 784-500-500-10 with 150 / 6, beta 1, lr (0.4, 0.1, 0.01); random sign.
  * Laborieux et al.: T1 30 / T2 10, beta 0.1 (centred variant T1 40, T2 15, beta 0.2).
  * Deviations: the states are post-activation values (Movellan's and Laborieux's form) and the
- * activation is the network's own (sigmoid in our XOR runs), not the hard sigmoid; the cost
+ * activation is the network's own (sigmoid in our XOR runs; `hard_sigmoid` is the paper's rho,
+ * rules/fashion-mnist-all.json's eqprop-scellier row); no persistent particles there; the cost
  * has the 1/2 (the paper's code has none, so its nudge force is 2 beta); the free phase stops
  * early at tol. Evaluation (predict) is a free phase from the feedforward pass: no target. */
 #include "energy_rules.h"

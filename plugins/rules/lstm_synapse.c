@@ -18,44 +18,63 @@
  *            carried down by fixed random feedback, m_l = B_{l+1} m_{l+1}, B_{l+1} (n_l, n_{l+1})
  *            drawn in create ~ U(±s/sqrt(n_l)), s = feedback_scale (the DFA/FA-style projection
  *            of docs/RULES.md; no derivative: the LSTM sees post and may gate on it)
- *   global   one scalar for every synapse: the example's task loss
+ *   global   one scalar for every synapse: the batch's task loss
  *   none     no modulator (and no pre·m input): an unsupervised rule
  * The pre·m input is the delta-rule term (pre_mod=false drops it, for runs without hand-made
  * features). Meta-parameters per LSTM: w_x (4H, F), w_h (4H, H), b (1, 4H; gates i f g o as
  * PyTorch), v (H, 1), c0 (1, 1), skip (1, 1) = θ_skip; per_layer=true gives layer l its own set
  * ("w_x.l", ...). Initial values: Xavier-uniform w_x and w_h, forget-gate bias +1, v ~ U(±1/√H),
- * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is n online steps, in
- * order (the rule is online; every example moves the state).
+ * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is ONE step of every
+ * synapse's LSTM, which then reads the batch means <pre_j>, <post_i>, <m_i> and <pre_j m_i>
+ * (the last is the batch's delta-rule term, not the product of the means; with n = 1 all are
+ * the example's own). So an LSTM step costs the same whatever the batch, as every other rule's
+ * update does: on Fashion-MNIST 784-256-10 with batch 128, n online steps would cost 128 LSTM
+ * steps of 200 000 synapses per batch (bench/bench_step.c measured 1.6 s a batch, 1460 times
+ * backprop's). Rules meta-trained at batch 1 (the shipped weights) are unchanged by this.
  *
- * Implementation: the synapses of a layer are the rows of one matrix (S = n_out (n_in + bias)
- * rows), so one LSTM step for all of them is a handful of tape ops (docs/ARCHITECTURE.md). The
- * same update function runs in dstep on the meta-trainer's tape and in step on a values-only
- * tape (meta_rules.h): what compare runs is what was meta-trained. Published settings for
+ * Implementation: the update is written twice. On the tape (dstep, meta-training), the
+ * synapses of a layer are the rows of one matrix (S = n_out (n_in + bias) rows), so one LSTM
+ * step for all of them is a handful of tape ops (docs/ARCHITECTURE.md). `step` runs the same
+ * arithmetic in float without the tape: the host's forward pass, then lstm_kernel.h on tiles of
+ * synapses laid out synapse-minor, so the cell's matrix product and its vectorised sigmoid and
+ * tanh run along the synapses; the meta-parameters are converted to float once, in create.
+ * tests/unit/test_meta.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
  * state; here one layer, H = 10 by default, scale 0.1, sized for 2-input gates. */
 #include <math.h>
 #include <stdio.h>
 
+#include "lstm_kernel.h"
 #include "meta_rules.h"
 
 #define LS_TENSORS 6     /* per LSTM: w_x, w_h, b, v, c0, skip */
 #define LS_IN_CLIP 5.0
+#define LS_TILE 64       /* step: the largest tile of synapses (a multiple of LK_LANES) */
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
 typedef struct ls_state {
-    mr_base base;                       /* the host and the values-only tape */
+    mr_base base;                       /* the host and the values-only tape explain runs on */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
+    uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
     int mod, pre_mod, bias;
     double scale, clip, skip_init;
-    double *phi;                        /* the meta-parameters step uses */
+    double *phi;                        /* the meta-parameters (double: explain's tape) */
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
     uint32_t n_shapes;
     double *fb[RS_TAPE_MAX_LAYERS + 1]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l), error mode */
-    double *carry[2 * RS_TAPE_MAX_LAYERS]; /* step's (h, c) per layer: (S_l, H) each */
-    rs_tape *tape;                      /* values-only, for step */
-    rs_real *col;                       /* (widest) one example's column */
+    /* ---- step's float copy, made once in create ---- */
+    lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
+    rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
+    rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
+    rs_real *ust[RS_TAPE_MAX_LAYERS];   /* layer l's tiles' inputs and state h, each (F + H, T_l):
+                                         * rows F.. are h, rows 0..F-1 rewritten every step */
+    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* the cell state c, tile after tile, each (H, T_l) */
+    rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
+    rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
+    rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
+    rs_real *z, *pm, *wv, *dw;          /* one tile's scratch: (4H, T) (T) (T) (T) */
 } ls_state;
 
 static const rs_param_spec ls_params[] = {
@@ -134,17 +153,16 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
 
 /* ---- the update on a tape -------------------------------------------------------------------- */
 
-/* One LSTM step for the synapses whose signal columns (S, 1) are given; returns Δw (S, 1) and
- * replaces *hs, *cs (S, H) by the new state. meta: the group's 6 tensors. */
+/* One LSTM step for the synapses whose signal columns (S, 1) are given (pm: pre m, or its
+ * batch mean; m and pm RS_TV_NONE without a modulator); returns Δw (S, 1) and replaces *hs,
+ * *cs (S, H) by the new state. meta: the group's 6 tensors. */
 static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_tv pre,
-                          rs_tv post, rs_tv w, rs_tv m, rs_tv *hs, rs_tv *cs)
+                          rs_tv post, rs_tv w, rs_tv m, rs_tv pm, rs_tv *hs, rs_tv *cs)
 {
     const rs_host *h = s->base.host;
     rs_tv parts[5] = { pre, post, w };
     uint32_t n = 3;
-    rs_tv pm = RS_TV_NONE;
     if (s->mod != MOD_NONE) {
-        pm = h->tape_mul(t, pre, m);
         parts[n++] = m;
         if (s->pre_mod)
             parts[n++] = pm;
@@ -178,23 +196,30 @@ static rs_tv per_pre(const rs_host *h, rs_tape *t, rs_tv col, uint32_t rows, uin
                            rows * per, 1);
 }
 
-/* One online step on the example (x, y) (columns): w, b, carry in and out. Returns the
- * example's loss tensor. */
-static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
-                        rs_tv y, rs_tv *w, rs_tv *b, rs_tv *carry)
+/* The batch mean (rows, 1) of a (rows, n) tensor; the tensor itself when n = 1, so that a
+ * batch of one records exactly the operations it always did. */
+static rs_tv batch_mean(const rs_host *h, rs_tape *t, rs_tv v, uint32_t n)
+{
+    return n == 1 ? v : h->tape_mean(t, v, 1);
+}
+
+/* One step on the batch x (n_0, n), y (n_L, n): w, b, carry in and out. Returns the batch's
+ * loss tensor. The synapse reads the batch means of pre, post, m and pre m. */
+static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
+                      rs_tv y, uint32_t n, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
     const rs_host *h = s->base.host;
     const uint32_t L = net->n_layers;
     rs_tv a[RS_TAPE_MAX_LAYERS + 1], m[RS_TAPE_MAX_LAYERS + 1];
     h->tape_net_forward(t, net, w, b, x, a);
     rs_tv loss = h->tape_loss(t, s->loss, a[L], y);
-    /* the modulatory signal at every layer's post units (n_l, 1) */
+    /* the modulatory signal at every layer's post units (n_l, n) */
     for (uint32_t l = L; l >= 1; l--) {
         const uint32_t n_out = net->sizes[l];
         if (s->mod == MOD_NONE)
             m[l] = RS_TV_NONE;
         else if (s->mod == MOD_GLOBAL)
-            m[l] = h->tape_broadcast(t, loss, n_out, 1);
+            m[l] = h->tape_broadcast(t, loss, n_out, n);
         else if (l == L)
             m[l] = h->tape_sub(t, a[L], y);
         else
@@ -207,7 +232,7 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
         const rs_tv *g = meta + LS_TENSORS * (s->n_groups > 1 ? l - 1 : 0);
         rs_tv pre = a[l - 1], wa = w[l - 1];
         if (s->bias) { /* the bias: the synapse from a unit clamped to 1 */
-            rs_tv pp[2] = { pre, h->tape_fill(t, 1, 1, 1.0) }, ww[2] = { wa, b[l - 1] };
+            rs_tv pp[2] = { pre, h->tape_fill(t, 1, n, 1.0) }, ww[2] = { wa, b[l - 1] };
             pre = h->tape_concat(t, pp, 2, 0);
             wa = h->tape_concat(t, ww, 2, 1);
         }
@@ -216,10 +241,16 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
             *hs = h->tape_fill(t, S, s->hid, 0.0);
             *cs = h->tape_fill(t, S, s->hid, 0.0);
         }
-        rs_tv d = synapse_step(s, t, g, per_pre(h, t, pre, n_out, n_in),
-                               per_post(h, t, a[l], n_out, n_in), h->tape_reshape(t, wa, S, 1),
-                               m[l] == RS_TV_NONE ? RS_TV_NONE : per_post(h, t, m[l], n_out, n_in),
-                               hs, cs);
+        rs_tv pre_s = per_pre(h, t, batch_mean(h, t, pre, n), n_out, n_in), mm = RS_TV_NONE,
+              pm = RS_TV_NONE;
+        if (m[l] != RS_TV_NONE) {
+            mm = per_post(h, t, batch_mean(h, t, m[l], n), n_out, n_in);
+            pm = n == 1 ? h->tape_mul(t, pre_s, mm) /* <m pre^T>, (n_out, n_in) read as (S, 1) */
+                        : h->tape_reshape(t, h->tape_scale(t, h->tape_matmul(t, m[l], 0, pre, 1),
+                                                           1.0 / n), S, 1);
+        }
+        rs_tv d = synapse_step(s, t, g, pre_s, per_post(h, t, batch_mean(h, t, a[l], n), n_out, n_in),
+                               h->tape_reshape(t, wa, S, 1), mm, pm, hs, cs);
         rs_tv nw = h->tape_add(t, wa, h->tape_reshape(t, d, n_out, n_in));
         if (s->clip > 0)
             nw = h->tape_clip(t, nw, -s->clip, s->clip);
@@ -230,50 +261,223 @@ static rs_tv ls_example(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
     return loss;
 }
 
-/* The update for a batch: one online step per example, in order. Returns the mean loss. */
+/* The update for a batch (dstep). Returns its loss. */
 static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta,
                         const rs_batch *batch, rs_tv *w, rs_tv *b, rs_tv *carry)
 {
     const rs_host *h = s->base.host;
-    double loss = 0;
-    for (uint32_t e = 0; e < batch->n; e++) {
-        rs_tv x = mr_example(h, t, batch->x, batch->n_in, batch->n, e, s->col);
-        rs_tv y = mr_example(h, t, batch->y, batch->n_out, batch->n, e, s->col);
-        rs_tv l = ls_example(s, t, net, meta, x, y, w, b, carry);
-        const double *v = h->tape_value(t, l);
-        loss += v ? v[0] / batch->n : NAN;
+    rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
+    rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
+    const double *v = h->tape_value(t, ls_batch(s, t, net, meta, x, y, batch->n, w, b, carry));
+    return v ? v[0] : NAN;
+}
+
+/* ---- step: the same update in float, without the tape ---------------------------------- */
+
+/* Input k of a synapse, clipped as the tape version clips them. */
+static inline rs_real ls_in(rs_real v)
+{
+    return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
+}
+
+/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m; T columns,
+ * the unused ones zero), their weights into s->wv and pre m into s->pm: the batch means
+ * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
+ * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
+ * is advanced past its last. A tile is filled a row segment (one post unit) at a time, so the
+ * inner loops run over contiguous pre units. */
+static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
+                        uint32_t *i, uint32_t *j)
+{
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
+    for (uint32_t t = 0; t < n;) {
+        const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
+        const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
+        const rs_real post = ls_in(s->mpost[i0]), m = mod ? s->mmod[i0] : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
+        const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
+        for (uint32_t k = 0; k < len_w; k++) {
+            u[t + k] = ls_in(pre[k]);
+            s->wv[t + k] = w[k];
+        }
+        if (len_w < len) { /* the bias: pre = 1 */
+            u[t + len_w] = 1;
+            s->wv[t + len_w] = ly->b[i0];
+        }
+        for (uint32_t k = 0; k < len; k++) {
+            u[T + t + k] = post;
+            u[2 * T + t + k] = ls_in(s->wv[t + k]);
+            s->pm[t + k] = mod ? pm[k] : 0;
+        }
+        for (uint32_t k = 0; mod && k < len; k++)
+            u[3 * T + t + k] = ls_in(m);
+        for (uint32_t k = 0; pre_mod && k < len; k++)
+            u[4 * T + t + k] = ls_in(pm[k]);
+        t += len;
+        *j += len;
+        if (*j == n_in1) {
+            *j = 0;
+            ++*i;
+        }
     }
-    return loss;
+    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns */
+        memset(u + (size_t)f * T + n, 0, (T - n) * sizeof(rs_real));
+}
+
+/* The tile's new weights w + Δw, clipped, into the network; (i, j) is its first synapse. */
+static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, uint32_t j)
+{
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const rs_real lim = (rs_real)s->clip;
+    for (uint32_t t = 0; t < n; t++) {
+        rs_real nw = s->wv[t] + s->dw[t];
+        s->dw[t] = lim > 0 ? (nw < -lim ? -lim : nw > lim ? lim : nw) : nw;
+    }
+    for (uint32_t t = 0; t < n;) {
+        const uint32_t len = n - t < n_in1 - j ? n - t : n_in1 - j;
+        const uint32_t len_w = j + len > n_in ? n_in - j : len;
+        memcpy(ly->w + (size_t)i * n_in + j, s->dw + t, len_w * sizeof(rs_real));
+        if (len_w < len)
+            ly->b[i] = s->dw[t + len_w];
+        t += len;
+        j += len;
+        if (j == n_in1) {
+            j = 0;
+            i++;
+        }
+    }
+}
+
+/* Row means of a feature-major (rows, n) matrix into out (rows). */
+static void row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
+{
+    for (uint32_t r = 0; r < rows; r++) {
+        rs_real acc = 0;
+        for (uint32_t e = 0; e < n; e++)
+            acc += v[(size_t)r * n + e];
+        out[r] = acc / (rs_real)n;
+    }
+}
+
+/* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
+ * of the last being <m> (pre = 1). */
+static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    row_means(net->a[l - 1], n_in, n, s->mpre);
+    row_means(net->a[l], ly->n_out, n, s->mpost);
+    if (s->mod == MOD_NONE)
+        return;
+    row_means(s->mod_at[l], ly->n_out, n, s->mmod);
+    if (n == 1) /* the product itself, as the tape takes it */
+        for (uint32_t i = 0; i < ly->n_out; i++)
+            for (uint32_t j = 0; j < n_in; j++)
+                s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * s->mmod[i];
+    else
+        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, s->mod_at[l], n,
+                           net->a[l - 1], n, 0, s->pmat, n_in1);
+    for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
+        s->pmat[(size_t)i * n_in1 + n_in] = s->mmod[i];
+}
+
+/* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
+ * written into the network. */
+static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
+{
+    rs_layer *ly = &net->layers[l - 1];
+    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, K = s->n_feat + H;
+    const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
+    layer_means(s, net, l);
+    uint32_t i = 0, j = 0;
+    for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
+        const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
+        rs_real *u = s->ust[l - 1] + (size_t)q * K * T, *c = s->cst[l - 1] + (size_t)q * H * T;
+        tile_inputs(s, ly, u, T, n, &i, &j);
+        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c,
+                s->mod != MOD_NONE ? s->pm : NULL, s->dw);
+        tile_write(s, ly, n, wi, wj);
+    }
+}
+
+/* The modulatory signal m_l (n_l, n) at every layer for the batch whose forward pass is in
+ * net->a, with targets y (n_L, n) and task loss `loss`. */
+static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, double loss)
+{
+    const uint32_t L = net->n_layers, n = net->n;
+    for (uint32_t l = L; l >= 1 && s->mod != MOD_NONE; l--) {
+        const size_t len = (size_t)net->sizes[l] * n;
+        rs_real *m = s->mod_at[l];
+        if (s->mod == MOD_GLOBAL)
+            for (size_t k = 0; k < len; k++)
+                m[k] = (rs_real)loss;
+        else if (l == L)
+            for (size_t k = 0; k < len; k++)
+                m[k] = net->a[L][k] - y[k];
+        else /* m_l = B_{l+1} m_{l+1}, B (n_l, n_{l+1}) */
+            s->base.host->gemm(0, 0, net->sizes[l], n, net->sizes[l + 1], 1, s->fbf[l + 1],
+                               net->sizes[l + 1], s->mod_at[l + 1], n, 0, m, n);
+    }
+}
+
+/* step: ls_batch's arithmetic in float: the host's forward pass of the batch, the modulator,
+ * the batch means, every layer's synapses. */
+static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
+                         rs_step_stats *stats)
+{
+    ls_state *s = state;
+    const rs_host *h = s->base.host;
+    const uint32_t L = net->n_layers;
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
+    if (st != RS_OK)
+        return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
+    const double loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], batch->n, NULL);
+    fast_modulator(s, net, batch->y, loss);
+    for (uint32_t l = 1; l <= L; l++)
+        fast_layer(s, net, l);
+    stats->loss = loss;
+    stats->has_loss = 1;
+    return RS_OK;
+}
+
+/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side, b, v, c0,
+ * θ_skip, from phi (the group's 6 tensors in make_shapes' order); the feedback as float. */
+static void fast_prepare(ls_state *s, const rs_net *net)
+{
+    const uint32_t H = s->hid, F = s->n_feat, K = F + H;
+    const double *g = s->phi;
+    for (uint32_t q = 0; q < s->n_groups; q++) {
+        rs_real *w = s->cell_w + (size_t)q * 4 * H * K, *b = s->cell_b + (size_t)q * 4 * H;
+        rs_real *v = s->cell_v + (size_t)q * H;
+        const double *wx = g, *wh = wx + (size_t)4 * H * F, *bb = wh + (size_t)4 * H * H;
+        const double *vv = bb + 4 * H;
+        for (uint32_t r = 0; r < 4 * H; r++) {
+            for (uint32_t k = 0; k < F; k++)
+                w[(size_t)r * K + k] = (rs_real)wx[(size_t)r * F + k];
+            for (uint32_t k = 0; k < H; k++)
+                w[(size_t)r * K + F + k] = (rs_real)wh[(size_t)r * H + k];
+            b[r] = (rs_real)bb[r];
+        }
+        for (uint32_t k = 0; k < H; k++)
+            v[k] = (rs_real)vv[k];
+        s->cell[q] = (lk_lstm){ .hid = H, .n_feat = F, .w = w, .b = b, .v = v,
+                                .c0 = (rs_real)vv[H], .skip = (rs_real)vv[H + 1],
+                                .scale = (rs_real)s->scale };
+        g = vv + H + 2;
+    }
+    for (uint32_t l = 2; s->mod == MOD_ERROR && l <= net->n_layers; l++)
+        for (size_t k = 0; k < (size_t)net->sizes[l - 1] * net->sizes[l]; k++)
+            s->fbf[l][k] = (rs_real)s->fb[l][k];
 }
 
 /* ---- the rule ----------------------------------------------------------------------------------- */
 
-/* step: the weights, the loaded meta-parameters and the carried state as constants on the
- * values-only tape, the update, the results copied back. */
-static rs_status run_step(ls_state *s, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
-                          int write, double *loss_out)
+/* The tile of a layer of S synapses: S rounded up to whole register blocks, at most LS_TILE. */
+static uint32_t tile_of(uint32_t S)
 {
-    const rs_host *h = s->base.host;
-    rs_tape *t = s->base.tape;
-    h->tape_reset(t);
-    rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS], carry[2 * RS_TAPE_MAX_LAYERS];
-    rs_tv meta[LS_TENSORS * RS_TAPE_MAX_LAYERS];
-    mr_enter_net(h, t, net, w, b);
-    mr_enter_meta(h, t, s->shapes, s->n_shapes, s->phi, meta);
-    for (uint32_t l = 0; l < s->n_layers; l++) {
-        carry[2 * l] = h->tape_const(t, s->syn[l], s->hid, s->carry[2 * l]);
-        carry[2 * l + 1] = h->tape_const(t, s->syn[l], s->hid, s->carry[2 * l + 1]);
-    }
-    double loss = ls_update(s, t, net, meta, batch, w, b, carry);
-    rs_status st = mr_tape_status(h, ctx, t);
-    if (st != RS_OK || !write)
-        return st;
-    mr_write_net(h, t, net, w, b);
-    for (uint32_t k = 0; k < 2 * s->n_layers; k++)
-        memcpy(s->carry[k], h->tape_value(t, carry[k]),
-               (size_t)s->syn[k / 2] * s->hid * sizeof(double));
-    *loss_out = loss;
-    return RS_OK;
+    const uint32_t r = (S + LK_LANES - 1) / LK_LANES * LK_LANES;
+    return r < LS_TILE ? r : LS_TILE;
 }
 
 static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
@@ -300,17 +504,36 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     };
     t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;
     make_shapes(&t);
+    const uint32_t H = t.hid, K = t.n_feat + H;
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
-    rs_block_reals(&b, &t.col, rs_net_widest(net));
+    rs_block_reals(&b, &t.mpre, rs_net_widest(net));
+    rs_block_reals(&b, &t.mpost, rs_net_widest(net));
+    rs_block_reals(&b, &t.mmod, rs_net_widest(net));
+    rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
+    rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
+    rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
+    rs_block_reals(&b, &t.z, (size_t)4 * H * LS_TILE);
+    rs_block_reals(&b, &t.pm, LS_TILE);
+    rs_block_reals(&b, &t.wv, LS_TILE);
+    rs_block_reals(&b, &t.dw, LS_TILE);
+    uint32_t max_syn = 0;
     for (uint32_t l = 1; l <= L; l++) {
-        t.syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
-        for (int k = 0; k < 2; k++)
-            rs_block_doubles(&b, &t.carry[2 * (l - 1) + k], (size_t)t.syn[l - 1] * t.hid);
-        if (l >= 2 && t.mod == MOD_ERROR)
+        const uint32_t S = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
+        t.syn[l - 1] = S;
+        t.tile[l - 1] = tile_of(S);
+        const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
+        rs_block_reals(&b, &t.ust[l - 1], padded * K);
+        rs_block_reals(&b, &t.cst[l - 1], padded * H);
+        rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
+        max_syn = S > max_syn ? S : max_syn;
+        if (l >= 2 && t.mod == MOD_ERROR) {
             rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
+            rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
+        }
     }
+    rs_block_reals(&b, &t.pmat, max_syn);
     ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
     if (!s)
         return RS_ERR_NOMEM;
@@ -322,30 +545,12 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         for (size_t k = 0; k < (size_t)rows * cols; k++)
             s->fb[l][k] = (2 * host->rng_uniform(ctx) - 1) * bound;
     }
-    rs_batch dry = { .n = 0 };
-    if (st == RS_OK && (st = mr_dry_batch(host, ctx, net, task, "lstm_synapse", &dry)) == RS_OK) {
-        double unused;
-        st = run_step(s, ctx, (rs_net *)net, &dry, 0, &unused);
-        host->free(ctx, (void *)dry.x);
-    }
     if (st != RS_OK) {
         mr_destroy(s, ctx);
         return st;
     }
+    fast_prepare(s, net);
     *state_out = s;
-    return RS_OK;
-}
-
-static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
-                         rs_step_stats *stats)
-{
-    ls_state *s = state;
-    double loss = NAN;
-    rs_status st = run_step(s, ctx, net, batch, 1, &loss);
-    if (st != RS_OK)
-        return st;
-    stats->loss = loss;
-    stats->has_loss = 1;
     return RS_OK;
 }
 
@@ -382,10 +587,11 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
     rs_tv cols[4], all = h->tape_const(t, n, 4, sig);
     for (int c = 0; c < 4; c++)
         cols[c] = h->tape_slice(t, all, 1, (uint32_t)c, 1);
+    rs_tv m = s->mod == MOD_NONE ? RS_TV_NONE : cols[3];
+    rs_tv pm = m == RS_TV_NONE ? RS_TV_NONE : h->tape_mul(t, cols[0], m);
     rs_tv hs = h->tape_fill(t, n, s->hid, 0.0), cs = h->tape_fill(t, n, s->hid, 0.0), d = RS_TV_NONE;
     for (uint32_t k = 0; k < steps; k++)
-        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], s->mod == MOD_NONE ? RS_TV_NONE : cols[3],
-                         &hs, &cs);
+        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], m, pm, &hs, &cs);
     rs_status st = mr_tape_status(h, ctx, t);
     if (st != RS_OK)
         return st;
@@ -396,7 +602,7 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "1.0.0",
+    .head.version = "1.1.0", /* 1.1: a batch is one LSTM step on its means */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",

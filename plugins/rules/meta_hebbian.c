@@ -25,11 +25,12 @@
 #include "meta_rules.h"
 
 typedef struct mh_state {
-    mr_base base;       /* the host and the values-only tape */
+    mr_base base;       /* the host (no tape of its own: step needs none) */
     uint32_t n_layers, loss;
     int clamp;
     double lr, clip;
     double *phi;        /* (2, 4) the coefficients `step` uses: hidden layers, output layer */
+    rs_real *mpre, *mpost; /* step's batch means of one layer's pre and post (widest layer) */
 } mh_state;
 
 static const rs_param_spec mh_params[] = {
@@ -101,9 +102,6 @@ static rs_tv mh_update(mh_state *s, rs_tape *t, const rs_net *net, rs_tv coef, r
     return loss;
 }
 
-static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch,
-                          int write, rs_step_stats *stats);
-
 static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
@@ -122,17 +120,14 @@ static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, 2 * 4);
-    mh_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "meta_hebbian");
+    rs_block_reals(&b, &t.mpre, rs_net_widest(net));
+    rs_block_reals(&b, &t.mpost, rs_net_widest(net));
+    mh_state *s = rs_block_alloc(host, ctx, &b, &t, sizeof t, "meta_hebbian");
     if (!s)
         return RS_ERR_NOMEM;
     rs_meta_shape shape;
     mh_shapes(s, &shape, 1);
     st = mr_load(host, ctx, p, &shape, 1, s->phi, mh_init, s);
-    rs_batch dry = { .n = 0 };
-    if (st == RS_OK && (st = mr_dry_batch(host, ctx, net, task, "meta_hebbian", &dry)) == RS_OK) {
-        st = run_step(s, ctx, net, &dry, 0, NULL);
-        host->free(ctx, (void *)dry.x);
-    }
     if (st != RS_OK) {
         mr_destroy(s, ctx);
         return st;
@@ -141,33 +136,56 @@ static rs_status mh_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     return RS_OK;
 }
 
-/* step: the weights and the loaded coefficients as constants on the values-only tape, the
- * update, the new weights copied back (unless write is 0: create's dry run). */
-static rs_status run_step(mh_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch,
-                          int write, rs_step_stats *stats)
+/* Row means of a feature-major (rows, n) matrix into out (rows). */
+static void row_means(const rs_real *m, uint32_t rows, uint32_t n, rs_real *out)
 {
-    const rs_host *h = s->base.host;
-    rs_tape *t = s->base.tape;
-    h->tape_reset(t);
-    rs_tv w[RS_TAPE_MAX_LAYERS], b[RS_TAPE_MAX_LAYERS];
-    mr_enter_net(h, t, net, w, b);
-    rs_tv coef = h->tape_const(t, 2, 4, s->phi);
-    rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
-    rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
-    rs_tv loss = mh_update(s, t, net, coef, x, y, w, b);
-    rs_status st = mr_tape_status(h, ctx, t);
-    if (st != RS_OK || !write)
-        return st;
-    stats->loss = h->tape_value(t, loss)[0];
-    stats->has_loss = 1;
-    mr_write_net(h, t, (rs_net *)net, w, b);
-    return RS_OK;
+    for (uint32_t r = 0; r < rows; r++) {
+        rs_real acc = 0;
+        for (uint32_t e = 0; e < n; e++)
+            acc += m[(size_t)r * n + e];
+        out[r] = acc / (rs_real)n;
+    }
 }
 
+static rs_real clip_to(rs_real v, rs_real lim)
+{
+    return lim > 0 ? (v < -lim ? -lim : v > lim ? lim : v) : v;
+}
+
+/* step: mh_update's arithmetic in float on the host's forward pass, without the tape:
+ * W += η A <post pre^T> as one matrix product, then η (B <pre_j> + C <post_i> + D) and the
+ * clip, entry by entry. */
 static rs_status mh_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
-    return run_step(state, ctx, net, batch, 1, stats);
+    mh_state *s = state;
+    const rs_host *h = s->base.host;
+    const uint32_t L = net->n_layers, n = batch->n;
+    rs_status st = h->net_forward(ctx, net, batch->x, n);
+    if (st != RS_OK)
+        return h->fail(ctx, st, "meta_hebbian: the forward pass failed");
+    stats->loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], n, NULL);
+    stats->has_loss = 1;
+    const rs_real lr = (rs_real)s->lr, lim = (rs_real)s->clip;
+    for (uint32_t l = 1; l <= L; l++) {
+        rs_layer *ly = &net->layers[l - 1];
+        const rs_real *pre = net->a[l - 1], *post = l == L && s->clamp ? batch->y : net->a[l];
+        const double *c = s->phi + 4 * (l == L ? 1 : 0);
+        const rs_real A = (rs_real)c[0], B = (rs_real)c[1], C = (rs_real)c[2], D = (rs_real)c[3];
+        row_means(pre, ly->n_in, n, s->mpre);
+        row_means(post, ly->n_out, n, s->mpost);
+        h->gemm(0, 1, ly->n_out, ly->n_in, n, lr * A / (rs_real)n, post, n, pre, n, 1, ly->w,
+                ly->n_in);
+        for (uint32_t i = 0; i < ly->n_out; i++) {
+            const rs_real cd = C * s->mpost[i] + D;
+            rs_real *w = ly->w + (size_t)i * ly->n_in;
+            for (uint32_t j = 0; j < ly->n_in; j++)
+                w[j] = clip_to(w[j] + lr * (B * s->mpre[j] + cd), lim);
+            if (ly->b)
+                ly->b[i] = clip_to(ly->b[i] + lr * (A * s->mpost[i] + B + cd), lim);
+        }
+    }
+    return RS_OK;
 }
 
 static rs_status mh_dstep(void *state, rs_ctx *ctx, rs_dstep_io *io)

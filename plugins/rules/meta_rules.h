@@ -2,12 +2,13 @@
  * included by each so that every rule stays one self-contained .so. Everything is static
  * inline.
  *
- * Both rules write their update ONCE, as a function on the autodiff tape from the current
- * weights (tape tensors) to the new ones. dstep runs it on the meta-trainer's recording tape;
- * step runs the very same function on a values-only tape of the rule's own (no recording, no
- * gradients, memory reused every step), entering the network's weights and the loaded
- * meta-parameters as constants and writing the result back into the network. So the rule that
- * `ruleset compare` runs is, operation for operation, the one that was meta-trained. */
+ * Both rules write their update as a function on the autodiff tape from the current weights
+ * (tape tensors) to the new ones; dstep runs it on the meta-trainer's recording tape. `step`
+ * runs the same arithmetic again in float without the tape (the host's forward pass, then the
+ * update written out directly: lstm_kernel.h for lstm_synapse), so `ruleset compare` pays
+ * neither the tape's bookkeeping nor a copy of the meta-parameters per step;
+ * tests/unit/test_meta.c checks that both give the same weights within float tolerance. The
+ * state's tape is kept for `explain` (local_update). */
 #ifndef RS_RULES_META_RULES_H
 #define RS_RULES_META_RULES_H
 
@@ -24,8 +25,8 @@
       .help = "meta-trained weights file (ruleset meta-train -o); \"\" = untrained initial "  \
               "values" }
 
-/* The first member of a meta-trainable rule's one-block state: the host and the values-only
- * tape `step` runs on. */
+/* The first member of a meta-trainable rule's one-block state: the host and a values-only
+ * tape (NULL for a rule that never runs its update outside dstep's tape). */
 typedef struct mr_base {
     const rs_host *host;
     rs_tape *tape;
@@ -54,21 +55,6 @@ static inline void *mr_alloc(const rs_host *host, rs_ctx *ctx, rs_block *b, void
     return s;
 }
 
-/* A batch of zeros as large as the network takes (x and y in one allocation: free dry->x),
- * for the dry step that sizes the values-only tape in create, so step never allocates. */
-static inline rs_status mr_dry_batch(const rs_host *host, rs_ctx *ctx, const rs_net *net,
-                                     const rs_task_info *task, const char *rule, rs_batch *dry)
-{
-    const uint32_t L = net->n_layers, nb = net->max_batch;
-    rs_real *zeros = (rs_real *)host->alloc(ctx, ((size_t)net->sizes[0] + net->sizes[L]) * nb
-                                                     * sizeof(rs_real));
-    if (!zeros)
-        return host->fail(ctx, RS_ERR_NOMEM, "no memory for %s's first step", rule);
-    *dry = (rs_batch){ .n = nb, .n_in = net->sizes[0], .n_out = net->sizes[L],
-                       .loss = task->loss, .x = zeros, .y = zeros + (size_t)net->sizes[0] * nb };
-    return RS_OK;
-}
-
 /* Total number of values of n tensors. */
 static inline size_t mr_count(const rs_meta_shape *shapes, uint32_t n)
 {
@@ -91,35 +77,7 @@ static inline rs_status mr_load(const rs_host *host, rs_ctx *ctx, const rs_param
     return path[0] ? host->meta_load(ctx, path, p, shapes, n, values) : RS_OK;
 }
 
-/* The network's weights and biases as constants on tape t: w[l - 1], b[l - 1]. */
-static inline void mr_enter_net(const rs_host *h, rs_tape *t, const rs_net *net, rs_tv *w,
-                                rs_tv *b)
-{
-    for (uint32_t l = 1; l <= net->n_layers; l++) {
-        const rs_layer *ly = &net->layers[l - 1];
-        w[l - 1] = h->tape_const_real(t, ly->n_out, ly->n_in, ly->w);
-        b[l - 1] = ly->b ? h->tape_const_real(t, ly->n_out, 1, ly->b) : RS_TV_NONE;
-    }
-}
-
-/* Copy the tape's new weights back into the network (double -> float). */
-static inline void mr_write_net(const rs_host *h, rs_tape *t, rs_net *net, const rs_tv *w,
-                                const rs_tv *b)
-{
-    for (uint32_t l = 1; l <= net->n_layers; l++) {
-        rs_layer *ly = &net->layers[l - 1];
-        const double *v = h->tape_value(t, w[l - 1]);
-        for (size_t k = 0; k < (size_t)ly->n_out * ly->n_in; k++)
-            ly->w[k] = (rs_real)v[k];
-        if (ly->b) {
-            v = h->tape_value(t, b[l - 1]);
-            for (uint32_t k = 0; k < ly->n_out; k++)
-                ly->b[k] = (rs_real)v[k];
-        }
-    }
-}
-
-/* The meta-parameters as constants (step) on t. */
+/* The meta-parameters as constants on t (explain's tape). */
 static inline void mr_enter_meta(const rs_host *h, rs_tape *t, const rs_meta_shape *shapes,
                                  uint32_t n, const double *values, rs_tv *out)
 {
@@ -128,15 +86,6 @@ static inline void mr_enter_meta(const rs_host *h, rs_tape *t, const rs_meta_sha
         out[k] = h->tape_const(t, shapes[k].rows, shapes[k].cols, values + off);
         off += (size_t)shapes[k].rows * shapes[k].cols;
     }
-}
-
-/* Column b of a feature-major (rows, n) batch as a (rows, 1) constant. scratch (rows). */
-static inline rs_tv mr_example(const rs_host *h, rs_tape *t, const rs_real *m, uint32_t rows,
-                               uint32_t n, uint32_t b, rs_real *scratch)
-{
-    for (uint32_t i = 0; i < rows; i++)
-        scratch[i] = m[(size_t)i * n + b];
-    return h->tape_const_real(t, rows, 1, scratch);
 }
 
 /* A tape failure as the rule's error. */

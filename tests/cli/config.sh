@@ -81,6 +81,10 @@ refused "a size past 2^32" "is not a size list like \"2-2-1\" (each size 1 to 10
     --task gates --net 2-4294967297-1 --rule backprop
 refused "a job beyond memory" "network '2-100000-1', batch 1000000: a job needs about" \
     --task gates --net 2-100000-1 --batch 1000000 --rule backprop
+refused "a job beyond --max-memory" "batch 1000: a job needs about 8.42e-05 GB of memory and 1 run at once, more than --max-memory's 1e-05 GB" \
+    --task gates --rule backprop --batch 1000 --threads 1 --max-memory 10K
+refused "a bad --max-memory" "--max-memory takes a size such as 4G, 512M or a number of bytes, got '4X'" \
+    --task gates --rule backprop --max-memory 4X
 refused "a text value typed as text" "'coding' = '2' is not one of 01|pm1" \
     --task gates:coding=2 --rule backprop
 

@@ -81,6 +81,11 @@ has err "plugin 'esc_fail_rule' refused it (invalid parameter): bad?[2J?news?and
 if grep -q $'[\033\r]' err; then fail "ESC or CR reached stderr raw"
 else pass "no ESC or CR in stderr"; fi
 
+expect_rc 2 "a third-party rule that crashes in create" "$bin" compare --plugin \
+    "$fix/segv_create.so" --task gates:gate=and --rule segv_create "${small[@]}" -o segvc
+has err "rule 'segv_create' on task 'gates:gate=and': a plugin crashed while the job was being set up (Segmentation fault in a create callback); fix or remove that plugin" \
+    "planning names the rule whose create crashed, in a child process"
+
 # ---- a run folder is the run's alone ------------------------------------------------------------
 "$bin" compare --task gates:gate=and --rule backprop "${small[@]}" -o same >/dev/null 2>&1
 expect_rc 2 "--resume with another spec" "$bin" compare --task gates:gate=and --rule backprop \

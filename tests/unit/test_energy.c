@@ -371,6 +371,108 @@ START_TEST(test_eqprop_gradient)
 }
 END_TEST
 
+/* ---- the batch: relaxing n examples at once is relaxing each alone -------------------------- */
+
+/* Relax the 4 XOR examples as one (n_l, 4) batch and each example alone (n = 1), from the
+ * feedforward pass, with cfg; every state of every example must agree to float rounding. */
+static void assert_batch_is_per_example(const rs_net *net, const rs_relax_config *cfg,
+                                        const char *what)
+{
+    const rs_host *h = rs_host_get();
+    rs_ctx *ctx = rs_ctx_create(1, 1);
+    rs_relax *r = h->relax_create(ctx, net, 4);
+    const uint32_t L = net->n_layers, n_out = net->sizes[L];
+    const rs_real *y = cfg->output == RS_RELAX_FREE ? NULL : xor_y;
+    states all, one;
+    st_open(&all, net, 4);
+    st_open(&one, net, 1);
+    h->relax_init(r, net, cfg, xor_x, 4, all.u, all.s);
+    ck_assert_int_eq(h->relax_run(r, ctx, net, cfg, xor_x, y, 4, all.u, all.s, NULL), RS_OK);
+    for (uint32_t b = 0; b < 4; b++) {
+        const rs_real x1[2] = { xor_x[b], xor_x[4 + b] };
+        rs_real y1[8];
+        for (uint32_t i = 0; i < n_out; i++)
+            y1[i] = xor_y[i * 4 + b];
+        h->relax_init(r, net, cfg, x1, 1, one.u, one.s);
+        ck_assert_int_eq(h->relax_run(r, ctx, net, cfg, x1, y ? y1 : NULL, 1, one.u, one.s,
+                                      NULL), RS_OK);
+        for (uint32_t l = 1; l <= L; l++)
+            for (uint32_t i = 0; i < net->sizes[l]; i++) {
+                double got = all.s[l][i * 4 + b], want = one.s[l][i];
+                ck_assert_msg(fabs(got - want) <= 1e-5 * (1 + fabs(want)), "%s: example %u, "
+                              "layer %u unit %u: batched %.9g, alone %.9g", what, b, l, i, got,
+                              want);
+            }
+    }
+    h->relax_destroy(ctx, r);
+    rs_ctx_destroy(ctx);
+}
+
+START_TEST(test_batch_equals_per_example)
+{
+    const uint32_t sizes[] = { 2, 4, 3, 2 };
+    test_net t;
+    tn_open(&t, sizes, 3, "sigmoid", 4, 1.5, 5);
+    static const uint32_t outputs[] = { RS_RELAX_FREE, RS_RELAX_NUDGED, RS_RELAX_CLAMPED };
+    static const double tols[] = { 0, 1e-3 };
+    const rs_real var[] = { 1, 2, 4 };
+    for (int o = 0; o < 3; o++)
+        for (int k = 0; k < 2; k++) {
+            char what[128];
+            rs_relax_config c = { .struct_size = sizeof c, .energy = RS_RELAX_HOPFIELD,
+                                  .method = RS_RELAX_FIXED_POINT, .output = outputs[o],
+                                  .max_iters = 40, .tol = tols[k], .beta = 0.5, .feedback = 1 };
+            snprintf(what, sizeof what, "hopfield fixed point, output %u, tol %g", outputs[o],
+                     tols[k]);
+            assert_batch_is_per_example(t.net, &c, what);
+            c.method = RS_RELAX_GRADIENT;
+            c.step = 0.2;
+            snprintf(what, sizeof what, "hopfield gradient, output %u, tol %g", outputs[o],
+                     tols[k]);
+            assert_batch_is_per_example(t.net, &c, what);
+            c = (rs_relax_config){ .struct_size = sizeof c, .energy = RS_RELAX_PREDICTIVE,
+                                   .method = RS_RELAX_GRADIENT, .output = outputs[o],
+                                   .max_iters = 40, .step = 0.1, .tol = tols[k], .beta = 0.5,
+                                   .variance = var };
+            snprintf(what, sizeof what, "predictive, output %u, tol %g", outputs[o], tols[k]);
+            assert_batch_is_per_example(t.net, &c, what);
+        }
+    tn_close(&t);
+}
+END_TEST
+
+/* ---- predictive coding -> backprop's gradient as the nudge vanishes ----------------------- */
+
+/* Millidge, Song, Salvatori, Lukasiewicz & Bogacz (2022): with the output pulled toward the
+ * target with a small beta and inference run to equilibrium, PC's update (scaled by 1/beta)
+ * tends to -dC/dtheta of the feedforward network, C = mean_b |a_L - y|^2 / 2. */
+START_TEST(test_pc_nudge_is_backprop)
+{
+    const uint32_t sizes[] = { 2, 4, 3, 2 };
+    test_net t;
+    tn_open(&t, sizes, 3, "tanh", 4, 1.0, 9);
+    rs_net *net = t.net;
+    const rs_host *h = rs_host_get();
+    rs_ctx *ctx = rs_ctx_create(1, 1);
+    const size_t np = net->n_params;
+    double grad[64], d[64];
+    ck_assert_uint_le(np, 64);
+    rs_real dpred[8];
+    ck_assert_int_eq(h->net_forward(ctx, net, xor_x, 4), RS_OK);
+    for (int k = 0; k < 8; k++) /* dC/da_L of the mean over 4 examples of |a_L - y|^2 / 2 */
+        dpred[k] = (net->a[3][k] - xor_y[k]) / 4;
+    ck_assert_int_eq(h->net_backward(ctx, net, dpred), RS_OK);
+    for (size_t i = 0; i < np; i++)
+        grad[i] = -net->grads[i];
+    rs_ctx_destroy(ctx);
+    one_step("predictive_coding", "lr=1,clamp=nudge,beta=0.001,iters=4000,step=0.1", net, d);
+    double ratio, cs = cosine(d, grad, np, &ratio);
+    ck_assert_msg(cs > 0.999, "PC nudged update against backprop's gradient: cosine %.6f", cs);
+    ck_assert_msg(fabs(ratio - 1) < 0.01, "|update| / |gradient| = %.5f", ratio);
+    tn_close(&t);
+}
+END_TEST
+
 /* ---- CHL: clamped minus free correlations, by hand on 2-2-1 ------------------------------ */
 
 START_TEST(test_chl_by_hand)
@@ -677,6 +779,8 @@ int main(void)
     tcase_add_test(tc, test_energy_falls);
     tcase_add_test(tc, test_energy_by_hand);
     tcase_add_test(tc, test_eqprop_gradient);
+    tcase_add_test(tc, test_batch_equals_per_example);
+    tcase_add_test(tc, test_pc_nudge_is_backprop);
     tcase_add_test(tc, test_chl_by_hand);
     tcase_add_test(tc, test_one_nudged_step);
     tcase_add_test(tc, test_refusals);

@@ -474,6 +474,81 @@ START_TEST(test_hebbian_modulated_reward_noise)
 }
 END_TEST
 
+/* ---- krotov_hopfield ---------------------------------------------------------------------- */
+
+static const uint32_t S231[] = { 2, 3, 1 };
+static const double KW1[] = { 0.5, -0.3, 0.2, -0.4, -0.1, 0.6 }, KB1[] = { 0, 0, 0 };
+static const double KW2[] = { 0.7, -0.6, 0.2 }, KB2[] = { 0.05 };
+
+/* One step of the hidden layer, p = 3, k = 2, batch of 2, computed here from the paper's
+ * equations: I_mu = sum_i sign(w)|w|^2 v_i; g = 1 for the largest I, -delta for the second;
+ * dW = sum_b g (v - I W); W += lr dW / max|dW|. The output layer (readout lr 0) and the hidden
+ * biases stay. */
+START_TEST(test_krotov_hopfield_step)
+{
+    const double *w[] = { KW1, KW2 }, *b[] = { KB1, KB2 };
+    hand h;
+    hand_net(&h, S231, 2, "ii", 1, w, b);
+    dnet want;
+    dnet_from(&want, h.net, "ii", 1);
+    hand_rule(&h, "krotov_hopfield", "lr=0.1,p=3,k=2,delta=0.4,readout=delta,readout_lr=0");
+    const rs_real x[] = { 1, 0.5, -1, 2 }, t[] = { 1, -1 };
+    hand_step(&h, x, t, 2);
+    double dw[6] = { 0 }, largest = 0;
+    for (int e = 0; e < 2; e++) {
+        const double v[2] = { x[e], x[2 + e] };
+        double cur[3], g[3] = { 0 };
+        for (int i = 0; i < 3; i++)
+            cur[i] = KW1[2 * i] * fabs(KW1[2 * i]) * v[0]
+                   + KW1[2 * i + 1] * fabs(KW1[2 * i + 1]) * v[1];
+        int first = 0;
+        for (int i = 1; i < 3; i++)
+            first = cur[i] > cur[first] ? i : first;
+        int second = first == 0 ? 1 : 0;
+        for (int i = 0; i < 3; i++)
+            second = i != first && cur[i] > cur[second] ? i : second;
+        g[first] = 1;
+        g[second] = -0.4;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 2; j++)
+                dw[2 * i + j] += g[i] * (v[j] - cur[i] * KW1[2 * i + j]);
+    }
+    for (int k = 0; k < 6; k++)
+        largest = fmax(largest, fabs(dw[k]));
+    for (int k = 0; k < 6; k++)
+        want.w[0][k] += 0.1 * dw[k] / largest;
+    check_net(h.net, &want, "krotov_hopfield p=3");
+    hand_close(&h);
+}
+END_TEST
+
+/* Shown one input v again and again (p = 2), the unit that wins it turns toward v on the unit
+ * sphere (the fixed point of dW = v - (W.v) W is W = v / |v|), while the rank-2 unit is pushed
+ * away (its current falls). */
+START_TEST(test_krotov_hopfield_winner_learns_input)
+{
+    const double *w[] = { KW1, KW2 }, *b[] = { KB1, KB2 };
+    hand h;
+    hand_net(&h, S231, 2, "ii", 1, w, b);
+    hand_rule(&h, "krotov_hopfield", "lr=0.02,p=2,k=2,delta=0.4,readout_lr=0,"
+                                      "anneal_steps=2000");
+    const rs_real x[] = { 0.6, -0.8 }, t[] = { 1 };
+    const rs_layer *ly = &h.net->layers[0];
+    double before[3];
+    for (int i = 0; i < 3; i++)
+        before[i] = ly->w[2 * i] * x[0] + ly->w[2 * i + 1] * x[1];
+    for (int k = 0; k < 2000; k++)
+        hand_step(&h, x, t, 1);
+    /* currents 0.54, 0.44, -0.54: unit 0 wins, unit 1 is the rank-2 unit */
+    ck_assert_double_eq_tol(ly->w[0], 0.6, 1e-3);
+    ck_assert_double_eq_tol(ly->w[1], -0.8, 1e-3);
+    double after1 = ly->w[2] * x[0] + ly->w[3] * x[1];
+    ck_assert_msg(after1 < before[1] - 0.1, "the rank-2 unit's current %g did not fall from %g",
+                  after1, before[1]);
+    hand_close(&h);
+}
+END_TEST
+
 /* ---- oja, bcm ------------------------------------------------------------------------------ */
 
 /* Single-unit Oja on every layer (readout=none), identity units, batch of 2:
@@ -1184,6 +1259,8 @@ static Suite *rules_local_suite(void)
     tcase_add_test(hand_tc, test_hebbian_modulated_notebook);
     tcase_add_test(hand_tc, test_hebbian_modulated_error);
     tcase_add_test(hand_tc, test_hebbian_modulated_reward_noise);
+    tcase_add_test(hand_tc, test_krotov_hopfield_step);
+    tcase_add_test(hand_tc, test_krotov_hopfield_winner_learns_input);
     tcase_add_test(hand_tc, test_oja_single);
     tcase_add_test(hand_tc, test_oja_subspace_delta_readout);
     tcase_add_test(hand_tc, test_oja_sanger_subspace_bias);

@@ -650,6 +650,34 @@ START_TEST(test_plan_reports_task_failure)
 }
 END_TEST
 
+/* A rule's own networks replace the task's and the global ones for that rule only. */
+START_TEST(test_plan_rule_networks)
+{
+    char err[2048];
+    rs_spec *spec = rs_spec_parse("{ \"networks\": [\"2-2-1\"], \"tasks\": [\"gates\", "
+                                  "{ \"plugin\": \"parity\", \"params\": { \"bits\": 2 }, "
+                                  "\"networks\": [\"2-4-1\"] }], \"rules\": [\"backprop\", "
+                                  "{ \"plugin\": \"backprop\", \"params\": { \"lr\": 0.2 }, "
+                                  "\"networks\": [\"2-3-1\", \"2-5-1\"] }] }",
+                                  "t.json", reg, err, sizeof err);
+    ck_assert_msg(spec != NULL, "%s", err);
+    volatile sig_atomic_t stop = 0;
+    rs_run run = { .spec = spec, .reg = reg, .steps_override = -1, .interrupted = &stop };
+    ck_assert_msg(rs_run_plan(&run, err, sizeof err) == 0, "%s", err);
+    /* networks in parse order: 2-2-1 (global), 2-3-1 and 2-5-1 (the rule's), 2-4-1 (parity's);
+     * rule 0: gates on 2-2-1, parity on 2-4-1; rule 1: both tasks on 2-3-1 and 2-5-1 */
+    static const size_t want[][3] = { { 0, 0, 0 }, { 0, 1, 3 }, { 1, 0, 1 }, { 1, 0, 2 },
+                                      { 1, 1, 1 }, { 1, 1, 2 } };
+    ck_assert_uint_eq(run.n_groups, 6);
+    for (size_t g = 0; g < 6; g++)
+        ck_assert_msg(run.groups[g].rule == want[g][0] && run.groups[g].task == want[g][1]
+                      && run.groups[g].net == want[g][2], "group %zu: rule %zu task %zu net %zu",
+                      g, run.groups[g].rule, run.groups[g].task, run.groups[g].net);
+    rs_run_free_results(&run);
+    rs_spec_destroy(spec);
+}
+END_TEST
+
 /* ---- summary statistics ---------------------------------------------------------------------- */
 
 START_TEST(test_wilson_known_values)
@@ -795,6 +823,7 @@ static Suite *runner_suite(void)
     tcase_add_test(tc, test_nan_rule_diverges);
     tcase_add_test(tc, test_failing_rule_reported);
     tcase_add_test(tc, test_plan_reports_task_failure);
+    tcase_add_test(tc, test_plan_rule_networks);
     tcase_add_test(tc, test_wilson_known_values);
     tcase_add_test(tc, test_summary_statistics);
     tcase_add_test(tc, test_job_keys);

@@ -580,9 +580,22 @@ START_TEST(test_task_networks)
     ck_assert_int_eq(s->tasks[1].batch, 0);
     ck_assert_uint_eq(s->nets[2].hidden[0], 6);
     rs_spec_destroy(s);
-    refused("{ \"tasks\": [\"gates\"], \"rules\": [{ \"plugin\": \"backprop\", \"networks\": "
+    /* a rule may bring its own networks too: parsed after the global ones, swept items share */
+    s = parse_ok("{ \"tasks\": [\"gates\"], \"networks\": [\"2-2-1\"], \"rules\": [\"backprop\", "
+                 "{ \"plugin\": \"backprop\", \"params\": { \"lr\": [0.1, 0.2] }, "
+                 "\"networks\": [\"2-3-1\", \"2-5-1\"] }] }");
+    ck_assert_uint_eq(s->n_nets, 3);
+    ck_assert_uint_eq(s->n_rules, 3);
+    ck_assert_uint_eq(s->rules[0].net_count, 0);
+    for (int r = 1; r < 3; r++) {
+        ck_assert_uint_eq(s->rules[r].net_first, 1);
+        ck_assert_uint_eq(s->rules[r].net_count, 2);
+    }
+    ck_assert_uint_eq(s->nets[2].hidden[0], 5);
+    rs_spec_destroy(s);
+    refused("{ \"tasks\": [\"gates\"], \"rules\": [{ \"plugin\": \"backprop\", \"nets\": "
             "[\"2-2-1\"] }] }",
-            "spec.json:1: rules[0]: unknown key 'networks'", NULL, NULL, NULL);
+            "spec.json:1: rules[0]: unknown key 'nets'", "networks", NULL, NULL);
     refused("{ \"rules\": [\"backprop\"], \"tasks\": [{ \"plugin\": \"gates\", \"networks\": "
             "[] }] }",
             "spec.json:1: tasks[0]:", "non-empty list of networks", NULL, NULL);

@@ -1,0 +1,238 @@
+/* test_fast_step.c: the meta-trainable rules (plugins/rules/lstm_synapse.c, meta_hebbian.c) run
+ * their update twice, on the autodiff tape in double for dstep (meta-training) and directly in
+ * float for step (compare). Here:
+ *   - fast_math.h's float exp, sigmoid and tanh against libm over their whole useful range;
+ *   - step and dstep, started from the same weights and meta-parameters, give the same weights
+ *     and the same losses after several steps, within float tolerance, on networks that
+ *     exercise every path: biases or none, one to three weight layers (random feedback), a
+ *     layer of more synapses than one tile (lstm_kernel.h's tiles, the last one partial),
+ *     batches of several examples (the batch means both rules read), every modulator,
+ *     pre_mod off, one LSTM per layer, clamp off.
+ *
+ * Tolerance: |step - dstep| <= 1e-4 max(1, |w|) for every weight after 4 steps. Float rounding
+ * of the step path is ~1e-7 relative per operation; a wrong input, gate, tile or layer index
+ * moves weights by the size of an update (>= 1e-3 here: the test asserts the weights moved
+ * that much). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "act.h"
+#include "network.h"
+#include "tape.h"
+#include "testutil.h"
+
+#include "../../plugins/rules/fast_math.h"
+
+static rs_registry *reg;
+
+static void setup(void) { reg = rs_test_registry(); }
+static void teardown(void) { rs_registry_destroy(reg); }
+
+START_TEST(test_fast_math)
+{
+    double e_exp = 0, e_sig = 0, e_tanh = 0;
+    for (int k = -800000; k <= 800000; k++) {
+        const float x = (float)k * 1e-4f; /* [-80, 80] */
+        const double ex = exp((double)x);
+        e_exp = fmax(e_exp, fabs(fm_exp(x) - ex) / ex);
+        e_sig = fmax(e_sig, fabs(fm_sigmoid(x) - 1 / (1 + exp(-(double)x))));
+        e_tanh = fmax(e_tanh, fabs(fm_tanh(x) - tanh((double)x)) / fmax(1e-3, fabs(tanh(x))));
+    }
+    ck_assert_msg(e_exp < 5e-7, "exp relative error %g", e_exp);
+    ck_assert_msg(e_sig < 2e-7, "sigmoid error %g", e_sig);
+    ck_assert_msg(e_tanh < 1e-6, "tanh relative error %g", e_tanh);
+    ck_assert(fm_exp(-1000) >= 0 && fm_exp(-1000) < 1e-37 && isfinite(fm_exp(1000)));
+    ck_assert(fm_sigmoid(-1000) >= 0 && fm_sigmoid(1000) == 1);
+    ck_assert(fm_tanh(-1000) == -1 && fm_tanh(1000) == 1);
+}
+END_TEST
+
+typedef struct net_case {
+    const char *rule, *params;
+    uint32_t sizes[4], n_layers, batch;
+    int bias;
+    const char *hidden_act, *out_act;
+} net_case;
+
+typedef struct side {
+    rs_ctx *ctx;
+    const rs_act *acts[3];
+    rs_net *net;
+    rs_params *p;
+    void *state;
+} side;
+
+static const rs_rule_desc *rule_of(const net_case *c)
+{
+    return (const rs_rule_desc *)rs_test_plugin(reg, RS_KIND_RULE, c->rule);
+}
+
+static void side_open(side *s, const net_case *c)
+{
+    char err[512];
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        s->acts[l] = rs_act_create(reg, l + 1 == c->n_layers ? c->out_act : c->hidden_act, err,
+                                   sizeof err);
+        ck_assert_msg(s->acts[l] != NULL, "%s", err);
+    }
+    s->net = rs_net_create(c->sizes, c->n_layers, s->acts, c->bias, c->batch);
+    rs_rng rng;
+    rs_rng_init(&rng, 5, 1);
+    rs_net_init(s->net, &(rs_init){ .kind = RS_INIT_PYTORCH }, &rng);
+    s->p = rs_test_params(&rule_of(c)->head, c->params);
+    s->ctx = rs_ctx_create(4, 11);
+    rs_task_info info = { .struct_size = sizeof info, .n_in = c->sizes[0],
+                          .n_out = c->sizes[c->n_layers], .n_full = 0, .loss = RS_LOSS_MSE,
+                          .lo = -1, .hi = 1 };
+    ck_assert_int_eq(rule_of(c)->create(rs_host_get(), s->ctx, s->p, s->net, &info, &s->state),
+                     RS_OK);
+}
+
+static void side_close(side *s, const net_case *c)
+{
+    rule_of(c)->destroy(s->state, s->ctx);
+    ck_assert_int_eq(s->ctx->n_alloc, 0);
+    rs_ctx_destroy(s->ctx);
+    rs_params_destroy(s->p);
+    rs_net_destroy(s->net);
+    for (uint32_t l = 0; l < c->n_layers; l++)
+        rs_act_destroy((rs_act *)s->acts[l]);
+}
+
+/* The meta-parameters meta_init draws from the stream create uses (weights="": the same). */
+static double *initial_phi(const net_case *c, side *s, rs_tv *meta, rs_tape *t, uint32_t *n)
+{
+    const rs_rule_desc *rd = rule_of(c);
+    rs_meta_shape shapes[64];
+    *n = rd->meta_shapes(s->state, shapes, 64);
+    size_t n_phi = 0;
+    for (uint32_t k = 0; k < *n; k++)
+        n_phi += (size_t)shapes[k].rows * shapes[k].cols;
+    double *phi = malloc(n_phi * sizeof *phi);
+    rs_ctx *ictx = rs_ctx_create(4, 11);
+    rd->meta_init(s->state, ictx, phi);
+    rs_ctx_destroy(ictx);
+    size_t off = 0;
+    for (uint32_t k = 0; k < *n; k++) {
+        meta[k] = rs_tape_param(t, shapes[k].rows, shapes[k].cols, phi + off);
+        off += (size_t)shapes[k].rows * shapes[k].cols;
+    }
+    return phi;
+}
+
+static void check_fast_equals_tape(const net_case *c)
+{
+    enum { STEPS = 4 };
+    const rs_rule_desc *rd = rule_of(c);
+    side a, b;
+    side_open(&a, c);
+    side_open(&b, c);
+    const uint32_t L = c->n_layers, n_in = c->sizes[0], n_out = c->sizes[L], n = c->batch;
+    rs_real *x = malloc((size_t)n_in * n * sizeof *x), *y = malloc((size_t)n_out * n * sizeof *y);
+    rs_rng data;
+    rs_rng_init(&data, 3, 1);
+    rs_tape *t = rs_tape_create(b.ctx, 1);
+    rs_dstep_io io = { .struct_size = sizeof io, .tape = t, .net = b.net, .n_layers = L };
+    rs_tv meta[64];
+    double *phi = initial_phi(c, &b, meta, t, &io.n_meta);
+    io.meta = meta;
+    for (uint32_t l = 0; l < L; l++) {
+        const rs_layer *ly = &b.net->layers[l];
+        io.w[l] = rs_tape_const_real(t, ly->n_out, ly->n_in, ly->w);
+        io.b[l] = c->bias ? rs_tape_const_real(t, ly->n_out, 1, ly->b) : RS_TV_NONE;
+    }
+    for (int k = 0; k < STEPS; k++) {
+        rs_rng_fill_uniform(&data, x, (size_t)n_in * n, -1, 1);
+        rs_rng_fill_uniform(&data, y, (size_t)n_out * n, -1, 1);
+        rs_batch bt = { .n = n, .n_in = n_in, .n_out = n_out, .loss = RS_LOSS_MSE, .x = x,
+                        .y = y };
+        rs_step_stats sa = { 0 }, sb = { 0 };
+        ck_assert_int_eq(rd->step(a.state, a.ctx, a.net, &bt, &sa), RS_OK);
+        io.batch = &bt;
+        io.stats = &sb;
+        ck_assert_int_eq(rd->dstep(b.state, b.ctx, &io), RS_OK);
+        ck_assert_ptr_null(rs_tape_error(t));
+        ck_assert(sa.has_loss && sb.has_loss);
+        ck_assert_msg(fabs(sa.loss - sb.loss) <= 1e-4 * fmax(1, fabs(sb.loss)),
+                      "%s %s: step %d loss %g (step) vs %g (dstep)", c->rule, c->params, k,
+                      sa.loss, sb.loss);
+    }
+    double moved = 0;
+    for (uint32_t l = 0; l < L; l++) {
+        const rs_layer *la = &a.net->layers[l], *lb = &b.net->layers[l];
+        const double *wv = rs_tape_value(t, io.w[l]);
+        for (size_t k = 0; k < (size_t)la->n_out * la->n_in; k++) {
+            ck_assert_msg(fabs(la->w[k] - wv[k]) <= 1e-4 * fmax(1, fabs(wv[k])),
+                          "%s %s: layer %u weight %zu: %.8g (step) vs %.8g (dstep)", c->rule,
+                          c->params, l + 1, k, la->w[k], wv[k]);
+            moved = fmax(moved, fabs(wv[k] - lb->w[k]));
+        }
+        if (!c->bias)
+            continue;
+        const double *bv = rs_tape_value(t, io.b[l]);
+        for (uint32_t k = 0; k < la->n_out; k++)
+            ck_assert_msg(fabs(la->b[k] - bv[k]) <= 1e-4 * fmax(1, fabs(bv[k])),
+                          "%s %s: layer %u bias %u: %.8g (step) vs %.8g (dstep)", c->rule,
+                          c->params, l + 1, k, la->b[k], bv[k]);
+    }
+    ck_assert_msg(moved > 1e-3, "%s %s: the weights hardly moved (%g)", c->rule, c->params,
+                  moved);
+    rs_tape_destroy(b.ctx, t);
+    free(phi);
+    free(x);
+    free(y);
+    side_close(&a, c);
+    side_close(&b, c);
+}
+
+START_TEST(test_lstm_fast_equals_tape)
+{
+    static const net_case cases[] = {
+        /* a batch of three: its means, biases */
+        { "lstm_synapse", "weights=,hidden=5", { 2, 3, 1 }, 2, 3, 1, "relu", "tanh" },
+        /* 160 + 41 synapses: three tiles of 64, the last partial */
+        { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 3, 40, 1 }, 2, 2, 1, "tanh",
+          "identity" },
+        /* three layers: the error carried down two feedback matrices; no bias; no pre m */
+        { "lstm_synapse", "weights=,hidden=3,pre_mod=false,scale=0.5", { 2, 6, 5, 2 }, 3, 2, 0,
+          "tanh", "tanh" },
+        { "lstm_synapse", "weights=,hidden=6,modulator=global,per_layer=true,scale=0.5",
+          { 2, 7, 5, 1 }, 3, 2, 1, "sigmoid", "identity" },
+        { "lstm_synapse", "weights=,hidden=4,modulator=none,scale=0.5", { 4, 5, 3 }, 2, 1, 1,
+          "relu", "sigmoid" },
+        /* a clip that binds */
+        { "lstm_synapse", "weights=,hidden=4,scale=1,clip=0.3", { 2, 5, 1 }, 2, 1, 1, "tanh",
+          "tanh" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        check_fast_equals_tape(&cases[k]);
+}
+END_TEST
+
+START_TEST(test_meta_hebbian_fast_equals_tape)
+{
+    static const net_case cases[] = {
+        { "meta_hebbian", "weights=,lr=0.2", { 3, 7, 2 }, 2, 5, 1, "tanh", "tanh" },
+        { "meta_hebbian", "weights=,lr=0.2,clamp=false", { 2, 4, 3, 2 }, 3, 4, 0, "relu",
+          "sigmoid" },
+        { "meta_hebbian", "weights=,lr=1,clip=0.2", { 4, 6, 1 }, 2, 3, 1, "tanh", "identity" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        check_fast_equals_tape(&cases[k]);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fast_step");
+    TCase *tc = tcase_create("fast_step");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_fast_math);
+    tcase_add_test(tc, test_lstm_fast_equals_tape);
+    tcase_add_test(tc, test_meta_hebbian_fast_equals_tape);
+    suite_add_tcase(s, tc);
+    return rs_test_run(s);
+}
