@@ -4,7 +4,7 @@ step times are compared with (bench/, never part of ctest).
 
 Cases (one step = draw or take the batch, forward, loss, zero_grad, backward, SGD step):
   2-2-1_b1        ReLU MLP 2-2-1, batch 1, MSE, SGD; the batch drawn each step as in
-                  shared/seeds/001's train(): x = torch.rand(1,2)*2-1, y = x.sum(1, keepdim)
+                  notebook 001's training loop (rules/circuits.json): x = torch.rand(1,2)*2-1, y = x.sum(1, keepdim)
   2-2-1_b1000     the same at batch 1000, drawing included (001's `add` task)
   2-10-1_b1       ReLU MLP 2-10-1, batch 1, MSE, SGD, drawn as above
   784-256-10_b128 ReLU MLP 784-256-10, batch 128, softmax cross-entropy, SGD, on one fixed
