@@ -66,21 +66,11 @@ static const rs_real *dfa_feedback(void *user, rs_ctx *ctx, const rs_net *net, u
 static rs_status dfa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                           rs_step_stats *stats)
 {
-    lr_fb_state *s = state;
-    const rs_host *h = s->base.host;
-    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
-    if (st != RS_OK)
-        return st;
-    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
-                          s->d_pred);
-    stats->has_loss = 1;
+    const lr_fb_state *s = state;
     /* delta_l = (B_l e) * f'(z_l) and every layer's gradient, by the host */
     const uint32_t flags = RS_FEEDBACK_DIRECT
                            | (s->mode == DFA_SYMMETRIC ? RS_FEEDBACK_TRANSPOSE : 0);
-    if ((st = h->net_backward_feedback(ctx, net, s->d_pred, flags, dfa_feedback, s)) != RS_OK)
-        return st;
-    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
-    return RS_OK;
+    return lr_fb_step(state, ctx, net, batch, stats, flags, dfa_feedback);
 }
 
 static const rs_rule_desc direct_feedback_alignment = {

@@ -61,22 +61,10 @@ static const rs_real *fa_feedback(void *user, rs_ctx *ctx, const rs_net *net, ui
 static rs_status fa_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
-    lr_fb_state *s = state;
-    const rs_host *h = s->base.host;
-    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
-    if (st != RS_OK)
-        return st;
-    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
-                          s->d_pred);
-    stats->has_loss = 1;
+    const lr_fb_state *s = state;
     /* delta_{l-1} = (B_l delta_l) * f'(z_{l-1}) and every layer's gradient, by the host */
-    st = h->net_backward_feedback(ctx, net, s->d_pred,
-                                  s->mode == FA_SYMMETRIC ? RS_FEEDBACK_TRANSPOSE : 0,
-                                  fa_feedback, s);
-    if (st != RS_OK)
-        return st;
-    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
-    return RS_OK;
+    return lr_fb_step(state, ctx, net, batch, stats,
+                      s->mode == FA_SYMMETRIC ? RS_FEEDBACK_TRANSPOSE : 0, fa_feedback);
 }
 
 static const rs_rule_desc feedback_alignment = {

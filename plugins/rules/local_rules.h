@@ -285,4 +285,24 @@ static inline void lr_readout(const rs_host *h, rs_net *net, const rs_batch *bat
     }
 }
 
+/* One step of the family: forward, the loss and its gradient at the output, the error sent
+ * down through the rule's feedback by the host (flags and callback: host.h,
+ * net_backward_feedback), the optimizer. Only the feedback differs between the rules. */
+static inline rs_status lr_fb_step(lr_fb_state *s, rs_ctx *ctx, rs_net *net,
+                                   const rs_batch *batch, rs_step_stats *stats, uint32_t flags,
+                                   rs_feedback_fn feedback)
+{
+    const rs_host *h = s->base.host;
+    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
+    if (st != RS_OK)
+        return st;
+    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
+                          s->d_pred);
+    stats->has_loss = 1;
+    if ((st = h->net_backward_feedback(ctx, net, s->d_pred, flags, feedback, s)) != RS_OK)
+        return st;
+    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
+    return RS_OK;
+}
+
 #endif

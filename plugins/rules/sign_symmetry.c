@@ -108,21 +108,8 @@ static const rs_real *ss_layer_feedback(void *user, rs_ctx *ctx, const rs_net *n
 static rs_status ss_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
                          rs_step_stats *stats)
 {
-    lr_fb_state *s = state;
-    const rs_host *h = s->base.host;
-    rs_status st = h->net_forward(ctx, net, batch->x, batch->n);
-    if (st != RS_OK)
-        return st;
-    stats->loss = h->loss(s->loss, net->a[net->n_layers], batch->y, batch->n_out, batch->n,
-                          s->d_pred);
-    stats->has_loss = 1;
     /* delta_{l-1} = (F_l^T delta_l) * f'(z_{l-1}), F_l with W_l's shape: applied transposed */
-    st = h->net_backward_feedback(ctx, net, s->d_pred, RS_FEEDBACK_TRANSPOSE, ss_layer_feedback,
-                                  s);
-    if (st != RS_OK)
-        return st;
-    h->optim_step(s->base.opt, net->params, net->grads, net->n_params);
-    return RS_OK;
+    return lr_fb_step(state, ctx, net, batch, stats, RS_FEEDBACK_TRANSPOSE, ss_layer_feedback);
 }
 
 static const rs_rule_desc sign_symmetry = {
