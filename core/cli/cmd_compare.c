@@ -153,6 +153,10 @@ static char *apply_overrides(const char *text, const opts *o)
         vals[3] = 0;
     if (o->steps >= 0) /* --steps beats the spec's epochs (which would beat any steps) */
         cJSON_DeleteItemFromObjectCaseSensitive(root, "epochs");
+    if (o->tasks) { /* --task with a spec: these tasks instead of the spec's */
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "tasks");
+        cJSON_AddItemToObject(root, "tasks", cJSON_Duplicate(o->tasks, 1));
+    }
     if (o->alignment) {
         cJSON_DeleteItemFromObjectCaseSensitive(root, "alignment");
         cJSON_AddBoolToObject(root, "alignment", 1);
@@ -276,6 +280,13 @@ static int parse_flags(int argc, char **argv, opts *o)
     if (o->steps >= 0 && o->epochs >= 0) {
         fprintf(stderr, "ruleset: compare: --steps and --epochs say the same thing twice; "
                         "give one\n");
+        return RS_EXIT_INPUT;
+    }
+    if (o->spec_file && (o->rules || o->nets || o->act)) {
+        fprintf(stderr, "ruleset: compare: %s with a spec file: put it in the spec's \"%s\", "
+                        "or leave out '%s' to run inline\n",
+                o->rules ? "--rule" : o->nets ? "--net" : "--act",
+                o->rules ? "rules" : "networks", o->spec_file);
         return RS_EXIT_INPUT;
     }
     if (o->resume && !o->out_dir) {

@@ -29,7 +29,9 @@ rs_registry *rs_cli_registry(int *argc, char **argv);
 /* The flags of `ruleset compare` with their defaults: its --help and the top-level one. */
 #define RS_COMPARE_FLAGS \
     "      --task T, --rule R   inline items, repeatable: NAME or NAME:key=value,... (a sweep:\n" \
-    "                           key=[a,b,c]); with no spec file, at least one of each\n" \
+    "                           key=[a,b,c]); with no spec file, at least one of each;\n" \
+    "                           with one, --task replaces the spec's tasks (--rule, --net,\n" \
+    "                           --act are inline only)\n" \
     "      --net 2-2-1          a network's layer sizes, repeatable (inline default 1-2-1)\n" \
     "      --act A[,B]          hidden (and output) activations, e.g. relu,sigmoid\n" \
     "      --replicates N       seeds per rule x task x network (default: the spec's, else 10)\n" \
