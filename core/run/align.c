@@ -41,7 +41,8 @@ void rs_align_before(rs_align *al, const rs_net *net)
     memcpy(al->before, net->params, net->n_params * sizeof(rs_real));
 }
 
-/* cos(dW, -g) over one segment, in double */
+/* cos(dW, -g) over one segment, in double; clamped to [-1, 1], which rounding can pass by
+ * 1e-14 when dW is a multiple of g (backprop's own step) */
 static double cosine(const rs_real *before, const rs_real *after, const rs_real *g, size_t n)
 {
     double dg = 0, dd = 0, gg = 0;
@@ -51,7 +52,10 @@ static double cosine(const rs_real *before, const rs_real *after, const rs_real 
         dd += d * d;
         gg += (double)g[i] * g[i];
     }
-    return dd > 0 && gg > 0 ? dg / sqrt(dd * gg) : NAN;
+    if (!(dd > 0 && gg > 0))
+        return NAN;
+    double c = dg / sqrt(dd * gg);
+    return c > 1 ? 1 : c < -1 ? -1 : c;
 }
 
 void rs_align_after(rs_align *al, rs_net *net, const rs_batch *b, double *cos)

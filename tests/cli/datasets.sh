@@ -11,6 +11,7 @@
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
 bin=${1:?usage: datasets.sh BINARY SOURCE_DIR FIXTURE_DIR}
+src=${2:?usage: datasets.sh BINARY SOURCE_DIR FIXTURE_DIR}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,6 +43,21 @@ refuse "ragged CSV row refused" "ruleset: (command line): task 'csv:file=$tmp/ra
 
 refuse "missing CSV refused" "ruleset: (command line): task 'csv:file=$tmp/none.csv': $tmp/none.csv: cannot open (No such file or directory)" \
     --task "csv:file=$tmp/none.csv" --net 2-3-2 "${bp[@]}"
+
+# the every-family table on MNIST (--task replaces the spec's tasks): without the files, one
+# line saying where they go, before any job
+spec=$src/rules/fashion-mnist-all.json
+mnist_how="Debian does not package MNIST: download the four files of http://yann.lecun.com/exdb/mnist/ (or a mirror)"
+mnist_files="train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz"
+saved_data=${RULESET_DATA-}
+unset RULESET_DATA
+refuse "MNIST without a folder refused" "ruleset: $spec: task 'mnist': mnist: no folder given: put $mnist_files in a folder DIR and give dir=DIR, or put them in \$RULESET_DATA/mnist; $mnist_how" \
+    "$spec" --task mnist
+[ -z "$saved_data" ] || export RULESET_DATA=$saved_data
+refuse "MNIST missing from its folder refused" "ruleset: $spec: task 'mnist:dir=$tmp/mnist': $tmp/mnist/train-images-idx3-ubyte.gz: cannot open (No such file or directory); mnist needs $mnist_files in $tmp/mnist (or give dir=FOLDER, or set \$RULESET_DATA to a folder holding mnist/); $mnist_how" \
+    "$spec" --task "mnist:dir=$tmp/mnist"
+refuse "--rule with a spec file refused" "ruleset: compare: --rule with a spec file: put it in the spec's \"rules\", or leave out '$spec' to run inline" \
+    "$spec" --rule backprop
 
 # a researcher's own table: two blobs, label 0/1, header line; the split is seeded
 python3 - "$tmp/blobs.csv" <<'PY'
@@ -84,5 +100,20 @@ for mode in --no-isolate --isolate; do
         fail "fashion_mnist $mode run: $(cat "$tmp/err")"
     fi
 done
+# the every-family spec runs on MNIST when its files are present: Fashion-MNIST's four files,
+# which have MNIST's names and format, stand in for them
+mkdir -p "$tmp/mnist"
+for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    ln -s "${RULESET_DATA:-/usr/share/datasets}/fashion-mnist/$f" "$tmp/mnist/$f"
+done
+if "$bin" compare "$spec" --task "mnist:dir=$tmp/mnist,train_limit=300,test_limit=100" --steps 1 \
+        --replicates 1 --threads 2 -o "$tmp/mnist-all" --no-plot --quiet >"$tmp/out" 2>"$tmp/err"; then
+    all=$(grep -c $'^J2\t' "$tmp/mnist-all/journal.tsv")
+    ok=$(grep -c $'^J2\t[0-9]*\t[^|]*|mnist:dir=[^\t]*\t1\t' "$tmp/mnist-all/journal.tsv")
+    [ "$all" -ge 25 ] && [ "$ok" -eq "$all" ] && pass "every-family spec on mnist: $ok jobs ran" \
+        || fail "every-family spec on mnist: $ok of $all jobs ran on mnist, want all (>= 25)"
+else
+    fail "every-family spec on mnist: $(cat "$tmp/err")"
+fi
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all datasets checks passed"
