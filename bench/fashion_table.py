@@ -2,6 +2,7 @@
 """The table of docs/RESULTS.md from finished `ruleset compare` runs of rules/fashion-mnist-all.json.
 
     /usr/bin/python3 bench/fashion_table.py OUT_DIR [OUT_DIR ...] [--train-examples N] [--threads T]
+        [--predict SPEC]
 
 Reads each OUT_DIR/spec.json (each rule's batch and steps, the spec's defaults) and
 OUT_DIR/journal.tsv (one J2 record per job: rule|task|network|replicate, status, final accuracy,

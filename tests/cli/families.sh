@@ -81,4 +81,15 @@ for rule, _, n_align, cos in jobs:
         check(all(v < 0.999 for v in cos), f"{rule}: squared error is not the task's loss")
 sys.exit(bad > 0)
 PY
+# the table of docs/RESULTS.md from that run: a row per rule and network, "—" for no change
+python3 "$src/bench/fashion_table.py" "$tmp/align" >"$tmp/table" 2>"$tmp/err"
+rows=$(($(grep -c '^| ' "$tmp/table") - 1)) # less the header
+jobs=$(grep -c $'^J2\t' "$tmp/align/journal.tsv")
+if [ "$rows" -eq "$jobs" ] && grep -q '^| readout-only | 784-256-10 | 1 | [^|]* | —, 1.00 | —, 1.00 |' "$tmp/table" \
+        && grep -q '^Training steps of every row: ' "$tmp/table"; then
+    echo "ok: bench/fashion_table.py: $rows rows"
+else
+    echo "FAIL: bench/fashion_table.py ($rows rows, $jobs jobs): $(cat "$tmp/table" "$tmp/err")"
+    failures=$((failures + 1))
+fi
 exit $((failures > 0))
