@@ -2,10 +2,11 @@
  * model and the contract, docs/RULES.md for the equations).
  *
  * Layers l = 1..L; states u[l], s[l] (n_l, n) feature-major, caller-owned; s_0 = x. The
- * scratch holds, per layer, four (n_l, max_n) buffers whose roles depend on the energy:
+ * scratch holds, per layer, five (n_l, max_n) buffers whose roles depend on the energy:
  *   HOPFIELD    d = the drive d_l;  t = f_l(u_l) before it replaces s_l, or F_l(u_l)
  *   PREDICTIVE  d = z~_l (the pre-activation behind mu_l), then dF/ds_l;  e = (s_l - mu_l)/var_l;
- *               p = f_l(s_l) for hidden l, mu_L for the output;  t = f_l'(s_l), f_L'(z~_L)
+ *               p = f_l(s_l) for hidden l, mu_L for the output;  t = f_l'(s_l), f_L'(z~_L);
+ *               v = the velocity of the heavy-ball steps (cfg->momentum > 0 only)
  * Sums over examples are accumulated in double; states stay rs_real like every activation.
  *
  * A batch relaxes as one set of (n_l, n) matrices, each iteration a few products through the
@@ -27,7 +28,7 @@
 
 struct rs_relax {
     uint32_t n_layers, max_n;
-    rs_real **d, **e, **p, **t; /* (L + 1) each, index 0 unused */
+    rs_real **d, **e, **p, **t, **v; /* (L + 1) each, index 0 unused */
     rs_real *in1;               /* (n_1, max_n) W_1 x + b_1 of the current run */
     double *col;                /* (max_n) each example's largest change in its last iteration */
     unsigned char *live;        /* (max_n) 1 while the example still relaxes */
@@ -40,10 +41,10 @@ rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
     const uint32_t L = net->n_layers;
     size_t reals = 0;
     for (uint32_t l = 1; l <= L; l++)
-        reals += 4 * (((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15);
+        reals += 5 * (((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15);
     const size_t in1_len = ((size_t)net->sizes[1] * max_n + 15) & ~(size_t)15;
     reals += in1_len; /* a multiple of 16 reals: the doubles after it stay aligned */
-    size_t head = (sizeof(rs_relax) + 4 * (L + 1) * sizeof(rs_real *) + 63) & ~(size_t)63;
+    size_t head = (sizeof(rs_relax) + 5 * (L + 1) * sizeof(rs_real *) + 63) & ~(size_t)63;
     char *mem = rs_alloc(ctx, head + reals * sizeof(rs_real) + max_n * (sizeof(double) + 1));
     if (!mem)
         return NULL;
@@ -55,11 +56,12 @@ rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
     r->e = ptr + (L + 1);
     r->p = ptr + 2 * (L + 1);
     r->t = ptr + 3 * (L + 1);
+    r->v = ptr + 4 * (L + 1);
     rs_real *buf = (rs_real *)(mem + head);
     for (uint32_t l = 1; l <= L; l++) {
         size_t len = ((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15;
-        rs_real **roles[4] = { r->d, r->e, r->p, r->t };
-        for (int k = 0; k < 4; k++) {
+        rs_real **roles[5] = { r->d, r->e, r->p, r->t, r->v };
+        for (int k = 0; k < 5; k++) {
             roles[k][l] = buf;
             buf += len;
         }
@@ -93,6 +95,14 @@ static double layer_weight(const rs_relax_config *cfg, uint32_t l, uint32_t L)
 static double var_of(const rs_relax_config *cfg, uint32_t l)
 {
     return cfg->variance ? cfg->variance[l - 1] : 1.0;
+}
+
+/* cfg->momentum, or 0 from a config of ABI 1.0-1.2 whose struct_size ends before it */
+static double momentum_of(const rs_relax_config *cfg)
+{
+    return cfg->struct_size >= offsetof(rs_relax_config, momentum) + sizeof(double)
+               ? cfg->momentum
+               : 0;
 }
 
 /* Replace the live columns of s (rows, n) by next, raising r->col[b] to the largest |change|
@@ -284,12 +294,36 @@ static void pc_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg
     }
 }
 
+/* The proposal t[l] = s_l - step dF/ds_l (dF/ds_l in d[l]), or with momentum mu the heavy
+ * ball v_l = mu v_l + dF/ds_l, t[l] = s_l - step v_l. mu = 0 keeps the plain expression so
+ * that the default is the plain method bit for bit. */
+static void pc_propose(rs_relax *r, const rs_net *net, rs_real *const *s, uint32_t n,
+                       uint32_t top, rs_real step, rs_real mu)
+{
+    for (uint32_t l = 1; l <= top; l++) {
+        size_t len = (size_t)net->sizes[l] * n;
+        const rs_real *g = r->d[l];
+        rs_real *t = r->t[l], *v = r->v[l];
+        if (mu == 0)
+            for (size_t k = 0; k < len; k++)
+                t[k] = s[l][k] - step * g[k];
+        else
+            for (size_t k = 0; k < len; k++) {
+                v[k] = mu * v[k] + g[k];
+                t[k] = s[l][k] - step * v[k];
+            }
+    }
+}
+
 static void pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
                    const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *s,
                    uint32_t top, uint32_t *iters)
 {
     const uint32_t L = net->n_layers;
     const rs_real step = (rs_real)cfg->step, beta = (rs_real)cfg->beta;
+    const rs_real mu = (rs_real)momentum_of(cfg);
+    for (uint32_t l = 1; mu != 0 && l <= top; l++) /* every run starts at rest */
+        memset(r->v[l], 0, (size_t)net->sizes[l] * n * sizeof(rs_real));
     uint32_t live = n;
     for (*iters = 0; *iters < cfg->max_iters && live > 0; ++*iters) {
         pc_errors(r, net, cfg, x, n, s, 1);
@@ -314,13 +348,10 @@ static void pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
                          + (cfg->output == RS_RELAX_NUDGED ? beta * (s[L][k] - y[k]) : 0);
             }
         }
+        pc_propose(r, net, s, n, top, step, mu);
         iter_begin(r, n);
-        for (uint32_t l = 1; l <= top; l++) {
-            size_t len = (size_t)net->sizes[l] * n;
-            for (size_t k = 0; k < len; k++)
-                r->t[l][k] = s[l][k] - step * r->d[l][k];
+        for (uint32_t l = 1; l <= top; l++)
             replace(r, s[l], r->t[l], net->sizes[l], n);
-        }
         live = iter_end(r, cfg, n);
     }
 }
@@ -361,7 +392,8 @@ static void pc_init(rs_relax *r, const rs_net *net, const rs_real *x, uint32_t n
 static rs_status check(rs_relax *r, rs_ctx *ctx, const rs_net *net, const rs_relax_config *cfg,
                        const rs_real *y, uint32_t n)
 {
-    if (!cfg || cfg->struct_size < sizeof(rs_relax_config))
+    /* the layout of ABI 1.0 (up to variance) at least; momentum is read only when covered */
+    if (!cfg || cfg->struct_size < offsetof(rs_relax_config, momentum))
         return rs_fail(ctx, RS_ERR_PARAM, "relax: config struct_size %u, expected %zu; fill "
                        "struct_size = sizeof(rs_relax_config)", cfg ? cfg->struct_size : 0,
                        sizeof(rs_relax_config));
@@ -378,6 +410,12 @@ static rs_status check(rs_relax *r, rs_ctx *ctx, const rs_net *net, const rs_rel
     if (cfg->energy == RS_RELAX_HOPFIELD && !(cfg->feedback > 0))
         return rs_fail(ctx, RS_ERR_PARAM, "relax: feedback (gamma) must be > 0, got %g",
                        cfg->feedback);
+    const double mu = momentum_of(cfg);
+    if (!(mu >= 0 && mu < 1))
+        return rs_fail(ctx, RS_ERR_PARAM, "relax: momentum must be in [0, 1), got %g", mu);
+    if (mu != 0 && cfg->energy != RS_RELAX_PREDICTIVE)
+        return rs_fail(ctx, RS_ERR_PARAM, "relax: momentum applies to the predictive-coding "
+                       "energy only; set momentum = 0 for the Hopfield energy");
     for (uint32_t l = 1; cfg->energy == RS_RELAX_PREDICTIVE && cfg->variance
                          && l <= net->n_layers; l++)
         if (!(cfg->variance[l - 1] > 0))
