@@ -67,7 +67,10 @@ typedef struct rs_optim_config {
  * because ds = f'(u) du), predictive s_l -= step dF/ds_l; E falls at every iteration when
  * the step is small enough. Predictive with momentum mu (since 1.3): v_l = mu v_l + dF/ds_l,
  * s_l -= step v_l, Polyak's heavy ball as torch.optim.SGD and optax.sgd take it (PCX's state
- * optimiser); E need not fall at every iteration then. Both stop after max_iters iterations,
+ * optimiser); E need not fall at every iteration then. With fixed_prediction (since 1.3) the
+ * predictive dynamics keep the predictions of the starting states, the fixed-prediction
+ * assumption of Millidge, Tschantz & Buckley 2022: from the feedforward pass, with the output
+ * clamped, the relaxed errors are backprop's deltas. Both stop after max_iters iterations,
  * or as soon as the largest change of any s in one iteration is below tol (tol = 0: always
  * max_iters).
  *
@@ -106,6 +109,10 @@ typedef struct rs_relax_config {
                                * state steps, v = mu v + dF/ds, s -= step v, v = 0 at the start
                                * of every relax_run; 0 = plain steps (a config whose struct_size
                                * ends before this member reads as 0) */
+    uint32_t fixed_prediction; /* since 1.3. PREDICTIVE: non-zero holds mu_l, f'(s_l) and
+                               * p_l at the run's starting states for the whole run, and
+                               * relax_grad then uses those of the last relax_run on this
+                               * scratch (call it right after, on the same states) */
 } rs_relax_config;
 
 typedef struct rs_relax_stats {

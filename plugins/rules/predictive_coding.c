@@ -19,6 +19,11 @@
  *      Pinchetti et al. 2024, "Benchmarking predictive coding networks -- made simple"):
  *      v_l = m v_l + dF/dx_l, x_l -= step v_l, with v_l = 0 at the start of every batch's
  *      inference;
+ *      fixed_prediction: mu_l, f_l'(x_l) and f_l(x_l) stay at their feedforward values through
+ *      the inference and the update (the fixed-prediction assumption of Millidge, Tschantz &
+ *      Buckley 2022, "Predictive coding approximates backprop along arbitrary computation
+ *      graphs", Neural Computation 34:1329): with the hard clamp the relaxed errors are
+ *      backprop's deltas, so the update is backprop's on the squared error;
  *   4. dW_l = lr_l e^_l f_{l-1}(x_{l-1})^T, db_l = lr_l e^_l (mean over the batch), times
  *      1/beta for clamp=nudge, whose errors are O(beta) (as beta -> 0 the nudged update tends
  *      to backprop's; Millidge et al. 2022).
@@ -54,6 +59,9 @@ static const rs_param_spec pc_params[] = {
     { .name = "state_momentum", .type = RS_PARAM_REAL | RS_PARAM_OPEN_HI, .def = 0, .lo = 0,
       .hi = 1, .help = "heavy-ball momentum of the inference steps, reset every batch (PCX's "
       "state SGD; 0 = plain steps)" },
+    { .name = "fixed_prediction", .type = RS_PARAM_BOOL, .def = 0,
+      .help = "hold every prediction at the feedforward pass during inference (Millidge et "
+      "al. 2022; converged, hard clamp: backprop)" },
     { .name = "tol", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1,
       .help = "stop inference when no node moved more than this in one step (0 = never)" },
     { .name = "variances", .type = RS_PARAM_STR, .def_str = "",
@@ -94,6 +102,7 @@ static rs_status pc_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .feedback = 1,
         .variance = s->var,
         .momentum = host->param_real(p, "state_momentum"),
+        .fixed_prediction = (uint32_t)host->param_bool(p, "fixed_prediction"),
     };
     s->scale = nudge ? 1 / s->cfg.beta : 1;
     return RS_OK;

@@ -196,7 +196,8 @@ PIN(rs_relax_config, tol, 32);
 PIN(rs_relax_config, beta, 40);
 PIN(rs_relax_config, feedback, 48);
 PIN(rs_relax_config, variance, 56);
-PIN(rs_relax_config, momentum, 64); /* since 1.3 */
+PIN(rs_relax_config, momentum, 64);         /* since 1.3 */
+PIN(rs_relax_config, fixed_prediction, 72); /* since 1.3 */
 SIZE(rs_meta_shape, 40);
 SIZE(rs_plugin_head, 56);
 SIZE(rs_param_spec, 64);

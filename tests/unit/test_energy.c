@@ -9,6 +9,8 @@
  *   - CHL's update equals the clamped-minus-free correlations worked out on a 2-2-1 net (the
  *     clamped phase in closed form), for gamma = 1 and Xie & Seung's gamma^(l-L) scaling;
  *   - eqprop with one nudged step trains only the output layer, exactly as first_step;
+ *   - predictive coding with the fixed-prediction assumption and the output clamped gives
+ *     backprop's gradient itself (to 1e-5; without the assumption, cosine 0.82);
  *   - predictive coding's state momentum (the heavy ball of PCX) is a double reference's,
  *     momentum 0 is the plain steps bit for bit, and on a fixed problem momentum gets lower in
  *     the same few steps;
@@ -445,6 +447,10 @@ START_TEST(test_batch_equals_per_example)
             snprintf(what, sizeof what, "predictive, momentum 0.6, output %u, tol %g",
                      outputs[o], tols[k]);
             assert_batch_is_per_example(t.net, &c, what);
+            c.fixed_prediction = 1;
+            snprintf(what, sizeof what, "predictive, momentum 0.6, fixed prediction, output %u, "
+                     "tol %g", outputs[o], tols[k]);
+            assert_batch_is_per_example(t.net, &c, what);
         }
     tn_close(&t);
 }
@@ -455,29 +461,67 @@ END_TEST
 /* Millidge, Song, Salvatori, Lukasiewicz & Bogacz (2022): with the output pulled toward the
  * target with a small beta and inference run to equilibrium, PC's update (scaled by 1/beta)
  * tends to -dC/dtheta of the feedforward network, C = mean_b |a_L - y|^2 / 2. */
+/* -dC/dtheta by backprop on the XOR batch, C = mean over the 4 examples of |a_L - y|^2 / 2 */
+static void backprop_descent(rs_net *net, double *grad)
+{
+    const rs_host *h = rs_host_get();
+    rs_ctx *ctx = rs_ctx_create(1, 1);
+    const uint32_t L = net->n_layers, n_out = net->sizes[L];
+    rs_real dpred[4 * 8];
+    ck_assert_uint_le(n_out, 8);
+    ck_assert_int_eq(h->net_forward(ctx, net, xor_x, 4), RS_OK);
+    for (uint32_t k = 0; k < 4 * n_out; k++) /* dC/da_L */
+        dpred[k] = (net->a[L][k] - xor_y[k]) / 4;
+    ck_assert_int_eq(h->net_backward(ctx, net, dpred), RS_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        grad[i] = -net->grads[i];
+    rs_ctx_destroy(ctx);
+}
+
 START_TEST(test_pc_nudge_is_backprop)
 {
     const uint32_t sizes[] = { 2, 4, 3, 2 };
     test_net t;
     tn_open(&t, sizes, 3, "tanh", 4, 1.0, 9);
     rs_net *net = t.net;
-    const rs_host *h = rs_host_get();
-    rs_ctx *ctx = rs_ctx_create(1, 1);
     const size_t np = net->n_params;
     double grad[64], d[64];
     ck_assert_uint_le(np, 64);
-    rs_real dpred[8];
-    ck_assert_int_eq(h->net_forward(ctx, net, xor_x, 4), RS_OK);
-    for (int k = 0; k < 8; k++) /* dC/da_L of the mean over 4 examples of |a_L - y|^2 / 2 */
-        dpred[k] = (net->a[3][k] - xor_y[k]) / 4;
-    ck_assert_int_eq(h->net_backward(ctx, net, dpred), RS_OK);
-    for (size_t i = 0; i < np; i++)
-        grad[i] = -net->grads[i];
-    rs_ctx_destroy(ctx);
+    backprop_descent(net, grad);
     one_step("predictive_coding", "lr=1,clamp=nudge,beta=0.001,iters=4000,step=0.1", net, d);
     double ratio, cs = cosine(d, grad, np, &ratio);
     ck_assert_msg(cs > 0.999, "PC nudged update against backprop's gradient: cosine %.6f", cs);
     ck_assert_msg(fabs(ratio - 1) < 0.01, "|update| / |gradient| = %.5f", ratio);
+    tn_close(&t);
+}
+END_TEST
+
+/* Millidge, Tschantz & Buckley (2022): with every prediction held at the feedforward pass
+ * during inference (the fixed-prediction assumption) and the output clamped to the target,
+ * the relaxed errors are backprop's deltas, so PC's update is -dC/dtheta itself, at any
+ * clamp strength; without the assumption the hard clamp gives another update (prospective
+ * configuration), which is measured here so that the comparison can fail. */
+START_TEST(test_pc_fixed_prediction_is_backprop)
+{
+    const uint32_t sizes[] = { 2, 4, 3, 2 };
+    test_net t;
+    tn_open(&t, sizes, 3, "tanh", 4, 1.0, 9);
+    rs_net *net = t.net;
+    const size_t np = net->n_params;
+    double grad[64], d[64];
+    ck_assert_uint_le(np, 64);
+    backprop_descent(net, grad);
+    one_step("predictive_coding", "lr=1,fixed_prediction=true,iters=500,step=0.2", net, d);
+    double ratio, cs = cosine(d, grad, np, &ratio), worst = 0;
+    for (size_t i = 0; i < np; i++)
+        worst = fmax(worst, fabs(d[i] - grad[i]));
+    /* measured: largest difference 3.7e-7, |update| / |gradient| = 1 - 1.7e-7 (float) */
+    ck_assert_msg(worst < 1e-5 && fabs(ratio - 1) < 1e-5 && cs > 0.99999, "fixed prediction "
+                  "against backprop: largest difference %.3g, cosine %.9f, ratio %.9f", worst,
+                  cs, ratio);
+    one_step("predictive_coding", "lr=1,iters=500,step=0.2", net, d);
+    double cs_free = cosine(d, grad, np, NULL); /* measured 0.816 */
+    ck_assert_msg(cs_free < 0.95, "hard clamp without the assumption: cosine %.6f", cs_free);
     tn_close(&t);
 }
 END_TEST
@@ -769,6 +813,13 @@ START_TEST(test_refusals)
     ck_assert_int_eq(h->relax_run(r, ctx, t.net, &c, xor_x, NULL, 4, st.u, st.s, NULL),
                      RS_ERR_PARAM);
     ck_assert_ptr_nonnull(strstr(rs_ctx_error(ctx), "momentum applies to the predictive"));
+    c.momentum = 0;
+    c.fixed_prediction = 1;
+    rs_ctx_clear_error(ctx);
+    ck_assert_int_eq(h->relax_run(r, ctx, t.net, &c, xor_x, NULL, 4, st.u, st.s, NULL),
+                     RS_ERR_PARAM);
+    ck_assert_ptr_nonnull(strstr(rs_ctx_error(ctx), "fixed_prediction applies to the"));
+    c.fixed_prediction = 0;
     c.energy = RS_RELAX_PREDICTIVE;
     c.momentum = 1;
     rs_ctx_clear_error(ctx);
@@ -934,6 +985,7 @@ int main(void)
     tcase_add_test(tc, test_batch_equals_per_example);
     tcase_add_test(tc, test_pc_nudge_is_backprop);
     tcase_add_test(tc, test_pc_state_momentum);
+    tcase_add_test(tc, test_pc_fixed_prediction_is_backprop);
     tcase_add_test(tc, test_chl_by_hand);
     tcase_add_test(tc, test_one_nudged_step);
     tcase_add_test(tc, test_refusals);
