@@ -2,10 +2,13 @@
  * model and the contract, docs/RULES.md for the equations).
  *
  * Layers l = 1..L; states u[l], s[l] (n_l, n) feature-major, caller-owned; s_0 = x. The
- * scratch holds, per layer, four (n_l, max_n) buffers whose roles depend on the energy:
+ * scratch holds, per layer, eight (n_l, max_n) buffers whose roles depend on the energy:
  *   HOPFIELD    d = the drive d_l;  t = f_l(u_l) before it replaces s_l, or F_l(u_l)
  *   PREDICTIVE  d = z~_l (the pre-activation behind mu_l), then dF/ds_l;  e = (s_l - mu_l)/var_l;
- *               p = f_l(s_l) for hidden l, mu_L for the output;  t = f_l'(s_l), f_L'(z~_L)
+ *               p = f_l(s_l) for hidden l, mu_L for the output;  t = f_l'(s_l), f_L'(z~_L);
+ *               v = the velocity of the heavy-ball steps (cfg->momentum > 0 only);
+ *               with cfg->fixed_prediction, the run's starting mu_l, slopes t and p are kept
+ *               in m, k, q for the whole run and for relax_grad after it
  * Sums over examples are accumulated in double; states stay rs_real like every activation.
  *
  * A batch relaxes as one set of (n_l, n) matrices, each iteration a few products through the
@@ -27,7 +30,7 @@
 
 struct rs_relax {
     uint32_t n_layers, max_n;
-    rs_real **d, **e, **p, **t; /* (L + 1) each, index 0 unused */
+    rs_real **d, **e, **p, **t, **v, **m, **k, **q; /* (L + 1) each, index 0 unused */
     rs_real *in1;               /* (n_1, max_n) W_1 x + b_1 of the current run */
     double *col;                /* (max_n) each example's largest change in its last iteration */
     unsigned char *live;        /* (max_n) 1 while the example still relaxes */
@@ -35,15 +38,17 @@ struct rs_relax {
 
 /* ---- scratch --------------------------------------------------------------------------- */
 
+#define N_ROLES 8 /* d, e, p, t, v, m, k, q */
+
 rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
 {
     const uint32_t L = net->n_layers;
     size_t reals = 0;
     for (uint32_t l = 1; l <= L; l++)
-        reals += 4 * (((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15);
+        reals += N_ROLES * (((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15);
     const size_t in1_len = ((size_t)net->sizes[1] * max_n + 15) & ~(size_t)15;
     reals += in1_len; /* a multiple of 16 reals: the doubles after it stay aligned */
-    size_t head = (sizeof(rs_relax) + 4 * (L + 1) * sizeof(rs_real *) + 63) & ~(size_t)63;
+    size_t head = (sizeof(rs_relax) + N_ROLES * (L + 1) * sizeof(rs_real *) + 63) & ~(size_t)63;
     char *mem = rs_alloc(ctx, head + reals * sizeof(rs_real) + max_n * (sizeof(double) + 1));
     if (!mem)
         return NULL;
@@ -51,16 +56,14 @@ rs_relax *rs_relax_create(rs_ctx *ctx, const rs_net *net, uint32_t max_n)
     r->n_layers = L;
     r->max_n = max_n;
     rs_real **ptr = (rs_real **)(mem + sizeof(rs_relax));
-    r->d = ptr;
-    r->e = ptr + (L + 1);
-    r->p = ptr + 2 * (L + 1);
-    r->t = ptr + 3 * (L + 1);
+    rs_real ***roles[N_ROLES] = { &r->d, &r->e, &r->p, &r->t, &r->v, &r->m, &r->k, &r->q };
+    for (int k = 0; k < N_ROLES; k++)
+        *roles[k] = ptr + (size_t)k * (L + 1);
     rs_real *buf = (rs_real *)(mem + head);
     for (uint32_t l = 1; l <= L; l++) {
         size_t len = ((size_t)net->sizes[l] * max_n + 15) & ~(size_t)15;
-        rs_real **roles[4] = { r->d, r->e, r->p, r->t };
-        for (int k = 0; k < 4; k++) {
-            roles[k][l] = buf;
+        for (int k = 0; k < N_ROLES; k++) {
+            (*roles[k])[l] = buf;
             buf += len;
         }
     }
@@ -93,6 +96,21 @@ static double layer_weight(const rs_relax_config *cfg, uint32_t l, uint32_t L)
 static double var_of(const rs_relax_config *cfg, uint32_t l)
 {
     return cfg->variance ? cfg->variance[l - 1] : 1.0;
+}
+
+/* cfg->momentum and cfg->fixed_prediction, or 0 from a config of ABI 1.0-1.2 whose
+ * struct_size ends before them */
+static double momentum_of(const rs_relax_config *cfg)
+{
+    return cfg->struct_size >= offsetof(rs_relax_config, momentum) + sizeof(double)
+               ? cfg->momentum
+               : 0;
+}
+
+static int fixed_of(const rs_relax_config *cfg)
+{
+    return cfg->struct_size >= offsetof(rs_relax_config, fixed_prediction) + sizeof(uint32_t)
+           && cfg->fixed_prediction;
 }
 
 /* Replace the live columns of s (rows, n) by next, raising r->col[b] to the largest |change|
@@ -284,43 +302,104 @@ static void pc_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg
     }
 }
 
+/* The proposal t[l] = s_l - step dF/ds_l (dF/ds_l in d[l]), or with momentum mu the heavy
+ * ball v_l = mu v_l + dF/ds_l, t[l] = s_l - step v_l. mu = 0 keeps the plain expression so
+ * that the default is the plain method bit for bit. */
+static void pc_propose(rs_relax *r, const rs_net *net, rs_real *const *s, uint32_t n,
+                       uint32_t top, rs_real step, rs_real mu)
+{
+    for (uint32_t l = 1; l <= top; l++) {
+        size_t len = (size_t)net->sizes[l] * n;
+        const rs_real *g = r->d[l];
+        rs_real *t = r->t[l], *v = r->v[l];
+        if (mu == 0)
+            for (size_t k = 0; k < len; k++)
+                t[k] = s[l][k] - step * g[k];
+        else
+            for (size_t k = 0; k < len; k++) {
+                v[k] = mu * v[k] + g[k];
+                t[k] = s[l][k] - step * v[k];
+            }
+    }
+}
+
+/* Fixed-prediction assumption: keep the run's starting mu_l (hidden z~_l, output mu_L),
+ * slopes t and activities p (just computed by pc_errors) in m, k, q. */
+static void pc_fix(rs_relax *r, const rs_net *net, uint32_t n)
+{
+    const uint32_t L = net->n_layers;
+    for (uint32_t l = 1; l <= L; l++) {
+        size_t bytes = (size_t)net->sizes[l] * n * sizeof(rs_real);
+        memcpy(r->m[l], l < L ? r->d[l] : r->p[L], bytes);
+        memcpy(r->k[l], r->t[l], bytes);
+        if (l < L)
+            memcpy(r->q[l], r->p[l], bytes);
+    }
+}
+
+/* e_l = (s_l - m_l) / var_l against the kept predictions */
+static void pc_fixed_errors(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                            uint32_t n, rs_real *const *s)
+{
+    for (uint32_t l = 1; l <= net->n_layers; l++) {
+        const rs_real inv = (rs_real)(1.0 / var_of(cfg, l));
+        for (size_t k = 0; k < (size_t)net->sizes[l] * n; k++)
+            r->e[l][k] = (s[l][k] - r->m[l][k]) * inv;
+    }
+}
+
+/* dF/ds_l = e_l - f_l'(s_l) * W_{l+1}^T e^_{l+1}, e^_L = e_L f_L'(z~_L), into d[l], from the
+ * errors in e and the slopes `slope` (t, or the kept k) */
+static void pc_state_grad(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
+                          const rs_real *y, uint32_t n, rs_real *const *s, uint32_t top,
+                          rs_real *const *slope)
+{
+    const uint32_t L = net->n_layers;
+    const rs_real beta = (rs_real)cfg->beta;
+    for (uint32_t l = 1; l <= top; l++) {
+        size_t len = (size_t)net->sizes[l] * n;
+        rs_real *g = r->d[l];
+        if (l < L) {
+            const rs_layer *up = &net->layers[l];
+            const rs_real *eu = r->e[l + 1];
+            if (l + 1 == L) { /* e^_L into d[L]: z~_L is no longer needed */
+                for (size_t k = 0; k < (size_t)up->n_out * n; k++)
+                    r->d[L][k] = r->e[L][k] * slope[L][k];
+                eu = r->d[L];
+            }
+            rs_gemm(1, 0, up->n_in, n, up->n_out, 1, up->w, up->n_in, eu, n, 0, g, n);
+            for (size_t k = 0; k < len; k++)
+                g[k] = r->e[l][k] - slope[l][k] * g[k];
+        } else { /* the output, free or nudged */
+            for (size_t k = 0; k < len; k++)
+                g[k] = r->e[L][k] + (cfg->output == RS_RELAX_NUDGED ? beta * (s[L][k] - y[k]) : 0);
+        }
+    }
+}
+
 static void pc_run(rs_relax *r, const rs_net *net, const rs_relax_config *cfg,
                    const rs_real *x, const rs_real *y, uint32_t n, rs_real *const *s,
                    uint32_t top, uint32_t *iters)
 {
-    const uint32_t L = net->n_layers;
-    const rs_real step = (rs_real)cfg->step, beta = (rs_real)cfg->beta;
+    const rs_real step = (rs_real)cfg->step, mu = (rs_real)momentum_of(cfg);
+    const int fixed = fixed_of(cfg);
+    for (uint32_t l = 1; mu != 0 && l <= top; l++) /* every run starts at rest */
+        memset(r->v[l], 0, (size_t)net->sizes[l] * n * sizeof(rs_real));
+    if (fixed) {
+        pc_errors(r, net, cfg, x, n, s, 1);
+        pc_fix(r, net, n);
+    }
     uint32_t live = n;
     for (*iters = 0; *iters < cfg->max_iters && live > 0; ++*iters) {
-        pc_errors(r, net, cfg, x, n, s, 1);
-        /* dF/ds_l = e_l - f_l'(s_l) * W_{l+1}^T e^_{l+1}, e^_L = e_L f_L'(z~_L), into d[l] */
-        for (uint32_t l = 1; l <= top; l++) {
-            size_t len = (size_t)net->sizes[l] * n;
-            rs_real *g = r->d[l];
-            if (l < L) {
-                const rs_layer *up = &net->layers[l];
-                const rs_real *eu = r->e[l + 1];
-                if (l + 1 == L) { /* e^_L into d[L]: z~_L is no longer needed */
-                    for (size_t k = 0; k < (size_t)up->n_out * n; k++)
-                        r->d[L][k] = r->e[L][k] * r->t[L][k];
-                    eu = r->d[L];
-                }
-                rs_gemm(1, 0, up->n_in, n, up->n_out, 1, up->w, up->n_in, eu, n, 0, g, n);
-                for (size_t k = 0; k < len; k++)
-                    g[k] = r->e[l][k] - r->t[l][k] * g[k];
-            } else { /* the output, free or nudged */
-                for (size_t k = 0; k < len; k++)
-                    g[k] = r->e[L][k]
-                         + (cfg->output == RS_RELAX_NUDGED ? beta * (s[L][k] - y[k]) : 0);
-            }
-        }
+        if (fixed)
+            pc_fixed_errors(r, net, cfg, n, s);
+        else
+            pc_errors(r, net, cfg, x, n, s, 1);
+        pc_state_grad(r, net, cfg, y, n, s, top, fixed ? r->k : r->t);
+        pc_propose(r, net, s, n, top, step, mu);
         iter_begin(r, n);
-        for (uint32_t l = 1; l <= top; l++) {
-            size_t len = (size_t)net->sizes[l] * n;
-            for (size_t k = 0; k < len; k++)
-                r->t[l][k] = s[l][k] - step * r->d[l][k];
+        for (uint32_t l = 1; l <= top; l++)
             replace(r, s[l], r->t[l], net->sizes[l], n);
-        }
         live = iter_end(r, cfg, n);
     }
 }
@@ -361,7 +440,8 @@ static void pc_init(rs_relax *r, const rs_net *net, const rs_real *x, uint32_t n
 static rs_status check(rs_relax *r, rs_ctx *ctx, const rs_net *net, const rs_relax_config *cfg,
                        const rs_real *y, uint32_t n)
 {
-    if (!cfg || cfg->struct_size < sizeof(rs_relax_config))
+    /* the layout of ABI 1.0 (up to variance) at least; momentum is read only when covered */
+    if (!cfg || cfg->struct_size < offsetof(rs_relax_config, momentum))
         return rs_fail(ctx, RS_ERR_PARAM, "relax: config struct_size %u, expected %zu; fill "
                        "struct_size = sizeof(rs_relax_config)", cfg ? cfg->struct_size : 0,
                        sizeof(rs_relax_config));
@@ -378,6 +458,15 @@ static rs_status check(rs_relax *r, rs_ctx *ctx, const rs_net *net, const rs_rel
     if (cfg->energy == RS_RELAX_HOPFIELD && !(cfg->feedback > 0))
         return rs_fail(ctx, RS_ERR_PARAM, "relax: feedback (gamma) must be > 0, got %g",
                        cfg->feedback);
+    const double mu = momentum_of(cfg);
+    if (!(mu >= 0 && mu < 1))
+        return rs_fail(ctx, RS_ERR_PARAM, "relax: momentum must be in [0, 1), got %g", mu);
+    if (mu != 0 && cfg->energy != RS_RELAX_PREDICTIVE)
+        return rs_fail(ctx, RS_ERR_PARAM, "relax: momentum applies to the predictive-coding "
+                       "energy only; set momentum = 0 for the Hopfield energy");
+    if (fixed_of(cfg) && cfg->energy != RS_RELAX_PREDICTIVE)
+        return rs_fail(ctx, RS_ERR_PARAM, "relax: fixed_prediction applies to the "
+                       "predictive-coding energy only; set it to 0 for the Hopfield energy");
     for (uint32_t l = 1; cfg->energy == RS_RELAX_PREDICTIVE && cfg->variance
                          && l <= net->n_layers; l++)
         if (!(cfg->variance[l - 1] > 0))
@@ -456,10 +545,15 @@ void rs_relax_grad(rs_relax *r, const rs_net *net, const rs_relax_config *cfg, c
     const uint32_t L = net->n_layers;
     if (n == 0 || n > r->max_n)
         return;
-    if (cfg->energy == RS_RELAX_PREDICTIVE) {
-        pc_errors(r, net, cfg, x, n, s, 0);
+    const int fixed = cfg->energy == RS_RELAX_PREDICTIVE && fixed_of(cfg);
+    if (cfg->energy == RS_RELAX_PREDICTIVE) { /* fixed: the last run's kept predictions */
+        if (fixed)
+            pc_fixed_errors(r, net, cfg, n, s);
+        else
+            pc_errors(r, net, cfg, x, n, s, 0);
+        rs_real *const *slope = fixed ? r->k : r->t;
         for (size_t k = 0; k < (size_t)net->sizes[L] * n; k++) /* e^_L = e_L f_L'(z~_L) */
-            r->d[L][k] = r->e[L][k] * r->t[L][k];
+            r->d[L][k] = r->e[L][k] * slope[L][k];
     }
     for (uint32_t l = 1; l <= L; l++) {
         const rs_layer *ly = &net->layers[l - 1];
@@ -467,7 +561,7 @@ void rs_relax_grad(rs_relax *r, const rs_net *net, const rs_relax_config *cfg, c
         double c;
         if (cfg->energy == RS_RELAX_PREDICTIVE) { /* dF/dW_l = -e^_l p_{l-1}^T */
             post = l == L ? r->d[L] : r->e[l];
-            pre = l == 1 ? x : r->p[l - 1];
+            pre = l == 1 ? x : (fixed ? r->q : r->p)[l - 1];
             c = 1;
         } else { /* dE/dW_l = -c_l s_l s_{l-1}^T */
             post = s[l];

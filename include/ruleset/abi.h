@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define RS_ABI_MAJOR 1
-#define RS_ABI_MINOR 2
+#define RS_ABI_MINOR 3
 
 /* The scalar of every weight, activation and batch. float: the notebooks ruleset reproduces are
  * float32 PyTorch, and the tiny-network kernels vectorise twice as wide. A plugin built with

@@ -65,8 +65,14 @@ typedef struct rs_optim_config {
  * not used. RS_RELAX_GRADIENT: synchronous Euler steps of the gradient flow,
  * Hopfield u_l += step (d_l - u_l) (Movellan's du/dt = -u + d, a descent direction of E
  * because ds = f'(u) du), predictive s_l -= step dF/ds_l; E falls at every iteration when
- * the step is small enough. Both stop after max_iters iterations, or as soon as the largest
- * change of any s in one iteration is below tol (tol = 0: always max_iters).
+ * the step is small enough. Predictive with momentum mu (since 1.3): v_l = mu v_l + dF/ds_l,
+ * s_l -= step v_l, Polyak's heavy ball as torch.optim.SGD and optax.sgd take it (PCX's state
+ * optimiser); E need not fall at every iteration then. With fixed_prediction (since 1.3) the
+ * predictive dynamics keep the predictions of the starting states, the fixed-prediction
+ * assumption of Millidge, Tschantz & Buckley 2022: from the feedforward pass, with the output
+ * clamped, the relaxed errors are backprop's deltas. Both stop after max_iters iterations,
+ * or as soon as the largest change of any s in one iteration is below tol (tol = 0: always
+ * max_iters).
  *
  * States are caller-owned arrays of pointers indexed by layer, u[l], s[l] (n_l, n)
  * feature-major with stride n, l = 1..L (index 0 is not read). The caller chooses where a
@@ -99,6 +105,14 @@ typedef struct rs_relax_config {
     double beta;              /* NUDGED: strength, any sign */
     double feedback;          /* HOPFIELD: top-down gain gamma > 0; 1 = symmetric */
     const rs_real *variance;  /* PREDICTIVE: var_l at [l - 1], l = 1..L, > 0; NULL = all 1 */
+    double momentum;          /* since 1.3. PREDICTIVE: heavy-ball momentum mu in [0, 1) of the
+                               * state steps, v = mu v + dF/ds, s -= step v, v = 0 at the start
+                               * of every relax_run; 0 = plain steps (a config whose struct_size
+                               * ends before this member reads as 0) */
+    uint32_t fixed_prediction; /* since 1.3. PREDICTIVE: non-zero holds mu_l, f'(s_l) and
+                               * p_l at the run's starting states for the whole run, and
+                               * relax_grad then uses those of the last relax_run on this
+                               * scratch (call it right after, on the same states) */
 } rs_relax_config;
 
 typedef struct rs_relax_stats {

@@ -15,6 +15,15 @@
  *   3. inference, iters steps of rate step on every free node: x_l -= step dF/dx_l,
  *      dF/dx_l = e_l - f_l'(x_l) * W_{l+1}^T e^_{l+1},  e_l = (x_l - mu_l) / var_l,
  *      e^_l = e_l (hidden), e^_L = e_L * f_L'(z~_L);
+ *      or, state_momentum m > 0, the heavy ball of PCX's state optimiser (SGD with momentum;
+ *      Pinchetti et al. 2024, "Benchmarking predictive coding networks -- made simple"):
+ *      v_l = m v_l + dF/dx_l, x_l -= step v_l, with v_l = 0 at the start of every batch's
+ *      inference;
+ *      fixed_prediction: mu_l, f_l'(x_l) and f_l(x_l) stay at their feedforward values through
+ *      the inference and the update (the fixed-prediction assumption of Millidge, Tschantz &
+ *      Buckley 2022, "Predictive coding approximates backprop along arbitrary computation
+ *      graphs", Neural Computation 34:1329): with the hard clamp the relaxed errors are
+ *      backprop's deltas, so the update is backprop's on the squared error;
  *   4. dW_l = lr_l e^_l f_{l-1}(x_{l-1})^T, db_l = lr_l e^_l (mean over the batch), times
  *      1/beta for clamp=nudge, whose errors are O(beta) (as beta -> 0 the nudged update tends
  *      to backprop's; Millidge et al. 2022).
@@ -47,6 +56,12 @@ static const rs_param_spec pc_params[] = {
       .help = "inference steps at most" },
     { .name = "step", .type = RS_PARAM_REAL, .def = 0.2, .lo = 1e-6, .hi = 10,
       .help = "inference rate (gamma of the paper)" },
+    { .name = "state_momentum", .type = RS_PARAM_REAL | RS_PARAM_OPEN_HI, .def = 0, .lo = 0,
+      .hi = 1, .help = "heavy-ball momentum of the inference steps, reset every batch (PCX's "
+      "state SGD; 0 = plain steps)" },
+    { .name = "fixed_prediction", .type = RS_PARAM_BOOL, .def = 0,
+      .help = "hold every prediction at the feedforward pass during inference (Millidge et "
+      "al. 2022; converged, hard clamp: backprop)" },
     { .name = "tol", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1,
       .help = "stop inference when no node moved more than this in one step (0 = never)" },
     { .name = "variances", .type = RS_PARAM_STR, .def_str = "",
@@ -86,6 +101,8 @@ static rs_status pc_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .beta = host->param_real(p, "beta"),
         .feedback = 1,
         .variance = s->var,
+        .momentum = host->param_real(p, "state_momentum"),
+        .fixed_prediction = (uint32_t)host->param_bool(p, "fixed_prediction"),
     };
     s->scale = nudge ? 1 / s->cfg.beta : 1;
     return RS_OK;

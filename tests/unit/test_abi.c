@@ -186,6 +186,18 @@ PIN(rs_task_desc, unload, 104);
 PIN(rs_task_desc, gather, 112);
 PIN(rs_host, task_shared, 536);
 PIN(rs_host, net_backward_feedback, 544); /* since 1.2 */
+PIN(rs_relax_config, struct_size, 0);
+PIN(rs_relax_config, energy, 4);
+PIN(rs_relax_config, method, 8);
+PIN(rs_relax_config, output, 12);
+PIN(rs_relax_config, max_iters, 16);
+PIN(rs_relax_config, step, 24);
+PIN(rs_relax_config, tol, 32);
+PIN(rs_relax_config, beta, 40);
+PIN(rs_relax_config, feedback, 48);
+PIN(rs_relax_config, variance, 56);
+PIN(rs_relax_config, momentum, 64);         /* since 1.3 */
+PIN(rs_relax_config, fixed_prediction, 72); /* since 1.3 */
 SIZE(rs_meta_shape, 40);
 SIZE(rs_plugin_head, 56);
 SIZE(rs_param_spec, 64);
