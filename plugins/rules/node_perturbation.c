@@ -72,7 +72,7 @@ static const rs_param_spec np_params[] = {
               "into the weights as W_l R_l" },
     { .name = "decor_lr", .type = RS_PARAM_REAL, .def = 1e-3, .lo = 0, .hi = 1,
       .help = "rate of R_l <- R_l - decor_lr offdiag(mean x~ x~^T) R_l (with decorrelate; "
-              "above about 1 / the largest eigenvalue of the inputs' second moment it diverges)" },
+              "unstable once of order 1 / the largest eigenvalue of the inputs' second moment)" },
     LR_LOSS_PARAM,
     LR_OPTIM_PARAMS,
     { 0 }
