@@ -118,8 +118,20 @@ typedef struct hand {
 
 /* A network of L weight layers (sizes L+1) with activations given by codes ('r','t','i'), its
  * weights and biases set from w[l] (row-major) and b[l], max batch 4. */
+static void hand_net_batch(hand *h, const uint32_t *sizes, uint32_t L, const char *codes,
+                           int bias, const double *const *w, const double *const *b,
+                           uint32_t max_batch);
+
 static void hand_net(hand *h, const uint32_t *sizes, uint32_t L, const char *codes, int bias,
                      const double *const *w, const double *const *b)
+{
+    hand_net_batch(h, sizes, L, codes, bias, w, b, 4);
+}
+
+/* hand_net for batches of up to max_batch examples. */
+static void hand_net_batch(hand *h, const uint32_t *sizes, uint32_t L, const char *codes,
+                           int bias, const double *const *w, const double *const *b,
+                           uint32_t max_batch)
 {
     memset(h, 0, sizeof *h);
     char err[256];
@@ -130,7 +142,7 @@ static void hand_net(hand *h, const uint32_t *sizes, uint32_t L, const char *cod
         h->acts[l] = rs_act_create(reg, name, err, sizeof err);
         ck_assert_msg(h->acts[l] != NULL, "%s", err);
     }
-    h->net = rs_net_create(sizes, L, (const rs_act *const *)h->acts, bias, 4);
+    h->net = rs_net_create(sizes, L, (const rs_act *const *)h->acts, bias, max_batch);
     ck_assert_ptr_nonnull(h->net);
     for (uint32_t l = 0; l < L; l++) {
         rs_layer *ly = &h->net->layers[l];
@@ -822,6 +834,271 @@ START_TEST(test_node_perturbation_step)
 }
 END_TEST
 
+/* ---- decorrelated, activity-based node perturbation (Dalm et al. 2023) ------------------- */
+
+/* The unfolded decorrelated network in double precision: W_l and b_l in d, R_l in r[l - 1]. */
+typedef struct ddecor {
+    dnet d;
+    double r[4][DMAX * DMAX];
+} ddecor;
+
+/* One example through it: xt[l] = R_l a_{l-1}, z_l = W_l xt[l] + b_l (+ noise[l]), a_l. */
+static void ddecor_forward(const ddecor *m, const double *x, double (*noise)[DMAX],
+                           double (*xt)[DMAX], double (*z)[DMAX], double (*a)[DMAX])
+{
+    const dnet *d = &m->d;
+    for (uint32_t j = 0; j < d->sizes[0]; j++)
+        a[0][j] = x[j];
+    for (uint32_t l = 1; l <= d->L; l++) {
+        const uint32_t k = d->sizes[l - 1];
+        for (uint32_t i = 0; i < k; i++) {
+            xt[l][i] = 0;
+            for (uint32_t j = 0; j < k; j++)
+                xt[l][i] += m->r[l - 1][i * k + j] * a[l - 1][j];
+        }
+        for (uint32_t i = 0; i < d->sizes[l]; i++) {
+            double s = d->bias ? d->b[l - 1][i] : 0;
+            for (uint32_t j = 0; j < k; j++)
+                s += d->w[l - 1][i * k + j] * xt[l][j];
+            z[l][i] = s + (noise ? noise[l][i] : 0);
+            a[l][i] = f_act(d->act[l - 1], z[l][i]);
+        }
+    }
+}
+
+/* One step of docs/RULES.md's DANP on n <= 4 examples x[b], one output with targets y[b] (MSE),
+ * K samples replayed from rc: g_l = (C~_b - C_b) N dz_l / (|dz_b|^2 n K), SGD on W, b with the
+ * clean x~, then R_l -= eta offdiag(mean_b x~ x~^T) R_l. */
+static void ddecor_step(ddecor *m, const double (*x)[2], const double *y, uint32_t n, int K,
+                        double sigma, double lr, double eta, rs_ctx *rc)
+{
+    const dnet *d = &m->d;
+    const uint32_t L = d->L;
+    double xt[4][5][DMAX], z[4][5][DMAX], a[4][5][DMAX], c[4];
+    for (uint32_t b = 0; b < n; b++) {
+        ddecor_forward(m, x[b], NULL, xt[b], z[b], a[b]);
+        c[b] = (a[b][L][0] - y[b]) * (a[b][L][0] - y[b]);
+    }
+    double units = 0, gw[4][DMAX * DMAX] = { { 0 } }, gb[4][DMAX] = { { 0 } };
+    for (uint32_t l = 1; l <= L; l++)
+        units += d->sizes[l];
+    for (int k = 0; k < K; k++) {
+        double noise[4][5][DMAX] = { { { 0 } } };
+        for (uint32_t l = 1; l <= L; l++) {
+            rs_real buf[DMAX * 4];
+            rs_host_get()->rng_fill_normal(rc, buf, d->sizes[l] * n, 0, (rs_real)sigma);
+            for (uint32_t i = 0; i < d->sizes[l]; i++)
+                for (uint32_t b = 0; b < n; b++)
+                    noise[b][l][i] = buf[i * n + b];
+        }
+        for (uint32_t b = 0; b < n; b++) {
+            double nxt[5][DMAX], nz[5][DMAX], na[5][DMAX], norm = 0;
+            ddecor_forward(m, x[b], noise[b], nxt, nz, na);
+            for (uint32_t l = 1; l <= L; l++)
+                for (uint32_t i = 0; i < d->sizes[l]; i++)
+                    norm += (nz[l][i] - z[b][l][i]) * (nz[l][i] - z[b][l][i]);
+            const double ct = (na[L][0] - y[b]) * (na[L][0] - y[b]);
+            const double coef = (ct - c[b]) * units / (norm * n * K);
+            for (uint32_t l = 1; l <= L; l++)
+                for (uint32_t i = 0; i < d->sizes[l]; i++) {
+                    const double g = coef * (nz[l][i] - z[b][l][i]);
+                    for (uint32_t j = 0; j < d->sizes[l - 1]; j++)
+                        gw[l - 1][i * d->sizes[l - 1] + j] += g * xt[b][l][j];
+                    gb[l - 1][i] += g;
+                }
+        }
+    }
+    for (uint32_t l = 1; l <= L; l++) {
+        const uint32_t k = d->sizes[l - 1];
+        for (uint32_t i = 0; i < d->sizes[l]; i++) {
+            for (uint32_t j = 0; j < k; j++)
+                m->d.w[l - 1][i * k + j] -= lr * gw[l - 1][i * k + j];
+            m->d.b[l - 1][i] -= lr * gb[l - 1][i];
+        }
+        double cr[DMAX * DMAX] = { 0 }; /* offdiag(C) R */
+        for (uint32_t i = 0; i < k; i++)
+            for (uint32_t j = 0; j < k; j++)
+                for (uint32_t q = 0; q < k; q++) {
+                    double cij = 0;
+                    for (uint32_t b = 0; q != i && b < n; b++)
+                        cij += xt[b][l][i] * xt[b][l][q] / n;
+                    cr[i * k + j] += cij * m->r[l - 1][q * k + j];
+                }
+        for (uint32_t e = 0; e < k * k; e++)
+            m->r[l - 1][e] -= eta * cr[e];
+    }
+}
+
+/* The host's weights are W_l R_l and its biases b_l; its forward pass gives the unfolded
+ * network's output W(R x) on every example, all to float precision (tol). */
+static void check_folded(hand *h, const ddecor *m, const double (*x)[2], uint32_t n, double tol)
+{
+    const dnet *d = &m->d;
+    for (uint32_t l = 1; l <= d->L; l++) {
+        const rs_layer *ly = &h->net->layers[l - 1];
+        const uint32_t k = ly->n_in;
+        for (uint32_t i = 0; i < ly->n_out; i++) {
+            for (uint32_t j = 0; j < k; j++) {
+                double e = 0;
+                for (uint32_t q = 0; q < k; q++)
+                    e += d->w[l - 1][i * k + q] * m->r[l - 1][q * k + j];
+                const double g = ly->w[i * k + j];
+                ck_assert_msg(fabs(g - e) <= tol * (1 + fabs(e)),
+                              "folded W_%u[%u,%u] = %.9g, want W R = %.9g", l, i, j, g, e);
+            }
+            ck_assert_msg(fabs(ly->b[i] - d->b[l - 1][i]) <= tol * (1 + fabs(d->b[l - 1][i])),
+                          "b_%u[%u] = %.9g, want %.9g", l, i, (double)ly->b[i], d->b[l - 1][i]);
+        }
+    }
+    rs_real xf[2 * 4];
+    for (uint32_t b = 0; b < n; b++)
+        for (uint32_t j = 0; j < 2; j++)
+            xf[j * n + b] = (rs_real)x[b][j];
+    ck_assert_int_eq(rs_net_forward(h->net, xf, n), RS_OK);
+    for (uint32_t b = 0; b < n; b++) {
+        double xt[5][DMAX], z[5][DMAX], a[5][DMAX];
+        ddecor_forward(m, x[b], NULL, xt, z, a);
+        const double g = h->net->a[d->L][b];
+        ck_assert_msg(fabs(g - a[d->L][0]) <= tol, "net output %.9g, W(R x) gives %.9g", g,
+                      a[d->L][0]);
+    }
+}
+
+/* DANP, 2 samples, 2 examples, two steps: the host's network is W R after each, and the rule
+ * learns W and R as the equations say (R moves visibly: decor_lr 0.3). The tolerance is wider
+ * than check_net's: dz = z~ - z cancels in float, and |dz|^2 divides the step. */
+START_TEST(test_node_perturbation_decorrelated_activity)
+{
+    const double *w[] = { W1, W2 }, *b[] = { B1, B2 };
+    hand h;
+    hand_net(&h, S221, 2, "tt", 1, w, b);
+    ddecor m = { 0 };
+    dnet_from(&m.d, h.net, "tt", 1);
+    for (int l = 0; l < 2; l++)
+        m.r[l][0] = m.r[l][3] = 1;
+    hand_rule(&h, "node_perturbation",
+              "lr=0.4,sigma=0.1,samples=2,estimate=activity,decorrelate=true,decor_lr=0.3");
+    rs_ctx *rc = replay_ctx();
+    const double x[][2] = { { 1, -1 }, { 0.5, 0.8 } }, y[] = { 1, -0.5 };
+    const rs_real xf[] = { 1, 0.5, -1, 0.8 }, yf[] = { 1, -0.5 };
+    for (int step = 0; step < 2; step++) {
+        hand_step(&h, xf, yf, 2);
+        ddecor_step(&m, x, y, 2, 2, 0.1, 0.4, 0.3, rc);
+        check_folded(&h, &m, x, 2, 2e-5);
+    }
+    ck_assert_msg(fabs(m.r[0][1]) > 0.05 && fabs(m.d.w[1][0] - W2[0]) > 1e-3,
+                  "R_1[0,1] = %g, W_2[0] moved %g: the test would not see a wrong update",
+                  m.r[0][1], m.d.w[1][0] - W2[0]);
+    rs_ctx_destroy(rc);
+    hand_close(&h);
+}
+END_TEST
+
+/* decorrelate=true with decor_lr=0 keeps R = I, and W I, I a are exact in float: the folded
+ * path (own W, optimizer on it, the fold, the biases copied) then gives bit for bit the
+ * weights of the plain rule, for both estimates and both optimizers. */
+START_TEST(test_node_perturbation_decor_off_is_plain)
+{
+    static const char *const extra[] = { "", "estimate=activity,", "optimizer=adam,",
+                                         "estimate=activity,optimizer=adam," };
+    const rs_real x[] = { -1, -1, 1, 1, -1, 1, -1, 1 }, y[] = { -1, 1, 1, -1 };
+    for (int v = 0; v < 4; v++) {
+        const double *w[] = { W1, W2b, W2 }, *b[] = { B1, B2b, B2 };
+        hand plain, dec;
+        hand_net(&plain, S2221, 3, "rrt", 1, w, b);
+        hand_net(&dec, S2221, 3, "rrt", 1, w, b);
+        char pp[128], dp[160];
+        snprintf(pp, sizeof pp, "%slr=0.05,sigma=0.05,samples=3", extra[v]);
+        snprintf(dp, sizeof dp, "%s,decorrelate=true,decor_lr=0", pp);
+        hand_rule(&plain, "node_perturbation", pp);
+        hand_rule(&dec, "node_perturbation", dp);
+        for (int step = 0; step < 20; step++) {
+            hand_step(&plain, x, y, 4);
+            hand_step(&dec, x, y, 4);
+        }
+        ck_assert_int_eq(memcmp(plain.net->params, dec.net->params,
+                                plain.net->n_params * sizeof(rs_real)), 0);
+        ck_assert_msg(plain.net->params[0] != (rs_real)W1[0], "%s: W_1 did not move", pp);
+        hand_close(&plain);
+        hand_close(&dec);
+    }
+}
+END_TEST
+
+/* Mean over a set of columns (d, n) of the squared off-diagonal second moments, and of the
+ * squared diagonal ones. */
+static void second_moments(const rs_real *v, uint32_t d, uint32_t n, double *off, double *diag)
+{
+    *off = *diag = 0;
+    for (uint32_t i = 0; i < d; i++)
+        for (uint32_t j = 0; j < d; j++) {
+            double c = 0;
+            for (uint32_t b = 0; b < n; b++)
+                c += (double)v[i * n + b] * v[j * n + b] / n;
+            if (i == j)
+                *diag += c * c / d;
+            else
+                *off += c * c / (d * (d - 1.0));
+        }
+}
+
+/* n examples of x = sqrt(1 - rho) u + sqrt(rho) v 1 (u ~ N(0, I_d), v ~ N(0, 1)): every pair
+ * correlated rho = 0.7. Feature-major into x (d, n). */
+static void correlated_inputs(rs_ctx *dc, uint32_t d, uint32_t n, rs_real *x)
+{
+    const rs_host *host = rs_host_get();
+    for (uint32_t b = 0; b < n; b++) {
+        const double v = host->rng_normal(dc);
+        for (uint32_t i = 0; i < d; i++)
+            x[i * n + b] = (rs_real)(sqrt(0.3) * host->rng_normal(dc) + sqrt(0.7) * v);
+    }
+}
+
+/* With decorrelate on, R x of correlated Gaussian inputs loses its correlations. A d -> d
+ * identity layer with W = I, no bias and lr 1e-12 (W does not move) outputs R x itself; after
+ * 1500 steps of 32 the off-diagonal second moments of the outputs on 2048 fresh inputs, against
+ * the inputs' own, fall by a factor measured at 1704 to 3587 (seeds 1-5: 0.45 -> 2.2e-4 on
+ * seed 1); asserted > 300. The variances stay of order one (0.95 -> 0.21 on seed 1; the rule
+ * does not normalise them). */
+START_TEST(test_node_perturbation_decorrelates_inputs)
+{
+    enum { D = 6, NB = 32, STEPS = 1500, NE = 2048 };
+    double eye[D * D] = { 0 };
+    for (int i = 0; i < D; i++)
+        eye[i * D + i] = 1;
+    const double *w[] = { eye };
+    hand h;
+    hand_net_batch(&h, (const uint32_t[]){ D, D }, 1, "i", 0, w, NULL, NB);
+    hand_rule(&h, "node_perturbation", "lr=1e-12,sigma=0.01,decorrelate=true,decor_lr=0.02");
+    rs_ctx *dc = rs_ctx_create(_i + 1, 77);
+    static rs_real x[D * NE], out[D * NE];
+    const rs_real y[D * NB] = { 0 };
+    for (int s = 0; s < STEPS; s++) {
+        correlated_inputs(dc, D, NB, x);
+        hand_step(&h, x, y, NB);
+    }
+    correlated_inputs(dc, D, NE, x);
+    for (uint32_t b0 = 0; b0 < NE; b0 += NB) {
+        rs_real chunk[D * NB];
+        for (int i = 0; i < D; i++)
+            memcpy(chunk + i * NB, x + (size_t)i * NE + b0, NB * sizeof(rs_real));
+        ck_assert_int_eq(rs_net_forward(h.net, chunk, NB), RS_OK);
+        for (int i = 0; i < D; i++)
+            memcpy(out + (size_t)i * NE + b0, h.net->a[1] + i * NB, NB * sizeof(rs_real));
+    }
+    double off_in, diag_in, off_out, diag_out;
+    second_moments(x, D, NE, &off_in, &diag_in);
+    second_moments(out, D, NE, &off_out, &diag_out);
+    printf("decorrelation seed %d: off-diagonal %.4g -> %.4g (factor %.1f), diagonal %.3g -> "
+           "%.3g\n", _i + 1, off_in, off_out, off_in / off_out, diag_in, diag_out);
+    ck_assert_msg(off_in / off_out > 300, "off-diagonal second moments %g -> %g: factor %g",
+                  off_in, off_out, off_in / off_out);
+    ck_assert_msg(diag_out > 0.1 * diag_in, "variances collapsed: %g -> %g", diag_in, diag_out);
+    rs_ctx_destroy(dc);
+    hand_close(&h);
+}
+END_TEST
+
 /* Parameter k of a 2-2-1 network with biases in the host's layout: W_1 (4), b_1 (2), W_2 (2),
  * b_2 (1). */
 static double *param_slot(dnet *d, int k)
@@ -1212,6 +1489,7 @@ START_TEST(test_alloc_failures_leak_nothing)
     } all[] = {
         { "hebbian", "down=random" }, { "oja", "" }, { "bcm", "" }, { "feedback_alignment", "" },
         { "direct_feedback_alignment", "" }, { "node_perturbation", "" },
+        { "node_perturbation", "estimate=activity,decorrelate=true" },
         { "weight_perturbation", "" },
     };
     const double *w[] = { W1, W2b, W2 };
@@ -1269,6 +1547,8 @@ static Suite *rules_local_suite(void)
     tcase_add_test(hand_tc, test_direct_feedback_alignment_step);
     tcase_add_test(hand_tc, test_symmetric_feedback_is_backprop);
     tcase_add_test(hand_tc, test_node_perturbation_step);
+    tcase_add_test(hand_tc, test_node_perturbation_decorrelated_activity);
+    tcase_add_test(hand_tc, test_node_perturbation_decor_off_is_plain);
     tcase_add_test(hand_tc, test_weight_perturbation_step);
     tcase_add_test(hand_tc, test_bad_combinations_fail_cleanly);
     tcase_add_test(hand_tc, test_alloc_failures_leak_nothing);
@@ -1278,6 +1558,7 @@ static Suite *rules_local_suite(void)
     tcase_add_unchecked_fixture(rate_tc, setup, teardown);
     tcase_set_timeout(rate_tc, 120);
     tcase_add_test(rate_tc, test_perturbation_estimates_gradient);
+    tcase_add_loop_test(rate_tc, test_node_perturbation_decorrelates_inputs, 0, 5);
     tcase_add_test(rate_tc, test_oja_finds_first_pc);
     tcase_add_test(rate_tc, test_hebbian_unsupervised_grows_along_first_pc);
     tcase_add_test(rate_tc, test_bcm_becomes_selective);
