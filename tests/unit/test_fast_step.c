@@ -205,6 +205,16 @@ START_TEST(test_lstm_fast_equals_tape)
         /* a clip that binds */
         { "lstm_synapse", "weights=,hidden=4,scale=1,clip=0.3", { 2, 5, 1 }, 2, 1, 1, "tanh",
           "tanh" },
+        /* 1.x's raw signals and unbounded output: a batch, biases, two hidden layers */
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=5", { 2, 3, 1 }, 2,
+          3, 1, "relu", "tanh" },
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=3,scale=0.5",
+          { 2, 6, 5, 2 }, 3, 2, 0, "tanh", "tanh" },
+        /* normalize with the raw error below the output (no f') and a ReLU's f' with it */
+        { "lstm_synapse", "weights=,derivative=false,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4,
+          1, "relu", "identity" },
+        { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4, 1, "relu",
+          "identity" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         check_fast_equals_tape(&cases[k]);
