@@ -104,11 +104,39 @@ static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_r
     }
 }
 
-/* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). */
+/* The sum of squares of n floats, in blocks of LK_LANES lanes summed into a double every 4096
+ * values (fixed order: the same sum whatever the alignment or the caller). */
+static inline double lk_sumsq(const rs_real *v, size_t n)
+{
+    double acc = 0;
+    size_t k = 0;
+    while (k < n) {
+        const size_t end = n - k > 4096 ? k + 4096 : n;
+        lk_vec part = { 0 };
+        for (; k + LK_LANES <= end; k += LK_LANES) {
+            lk_vec x;
+            memcpy(&x, v + k, sizeof x);
+            part += x * x;
+        }
+        for (; k < end; k++)
+            part[0] += v[k] * v[k];
+        for (int q = 0; q < LK_LANES; q++)
+            acc += part[q];
+    }
+    return acc;
+}
+
+/* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). One loop per
+ * case: a test of pm inside the loop would keep it scalar. */
 static inline void lk_out_raw(const lk_lstm *p, uint32_t T, const rs_real *pm, rs_real *r)
 {
-    for (uint32_t t = 0; t < T; t++)
-        r[t] = p->scale * fm_tanh(r[t]) - (pm ? p->skip * pm[t] : 0);
+    const rs_real a = p->scale, k = p->skip;
+    if (pm)
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]) - k * pm[t];
+    else
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]);
 }
 
 /* normalize's output, in place: Δw = kappa scale tanh(r - skip pm), pm the normalised pre m
@@ -116,9 +144,13 @@ static inline void lk_out_raw(const lk_lstm *p, uint32_t T, const rs_real *pm, r
 static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *pm, rs_real kappa,
                                   rs_real *r)
 {
-    const rs_real a = kappa * p->scale;
-    for (uint32_t t = 0; t < T; t++)
-        r[t] = a * fm_tanh(r[t] - (pm ? p->skip * pm[t] : 0));
+    const rs_real a = kappa * p->scale, k = p->skip;
+    if (pm)
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t] - k * pm[t]);
+    else
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]);
 }
 
 #endif

@@ -56,7 +56,7 @@ enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 /* normalize: what layer l's signals are divided by at one step, and the step's unit. */
 typedef struct ls_scales {
     double pre, post, w, m, pm; /* the LSTM reads <pre>/pre, <post>/post, w/w, <m>/m, <m pre>/pm */
-    double kappa;               /* Δw = kappa scale tanh(...); kappa = the w divisor */
+    double kappa;               /* Δw = kappa scale tanh(...): the w divisor / sqrt(n_in1) */
 } ls_scales;
 
 typedef struct ls_state {
@@ -163,8 +163,11 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
             v[off++] = (2 * h->rng_uniform(ctx) - 1) * bh;
         for (uint32_t k = 0; k < 4 * H; k++) /* forget-gate bias +1: remember by default */
             v[off++] = k >= H && k < 2 * H ? 1.0 : 0.0;
+        /* normalize starts near its skip term alone (feedback alignment's update, bounded):
+         * a read-out ten times smaller than 1.x's U(+-1/sqrt(H)) */
+        const double v_bound = (s->norm ? 0.1 : 1.0) / sqrt((double)H);
         for (uint32_t k = 0; k < H; k++)
-            v[off++] = (2 * h->rng_uniform(ctx) - 1) / sqrt((double)H);
+            v[off++] = (2 * h->rng_uniform(ctx) - 1) * v_bound;
         v[off++] = 0;            /* c0 */
         v[off++] = s->skip_init; /* θ_skip */
     }
@@ -182,7 +185,12 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
         return n ? sqrt(acc / (double)n) : 0;                                                \
     }
 LS_RMS(double, rms_d)
-LS_RMS(rs_real, rms_f)
+
+/* The same for float, vectorised: the layer's weights are the longest of these sums. */
+static double rms_f(const rs_real *v, size_t n)
+{
+    return n ? sqrt(lk_sumsq(v, n) / (double)n) : 0;
+}
 
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
  * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit.
@@ -201,7 +209,8 @@ static ls_scales scales_of(ls_state *s, uint32_t l, uint32_t n_in1, double r_pre
     const double w0 = 1 / sqrt(3.0 * n_in1);
     sc.pre = r_pre > 1e-6 ? r_pre : 1e-6;
     sc.post = r_post > 1e-6 ? r_post : 1e-6;
-    sc.w = sc.kappa = r_w > w0 ? r_w : w0;
+    sc.w = r_w > w0 ? r_w : w0;
+    sc.kappa = w0 / sqrt((double)n_in1);
     sc.m = *mm > 0 ? *mm : 1;
     sc.pm = *gm > 0 ? *gm : 1;
     return sc;
