@@ -91,7 +91,7 @@ typedef struct ls_state {
 
 
 static const rs_param_spec ls_params[] = {
-    { .name = "hidden", .type = RS_PARAM_INT, .def = 10, .lo = 1, .hi = 256,
+    { .name = "hidden", .type = RS_PARAM_INT, .def = 4, .lo = 1, .hi = 256,
       .help = "LSTM units H" },
     { .name = "modulator", .type = RS_PARAM_CHOICE, .def_str = "error",
       .choices = "error|global|none",
@@ -107,11 +107,12 @@ static const rs_param_spec ls_params[] = {
               "alignment's; false: the projection alone (1.x)" },
     { .name = "per_layer", .type = RS_PARAM_BOOL, .def = 0,
       .help = "one LSTM per layer instead of one for every synapse" },
-    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
-      .help = "Δw = scale tanh(v.h + c0) - skip pre m: the largest LSTM step" },
-    { .name = "skip_init", .type = RS_PARAM_REAL, .def = 0, .lo = -100, .hi = 100,
+    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100,
+      .help = "the largest step: Δw = kappa scale tanh(v.h + c0 - skip pm) with normalize, "
+              "scale tanh(v.h + c0) - skip pre m without" },
+    { .name = "skip_init", .type = RS_PARAM_REAL, .def = 1, .lo = -100, .hi = 100,
       .help = "initial θ_skip of the -θ pre m term (0: the LSTM discovers everything)" },
-    { .name = "clip", .type = RS_PARAM_REAL, .def = 4, .lo = 0, .hi = 1e6,
+    { .name = "clip", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6,
       .help = "clip every weight to [-c, c] after the update; 0 = none" },
     { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
       .help = "error mode: B ~ U(+-s/sqrt(n_l)) carries the error down" },
@@ -773,7 +774,8 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "1.1.0", /* 1.1: a batch is one LSTM step on its means */
+    .head.version = "2.0.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
+                              * derivative, and their defaults */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",

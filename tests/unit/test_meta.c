@@ -80,13 +80,14 @@ static void open_meta(rs_meta *m, rs_spec *s, const rs_meta_cfg *cfg, int thread
  * normalize and derivative, whose divisors and f' enter the tape as constants (docs/RULES.md),
  * so the tape's gradient leaves out their own small dependence on the meta-parameters. */
 static void check_meta_gradient_tol(const char *rule, const char *params, long truncation,
-                                    double tol)
+                                    double tol, int log_loss)
 {
     rs_spec *s = make_spec(rule, params, "{\"hidden\": [3], \"act\": [\"tanh\", \"tanh\"], "
                                          "\"bias\": true}", 3, NULL);
     rs_meta m;
     rs_meta_cfg cfg = default_cfg();
     cfg.truncation = truncation;
+    cfg.log_loss = log_loss;
     open_meta(&m, s, &cfg, 1);
     /* move away from the initial values so no coefficient sits at a special point */
     for (size_t i = 0; i < m.n_phi; i++)
@@ -131,7 +132,7 @@ static void check_meta_gradient_tol(const char *rule, const char *params, long t
 
 static void check_meta_gradient(const char *rule, const char *params, long truncation)
 {
-    check_meta_gradient_tol(rule, params, truncation, 1e-6);
+    check_meta_gradient_tol(rule, params, truncation, 1e-6, 0);
 }
 
 START_TEST(test_meta_gradient_meta_hebbian)
@@ -142,11 +143,14 @@ END_TEST
 
 START_TEST(test_meta_gradient_lstm_synapse)
 {
-#define V1 "\"normalize\": false, \"derivative\": false, "
+#define V1 "\"normalize\": false, \"derivative\": false, \"scale\": 0.1, \"skip_init\": 0, \"clip\": 4, "
     check_meta_gradient("lstm_synapse", V1 "\"hidden\": 4", 0);
     check_meta_gradient("lstm_synapse", V1 "\"hidden\": 3, \"modulator\": \"global\"", 0);
-    check_meta_gradient_tol("lstm_synapse", "\"hidden\": 4", 0, 0);
-    check_meta_gradient_tol("lstm_synapse", "\"hidden\": 3, \"derivative\": false", 0, 0);
+    check_meta_gradient_tol("lstm_synapse", "\"hidden\": 4", 0, 0, 0);
+    check_meta_gradient_tol("lstm_synapse", "\"hidden\": 3, \"derivative\": false", 0, 0, 0);
+    /* meta.log_loss: the mean of log(loss / loss before training), exact for 1.x */
+    check_meta_gradient_tol("lstm_synapse", V1 "\"hidden\": 4", 0, 1e-6, 1);
+    check_meta_gradient_tol("lstm_synapse", "\"hidden\": 4", 0, 0, 1);
     check_meta_gradient("lstm_synapse", V1 "\"hidden\": 3, \"modulator\": \"none\", "
                                         "\"per_layer\": true", 0);
 }
@@ -286,7 +290,7 @@ static double delta_rule_correlation(const rs_meta *m, rs_spec *s)
     rs_net *net = rs_net_create(sizes, 1, (const rs_act *const *)&act, 0, 1);
     const rs_rule_desc *rd = (const rs_rule_desc *)s->rules[0].head;
     char text[600];
-    snprintf(text, sizeof text, "normalize=false,derivative=false,hidden=4,weights=%s", path);
+    snprintf(text, sizeof text, "normalize=false,derivative=false,scale=0.1,skip_init=0,clip=4,hidden=4,weights=%s", path);
     rs_params *p = rs_test_params(&rd->head, text);
     rs_task_info info = { .struct_size = sizeof info, .n_in = 2, .n_out = 1, .n_full = 4,
                           .loss = RS_LOSS_MSE, .lo = -1, .hi = 1 };
