@@ -166,9 +166,11 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
             v[off++] = k >= H && k < 2 * H ? 1.0 : 0.0;
         /* normalize starts near its skip term alone (feedback alignment's update, bounded):
          * a read-out ten times smaller than 1.x's U(+-1/sqrt(H)) */
-        const double v_bound = (s->norm ? 0.1 : 1.0) / sqrt((double)H);
-        for (uint32_t k = 0; k < H; k++)
-            v[off++] = (2 * h->rng_uniform(ctx) - 1) * v_bound;
+        const double v_bound = 0.1 / sqrt((double)H);
+        for (uint32_t k = 0; k < H; k++) { /* 1.x's exact expression, so its file reproduces */
+            const double u = 2 * h->rng_uniform(ctx) - 1;
+            v[off++] = s->norm ? u * v_bound : u / sqrt((double)H);
+        }
         v[off++] = 0;            /* c0 */
         v[off++] = s->skip_init; /* θ_skip */
     }
