@@ -371,9 +371,18 @@ static int unroll(rs_meta_worker *w, episode_env *env, const double *phi, rs_epi
             return 1;
         if (ep->curve)
             ep->curve[k] = lv;
-        double wgt = 1.0 / ((double)K * norm) + (k == K - 1 ? m->cfg.final_weight / norm : 0);
-        total += wgt * lv;
-        rs_tv term = rs_tape_scale(t, loss, wgt);
+        rs_tv term;
+        if (m->cfg.log_loss) { /* log(l / l0): every decade of improvement counts alike */
+            const double wgt = 1.0 / (double)K + (k == K - 1 ? m->cfg.final_weight : 0);
+            const double floor = 1e-12 * fmax(ep->loss0, 1e-300);
+            total += wgt * log(fmax(lv, floor) / fmax(ep->loss0, 1e-300));
+            term = rs_tape_scale(t, rs_tape_log(t, rs_tape_clip(t, loss, floor, HUGE_VAL)), wgt);
+        } else {
+            const double wgt = 1.0 / ((double)K * norm) + (k == K - 1 ? m->cfg.final_weight / norm
+                                                                     : 0);
+            total += wgt * lv;
+            term = rs_tape_scale(t, loss, wgt);
+        }
         seg = seg == RS_TV_NONE ? term : rs_tape_add(t, seg, term);
         if (k == K - 1)
             episode_result(t, env, out, lv, ep);

@@ -71,18 +71,18 @@ static int parse_key(const cJSON *kv, const char *file, rs_meta_cfg *c, char *er
         return bad ? -1 : 0;
     if (!strcmp(k, "comment"))
         return 0;
-    if (!strcmp(k, "normalize")) {
+    if (!strcmp(k, "normalize") || !strcmp(k, "log_loss")) {
         if (!cJSON_IsBool(kv)) {
-            snprintf(err, size, "%s: meta.normalize: must be true or false", file);
+            snprintf(err, size, "%s: meta.%s: must be true or false", file, k);
             return -1;
         }
-        c->normalize = cJSON_IsTrue(kv);
+        *(k[0] == 'n' ? &c->normalize : &c->log_loss) = cJSON_IsTrue(kv);
         return 0;
     }
     if (!strcmp(k, "held_out"))
         return held_out_key(kv, file, c, err, size);
     snprintf(err, size, "%s: meta: unknown key '%s'; it takes iterations, episodes, truncation, "
-             "lr, beta1, beta2, eps, clip, normalize, final_weight, checkpoint_every, "
+             "lr, beta1, beta2, eps, clip, normalize, log_loss, final_weight, checkpoint_every, "
              "validation, held_out", file, k);
     return -1;
 }

@@ -70,10 +70,10 @@ static inline void lk_gates(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_
 /* One step for a tile of T synapses. uh (K, T): rows 0..F-1 the inputs, rows F..K-1 the old
  * state h. c (H, T) the cell state, updated in place; h (H, T) receives the new state, and may
  * be uh's own rows F.. (every read of uh is over before the first write of h). z (4H, T) is
- * scratch. pm (T): the raw pre*m of the skip term, or NULL for
- * none. dw (T) receives scale tanh(v.h + c0) - skip pm. */
+ * scratch. r (T) receives the read-out v.h + c0, which the rule turns into Δw (lk_out_raw,
+ * lk_out_bounded). */
 static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_real *z,
-                           rs_real *h, rs_real *c, const rs_real *pm, rs_real *dw)
+                           rs_real *h, rs_real *c, rs_real *r)
 {
     const uint32_t H = p->hid;
     lk_gates(p, T, uh, z);
@@ -96,14 +96,61 @@ static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_r
         }
     }
     for (uint32_t t = 0; t < T; t++)
-        dw[t] = 0;
+        r[t] = p->c0;
     for (uint32_t k = 0; k < H; k++) {
         const rs_real vk = p->v[k], *hk = h + (size_t)k * T;
         for (uint32_t t = 0; t < T; t++)
-            dw[t] += vk * hk[t];
+            r[t] += vk * hk[t];
     }
-    for (uint32_t t = 0; t < T; t++)
-        dw[t] = p->scale * fm_tanh(dw[t] + p->c0) - (pm ? p->skip * pm[t] : 0);
+}
+
+/* The sum of squares of n floats, in blocks of LK_LANES lanes summed into a double every 4096
+ * values (fixed order: the same sum whatever the alignment or the caller). */
+static inline double lk_sumsq(const rs_real *v, size_t n)
+{
+    double acc = 0;
+    size_t k = 0;
+    while (k < n) {
+        const size_t end = n - k > 4096 ? k + 4096 : n;
+        lk_vec part = { 0 };
+        for (; k + LK_LANES <= end; k += LK_LANES) {
+            lk_vec x;
+            memcpy(&x, v + k, sizeof x);
+            part += x * x;
+        }
+        for (; k < end; k++)
+            part[0] += v[k] * v[k];
+        for (int q = 0; q < LK_LANES; q++)
+            acc += part[q];
+    }
+    return acc;
+}
+
+/* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). One loop per
+ * case: a test of pm inside the loop would keep it scalar. */
+static inline void lk_out_raw(const lk_lstm *p, uint32_t T, const rs_real *pm, rs_real *r)
+{
+    const rs_real a = p->scale, k = p->skip;
+    if (pm)
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]) - k * pm[t];
+    else
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]);
+}
+
+/* normalize's output, in place: Δw = kappa scale tanh(r - skip pm), pm the normalised pre m
+ * (NULL: none); |Δw| < kappa scale whatever the LSTM does. */
+static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *pm, rs_real kappa,
+                                  rs_real *r)
+{
+    const rs_real a = kappa * p->scale, k = p->skip;
+    if (pm)
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t] - k * pm[t]);
+    else
+        for (uint32_t t = 0; t < T; t++)
+            r[t] = a * fm_tanh(r[t]);
 }
 
 #endif

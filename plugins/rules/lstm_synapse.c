@@ -53,17 +53,27 @@
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
+/* normalize: what layer l's signals are divided by at one step, and the step's unit. */
+typedef struct ls_scales {
+    double pre, post, w, m, pm; /* the LSTM reads <pre>/pre, <post>/post, w/w, <m>/m, <m pre>/pm */
+    double kappa;               /* Δw = kappa scale tanh(...): the w divisor / sqrt(n_in1) */
+} ls_scales;
+
 typedef struct ls_state {
     mr_base base;                       /* the host and the values-only tape explain runs on */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
     uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
-    int mod, pre_mod, bias;
+    int mod, pre_mod, bias, norm, deriv;
     double scale, clip, skip_init;
     double *phi;                        /* the meta-parameters (double: explain's tape) */
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
     uint32_t n_shapes;
     double *fb[RS_TAPE_MAX_LAYERS + 1]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l), error mode */
+    double mmax[RS_TAPE_MAX_LAYERS];    /* normalize: the largest RMS of layer l's <m> and */
+    double gmax[RS_TAPE_MAX_LAYERS];    /* of its <m pre^T> so far in this run */
+    rs_real *zf, *af, *df;              /* derivative: one layer's z, a, f' (widest, batch) */
+    double *dd;                         /* the same f' as double, for the tape */
     /* ---- step's float copy, made once in create ---- */
     lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
     rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
@@ -75,10 +85,13 @@ typedef struct ls_state {
     rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
     rs_real *z, *pm, *wv, *dw;          /* one tile's scratch: (4H, T) (T) (T) (T) */
+    ls_scales cur;                      /* the divisors of the layer being updated (all 1
+                                         * without normalize) */
 } ls_state;
 
+
 static const rs_param_spec ls_params[] = {
-    { .name = "hidden", .type = RS_PARAM_INT, .def = 10, .lo = 1, .hi = 256,
+    { .name = "hidden", .type = RS_PARAM_INT, .def = 4, .lo = 1, .hi = 256,
       .help = "LSTM units H" },
     { .name = "modulator", .type = RS_PARAM_CHOICE, .def_str = "error",
       .choices = "error|global|none",
@@ -86,13 +99,20 @@ static const rs_param_spec ls_params[] = {
               "or none" },
     { .name = "pre_mod", .type = RS_PARAM_BOOL, .def = 1,
       .help = "give the LSTM pre*m as an input too (the delta-rule term)" },
+    { .name = "normalize", .type = RS_PARAM_BOOL, .def = 1,
+      .help = "read every signal relative to its layer's scale and take a bounded step "
+              "sized by the layer's weights (2.0); false: the raw signals of 1.x" },
+    { .name = "derivative", .type = RS_PARAM_BOOL, .def = 1,
+      .help = "error mode: a hidden unit's error times f'(its input), as feedback "
+              "alignment's; false: the projection alone (1.x)" },
     { .name = "per_layer", .type = RS_PARAM_BOOL, .def = 0,
       .help = "one LSTM per layer instead of one for every synapse" },
-    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.1, .lo = 0, .hi = 100,
-      .help = "Δw = scale tanh(v.h + c0) - skip pre m: the largest LSTM step" },
-    { .name = "skip_init", .type = RS_PARAM_REAL, .def = 0, .lo = -100, .hi = 100,
+    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100,
+      .help = "the largest step: Δw = kappa scale tanh(v.h + c0 - skip pm) with normalize, "
+              "scale tanh(v.h + c0) - skip pre m without" },
+    { .name = "skip_init", .type = RS_PARAM_REAL, .def = 1, .lo = -100, .hi = 100,
       .help = "initial θ_skip of the -θ pre m term (0: the LSTM discovers everything)" },
-    { .name = "clip", .type = RS_PARAM_REAL, .def = 4, .lo = 0, .hi = 1e6,
+    { .name = "clip", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6,
       .help = "clip every weight to [-c, c] after the update; 0 = none" },
     { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
       .help = "error mode: B ~ U(+-s/sqrt(n_l)) carries the error down" },
@@ -144,11 +164,59 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
             v[off++] = (2 * h->rng_uniform(ctx) - 1) * bh;
         for (uint32_t k = 0; k < 4 * H; k++) /* forget-gate bias +1: remember by default */
             v[off++] = k >= H && k < 2 * H ? 1.0 : 0.0;
-        for (uint32_t k = 0; k < H; k++)
-            v[off++] = (2 * h->rng_uniform(ctx) - 1) / sqrt((double)H);
+        /* normalize starts near its skip term alone (feedback alignment's update, bounded):
+         * a read-out ten times smaller than 1.x's U(+-1/sqrt(H)) */
+        const double v_bound = 0.1 / sqrt((double)H);
+        for (uint32_t k = 0; k < H; k++) { /* 1.x's exact expression, so its file reproduces */
+            const double u = 2 * h->rng_uniform(ctx) - 1;
+            v[off++] = s->norm ? u * v_bound : u / sqrt((double)H);
+        }
         v[off++] = 0;            /* c0 */
         v[off++] = s->skip_init; /* θ_skip */
     }
+}
+
+/* ---- normalize: the scales of a layer's signals ------------------------------------------- */
+
+/* Root mean square of n values of either precision (stride 1). */
+#define LS_RMS(T, name)                                                                      \
+    static double name(const T *v, size_t n)                                                 \
+    {                                                                                        \
+        double acc = 0;                                                                      \
+        for (size_t k = 0; k < n; k++)                                                       \
+            acc += (double)v[k] * (double)v[k];                                              \
+        return n ? sqrt(acc / (double)n) : 0;                                                \
+    }
+LS_RMS(double, rms_d)
+
+/* The same for float, vectorised: the layer's weights are the longest of these sums. */
+static double rms_f(const rs_real *v, size_t n)
+{
+    return n ? sqrt(lk_sumsq(v, n) / (double)n) : 0;
+}
+
+/* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
+ * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit.
+ * pre and post are read at their current scale; w in units of kappa, its RMS but at least the
+ * RMS of PyTorch's initial U(+-1/sqrt(n_in1)), so a step is relative to the layer's weights
+ * (LARS's trust ratio); m and <m pre> relative to the largest they have been in this run: the
+ * LSTM sees the task's scale removed but the error falling as learning succeeds. Updates the
+ * running maxima: call once per layer and step, before the layer's update. */
+static ls_scales scales_of(ls_state *s, uint32_t l, uint32_t n_in1, double r_pre, double r_post,
+                           double r_w, double r_m, double r_pm)
+{
+    ls_scales sc;
+    double *mm = &s->mmax[l - 1], *gm = &s->gmax[l - 1];
+    *mm = r_m > *mm ? r_m : *mm;
+    *gm = r_pm > *gm ? r_pm : *gm;
+    const double w0 = 1 / sqrt(3.0 * n_in1);
+    sc.pre = r_pre > 1e-6 ? r_pre : 1e-6;
+    sc.post = r_post > 1e-6 ? r_post : 1e-6;
+    sc.w = r_w > w0 ? r_w : w0;
+    sc.kappa = w0 / sqrt((double)n_in1);
+    sc.m = *mm > 0 ? *mm : 1;
+    sc.pm = *gm > 0 ? *gm : 1;
+    return sc;
 }
 
 /* ---- the update on a tape -------------------------------------------------------------------- */
@@ -157,7 +225,8 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
  * batch mean; m and pm RS_TV_NONE without a modulator); returns Δw (S, 1) and replaces *hs,
  * *cs (S, H) by the new state. meta: the group's 6 tensors. */
 static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_tv pre,
-                          rs_tv post, rs_tv w, rs_tv m, rs_tv pm, rs_tv *hs, rs_tv *cs)
+                          rs_tv post, rs_tv w, rs_tv m, rs_tv pm, double kappa, rs_tv *hs,
+                          rs_tv *cs)
 {
     const rs_host *h = s->base.host;
     rs_tv parts[5] = { pre, post, w };
@@ -174,9 +243,13 @@ static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_t
     rs_tv c;
     *hs = h->tape_lstm_cell(t, z, *cs, &c);
     *cs = c;
-    rs_tv d = h->tape_scale(t, h->tape_tanh(t, h->tape_add(t, h->tape_matmul(t, *hs, 0, meta[3], 0),
-                                                           meta[4])),
-                            s->scale);
+    rs_tv r = h->tape_add(t, h->tape_matmul(t, *hs, 0, meta[3], 0), meta[4]);
+    if (s->norm) { /* kappa scale tanh(r - θ_skip pm): bounded */
+        if (s->mod != MOD_NONE)
+            r = h->tape_sub(t, r, h->tape_mul(t, meta[5], pm));
+        return h->tape_scale(t, h->tape_tanh(t, r), kappa * s->scale);
+    }
+    rs_tv d = h->tape_scale(t, h->tape_tanh(t, r), s->scale);
     if (s->mod != MOD_NONE) /* - θ_skip pre m */
         d = h->tape_sub(t, d, h->tape_mul(t, meta[5], pm));
     return d;
@@ -203,6 +276,57 @@ static rs_tv batch_mean(const rs_host *h, rs_tape *t, rs_tv v, uint32_t n)
     return n == 1 ? v : h->tape_mean(t, v, 1);
 }
 
+/* f'_l of hidden layer l (sizes[l], n) as a tape constant, from the values of the current
+ * weights and the layer's input: z = W a_{l-1} + b recomputed in double, then the host's
+ * derivative in rs_real as `step` takes it. A constant: the meta-gradient does not flow
+ * through the gating itself (for ReLU it is zero almost everywhere anyway). */
+static rs_tv deriv_const(ls_state *s, rs_tape *t, const rs_net *net, uint32_t l, const rs_tv *w,
+                         const rs_tv *b, const rs_tv *a, uint32_t n)
+{
+    const rs_host *h = s->base.host;
+    const rs_layer *ly = &net->layers[l - 1];
+    const double *wv = h->tape_value(t, w[l - 1]), *av = h->tape_value(t, a[l - 1]);
+    const double *bv = b[l - 1] != RS_TV_NONE ? h->tape_value(t, b[l - 1]) : NULL;
+    for (uint32_t i = 0; i < ly->n_out; i++)
+        for (uint32_t e = 0; e < n; e++) {
+            double z = bv ? bv[i] : 0;
+            for (uint32_t j = 0; j < ly->n_in; j++)
+                z += wv[(size_t)i * ly->n_in + j] * av[(size_t)j * n + e];
+            s->zf[(size_t)i * n + e] = (rs_real)z;
+        }
+    const size_t len = (size_t)ly->n_out * n;
+    h->act_forward(ly->act, s->zf, s->af, len);
+    h->act_derivative(ly->act, s->zf, s->af, s->df, len);
+    for (size_t k = 0; k < len; k++)
+        s->dd[k] = s->df[k];
+    return h->tape_const(t, ly->n_out, n, s->dd);
+}
+
+/* normalize: the inputs of layer l's synapses divided by their scales (scales_of, from the
+ * values), and the step's unit in *kappa. pre, post, m: (S, 1) per synapse; mean_pre (n_in1,
+ * 1), mean_post, mean_m (n_out, 1) the batch means they repeat. */
+static void normalize_inputs(ls_state *s, rs_tape *t, uint32_t l, uint32_t n_in1, uint32_t n_out,
+                             rs_tv mean_pre, rs_tv mean_post, rs_tv mean_m, rs_tv *pre,
+                             rs_tv *post, rs_tv *w, rs_tv *m, rs_tv *pm, double *kappa)
+{
+    const rs_host *h = s->base.host;
+    const size_t S = (size_t)n_in1 * n_out;
+    const int mod = *m != RS_TV_NONE;
+    ls_scales sc = scales_of(s, l, n_in1, rms_d(h->tape_value(t, mean_pre), n_in1),
+                             rms_d(h->tape_value(t, mean_post), n_out),
+                             rms_d(h->tape_value(t, *w), S),
+                             mod ? rms_d(h->tape_value(t, mean_m), n_out) : 0,
+                             mod ? rms_d(h->tape_value(t, *pm), S) : 0);
+    *pre = h->tape_scale(t, *pre, 1 / sc.pre);
+    *post = h->tape_scale(t, *post, 1 / sc.post);
+    *w = h->tape_scale(t, *w, 1 / sc.w);
+    if (mod) {
+        *m = h->tape_scale(t, *m, 1 / sc.m);
+        *pm = h->tape_scale(t, *pm, 1 / sc.pm);
+    }
+    *kappa = sc.kappa;
+}
+
 /* One step on the batch x (n_0, n), y (n_L, n): w, b, carry in and out. Returns the batch's
  * loss tensor. The synapse reads the batch means of pre, post, m and pre m. */
 static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta, rs_tv x,
@@ -222,9 +346,12 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
             m[l] = h->tape_broadcast(t, loss, n_out, n);
         else if (l == L)
             m[l] = h->tape_sub(t, a[L], y);
-        else
+        else {
             m[l] = h->tape_matmul(t, h->tape_const(t, n_out, net->sizes[l + 1], s->fb[l + 1]), 0,
                                   m[l + 1], 0);
+            if (s->deriv)
+                m[l] = h->tape_mul(t, m[l], deriv_const(s, t, net, l, w, b, a, n));
+        }
     }
     for (uint32_t l = 1; l <= L; l++) {
         const rs_layer *ly = &net->layers[l - 1];
@@ -241,16 +368,22 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
             *hs = h->tape_fill(t, S, s->hid, 0.0);
             *cs = h->tape_fill(t, S, s->hid, 0.0);
         }
-        rs_tv pre_s = per_pre(h, t, batch_mean(h, t, pre, n), n_out, n_in), mm = RS_TV_NONE,
-              pm = RS_TV_NONE;
+        rs_tv mean_pre = batch_mean(h, t, pre, n), mean_post = batch_mean(h, t, a[l], n);
+        rs_tv mean_m = RS_TV_NONE, mm = RS_TV_NONE, pm = RS_TV_NONE;
+        rs_tv pre_s = per_pre(h, t, mean_pre, n_out, n_in);
         if (m[l] != RS_TV_NONE) {
-            mm = per_post(h, t, batch_mean(h, t, m[l], n), n_out, n_in);
+            mean_m = batch_mean(h, t, m[l], n);
+            mm = per_post(h, t, mean_m, n_out, n_in);
             pm = n == 1 ? h->tape_mul(t, pre_s, mm) /* <m pre^T>, (n_out, n_in) read as (S, 1) */
                         : h->tape_reshape(t, h->tape_scale(t, h->tape_matmul(t, m[l], 0, pre, 1),
                                                            1.0 / n), S, 1);
         }
-        rs_tv d = synapse_step(s, t, g, pre_s, per_post(h, t, batch_mean(h, t, a[l], n), n_out, n_in),
-                               h->tape_reshape(t, wa, S, 1), mm, pm, hs, cs);
+        rs_tv post_s = per_post(h, t, mean_post, n_out, n_in), w_s = h->tape_reshape(t, wa, S, 1);
+        double kappa = 1;
+        if (s->norm)
+            normalize_inputs(s, t, l, n_in, n_out, mean_pre, mean_post, mean_m, &pre_s, &post_s,
+                             &w_s, &mm, &pm, &kappa);
+        rs_tv d = synapse_step(s, t, g, pre_s, post_s, w_s, mm, pm, kappa, hs, cs);
         rs_tv nw = h->tape_add(t, wa, h->tape_reshape(t, d, n_out, n_in));
         if (s->clip > 0)
             nw = h->tape_clip(t, nw, -s->clip, s->clip);
@@ -280,8 +413,9 @@ static inline rs_real ls_in(rs_real v)
     return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
 }
 
-/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m; T columns,
- * the unused ones zero), their weights into s->wv and pre m into s->pm: the batch means
+/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each divided
+ * by its scale in s->cur; T columns, the unused ones zero), their weights into s->wv and the
+ * scaled pre m into s->pm: the batch means
  * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
  * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
  * is advanced past its last. A tile is filled a row segment (one post unit) at a time, so the
@@ -291,29 +425,32 @@ static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
+    const rs_real ir = (rs_real)(1 / s->cur.pre), ip = (rs_real)(1 / s->cur.post);
+    const rs_real iw = (rs_real)(1 / s->cur.w), im = (rs_real)(1 / s->cur.m);
+    const rs_real ig = (rs_real)(1 / s->cur.pm);
     for (uint32_t t = 0; t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
         const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
-        const rs_real post = ls_in(s->mpost[i0]), m = mod ? s->mmod[i0] : 0;
+        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? s->mmod[i0] * im : 0;
         const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
         const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
         for (uint32_t k = 0; k < len_w; k++) {
-            u[t + k] = ls_in(pre[k]);
+            u[t + k] = ls_in(pre[k] * ir);
             s->wv[t + k] = w[k];
         }
         if (len_w < len) { /* the bias: pre = 1 */
-            u[t + len_w] = 1;
+            u[t + len_w] = ls_in(ir);
             s->wv[t + len_w] = ly->b[i0];
         }
         for (uint32_t k = 0; k < len; k++) {
             u[T + t + k] = post;
-            u[2 * T + t + k] = ls_in(s->wv[t + k]);
-            s->pm[t + k] = mod ? pm[k] : 0;
+            u[2 * T + t + k] = ls_in(s->wv[t + k] * iw);
+            s->pm[t + k] = mod ? pm[k] * ig : 0;
         }
         for (uint32_t k = 0; mod && k < len; k++)
             u[3 * T + t + k] = ls_in(m);
         for (uint32_t k = 0; pre_mod && k < len; k++)
-            u[4 * T + t + k] = ls_in(pm[k]);
+            u[4 * T + t + k] = ls_in(s->pm[t + k]);
         t += len;
         *j += len;
         if (*j == n_in1) {
@@ -382,6 +519,22 @@ static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
         s->pmat[(size_t)i * n_in1 + n_in] = s->mmod[i];
 }
 
+/* normalize: layer l's divisors (scales_of) into s->cur, from the means layer_means left. */
+static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias, n_out = ly->n_out;
+    const double r_pre = rms_f(s->mpre, n_in), r_w = rms_f(ly->w, (size_t)n_out * n_in);
+    const double r_b = s->bias ? rms_f(ly->b, n_out) : 0;
+    const int mod = s->mod != MOD_NONE;
+    /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
+    s->cur = scales_of(s, l, n_in1, sqrt((r_pre * r_pre * n_in + s->bias) / n_in1),
+                       rms_f(s->mpost, n_out),
+                       sqrt((r_w * r_w * n_in + r_b * r_b * s->bias) / n_in1),
+                       mod ? rms_f(s->mmod, n_out) : 0,
+                       mod ? rms_f(s->pmat, (size_t)n_out * n_in1) : 0);
+}
+
 /* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
  * written into the network. */
 static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
@@ -390,13 +543,19 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, K = s->n_feat + H;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
     layer_means(s, net, l);
+    if (s->norm)
+        layer_scales(s, net, l);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
         rs_real *u = s->ust[l - 1] + (size_t)q * K * T, *c = s->cst[l - 1] + (size_t)q * H * T;
         tile_inputs(s, ly, u, T, n, &i, &j);
-        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c,
-                s->mod != MOD_NONE ? s->pm : NULL, s->dw);
+        const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
+        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c, s->dw);
+        if (s->norm)
+            lk_out_bounded(cell, T, pm, (rs_real)s->cur.kappa, s->dw);
+        else
+            lk_out_raw(cell, T, pm, s->dw);
         tile_write(s, ly, n, wi, wj);
     }
 }
@@ -415,9 +574,16 @@ static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, dou
         else if (l == L)
             for (size_t k = 0; k < len; k++)
                 m[k] = net->a[L][k] - y[k];
-        else /* m_l = B_{l+1} m_{l+1}, B (n_l, n_{l+1}) */
+        else { /* m_l = B_{l+1} m_{l+1} (times f'_l with derivative), B (n_l, n_{l+1}) */
             s->base.host->gemm(0, 0, net->sizes[l], n, net->sizes[l + 1], 1, s->fbf[l + 1],
                                net->sizes[l + 1], s->mod_at[l + 1], n, 0, m, n);
+            if (!s->deriv)
+                continue;
+            s->base.host->act_derivative(net->layers[l - 1].act, net->z[l], net->a[l], s->df,
+                                         len);
+            for (size_t k = 0; k < len; k++)
+                m[k] *= s->df[k];
+        }
     }
 }
 
@@ -495,6 +661,9 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .hid = (uint32_t)host->param_int(p, "hidden"),
         .mod = mod[0] == 'e' ? MOD_ERROR : mod[0] == 'g' ? MOD_GLOBAL : MOD_NONE,
         .pre_mod = host->param_bool(p, "pre_mod"),
+        .norm = host->param_bool(p, "normalize"),
+        .deriv = host->param_bool(p, "derivative"),
+        .cur = { 1, 1, 1, 1, 1, 1 },
         .n_groups = host->param_bool(p, "per_layer") ? L : 1,
         .scale = host->param_real(p, "scale"),
         .clip = host->param_real(p, "clip"),
@@ -534,6 +703,11 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         }
     }
     rs_block_reals(&b, &t.pmat, max_syn);
+    const size_t wide = (size_t)rs_net_widest(net) * net->max_batch;
+    rs_block_reals(&b, &t.zf, wide);
+    rs_block_reals(&b, &t.af, wide);
+    rs_block_reals(&b, &t.df, wide);
+    rs_block_doubles(&b, &t.dd, wide);
     ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
     if (!s)
         return RS_ERR_NOMEM;
@@ -591,7 +765,7 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
     rs_tv pm = m == RS_TV_NONE ? RS_TV_NONE : h->tape_mul(t, cols[0], m);
     rs_tv hs = h->tape_fill(t, n, s->hid, 0.0), cs = h->tape_fill(t, n, s->hid, 0.0), d = RS_TV_NONE;
     for (uint32_t k = 0; k < steps; k++)
-        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], m, pm, &hs, &cs);
+        d = synapse_step(s, t, g, cols[0], cols[1], cols[2], m, pm, 1.0, &hs, &cs);
     rs_status st = mr_tape_status(h, ctx, t);
     if (st != RS_OK)
         return st;
@@ -602,7 +776,8 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "1.1.0", /* 1.1: a batch is one LSTM step on its means */
+    .head.version = "2.0.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
+                              * derivative, and their defaults */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# tests/cli/lstm_shipped.sh BINARY SOURCE_DIR FIXTURE_DIR: the shipped meta-learned synapse
-# (rules/lstm_synapse.weights.json, found by its default path) solves held-out cells through
-# `ruleset compare`, over 60 seeds each (this spec's seed 3, not the evaluation's seed 1):
-#   - XOR (±1), which rules/meta.json held out, on 004's 2-10-1 ReLU/tanh network: at least
-#     54/60 (docs/RESULTS.md measured 99/100 with rules/lstm-eval.json);
-#   - XOR on a network meta-training never saw, 2-10-1 with biases: at least 54/60 (99/100);
-#   - the untrained LSTM (weights="") on the same XOR: at most 12/60 (5/100), so the first
-#     two are the meta-training's doing, not the architecture's.
-# The thresholds sit about 4 standard errors below (above) the measured rates.
+# tests/cli/lstm_shipped.sh BINARY SOURCE_DIR FIXTURE_DIR: the shipped meta-learned synapses
+# solve cells their meta-training never saw through `ruleset compare`, over 60 seeds each
+# (this spec's seed 3, not the evaluation's seed 1). Measured with this spec, then the limits:
+#   - 2.0 (rules/lstm_synapse.weights.json, found by its default path; rules/meta.json held
+#     XOR out, never saw sigmoid units): XOR coded {0,1} on 2-10-1 with biases 52/60 (>= 42);
+#     XOR (+-1) on 2-10-1 with sigmoid hidden units 51/60 (>= 40), where the same rule with its
+#     untrained LSTM (weights="") solves 17/60 (<= 30): the difference is meta-training's;
+#   - 1.x (rules/lstm_synapse-v1.weights.json with its parameters; rules/meta-v1.json held XOR
+#     out): XOR (+-1) on 004's 2-10-1 60/60 (>= 54), its untrained LSTM 1/60 (<= 12).
+# The limits sit about 4 standard errors below (above) the measured counts.
 set -u
 bin=${1:?usage: lstm_shipped.sh BINARY SOURCE_DIR FIXTURE_DIR}
 src=${2:?}
@@ -18,29 +19,42 @@ cd "$src" || exit 1
 cat >"$tmp/spec.json" <<EOF
 { "name": "lstm-shipped", "seed": 3, "replicates": 60, "steps": 400, "batch": 1,
   "eval_every": 50,
-  "networks": [ { "label": "2-10-1", "hidden": [10], "act": ["relu", "tanh"], "bias": false },
-                { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true } ],
-  "tasks": [ { "plugin": "gates", "params": { "gate": "table", "table": "0110", "coding": "pm1" } } ],
+  "networks": [ { "label": "2-10-1", "hidden": [10], "act": ["relu", "tanh"], "bias": false } ],
+  "tasks": [ { "plugin": "gates", "label": "XOR pm1", "params": { "gate": "table", "table": "0110", "coding": "pm1" },
+               "networks": [ { "label": "2-10-1", "hidden": [10], "act": ["relu", "tanh"], "bias": false },
+                             { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true },
+                             { "label": "2-10-1 sigmoid+bias", "hidden": [10], "act": ["sigmoid", "tanh"], "bias": true } ] },
+             { "plugin": "gates", "label": "XOR 01", "params": { "gate": "xor", "coding": "01" },
+               "networks": [ { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true } ] } ],
   "rules": [ { "plugin": "lstm_synapse", "label": "shipped" },
-             { "plugin": "lstm_synapse", "label": "untrained", "params": { "weights": "" } } ] }
+             { "plugin": "lstm_synapse", "label": "untrained", "params": { "weights": "" } },
+             { "plugin": "lstm_synapse", "label": "v1",
+               "params": { "weights": "rules/lstm_synapse-v1.weights.json", "hidden": 10, "normalize": false,
+                           "derivative": false, "scale": 0.1, "skip_init": 0, "clip": 4 } },
+             { "plugin": "lstm_synapse", "label": "v1-untrained",
+               "params": { "weights": "", "hidden": 10, "normalize": false,
+                           "derivative": false, "scale": 0.1, "skip_init": 0, "clip": 4 } } ] }
 EOF
 if ! "$bin" compare "$tmp/spec.json" -o "$tmp/run" --threads 2 --quiet --no-plot >"$tmp/out" 2>&1; then
     echo "FAIL: compare: $(head -c 600 "$tmp/out")"
     exit 1
 fi
 failures=0
-solved() { awk -F'\t' -v r="$1" -v n="$2" '$1 == r && $3 == n { print $5 }' "$tmp/run/summary.tsv"; }
-check() { # check RULE NET OP LIMIT
+solved() { awk -F'\t' -v r="$1" -v t="$2" -v n="$3" '$1 == r && $2 == t && $3 == n { print $5 }' \
+    "$tmp/run/summary.tsv"; }
+check() { # check RULE TASK NET OP LIMIT
     local got
-    got=$(solved "$1" "$2")
-    if [ -n "$got" ] && [ "$got" "$3" "$4" ]; then
-        echo "ok: $1 on $2 solved $got/60 ($3 $4)"
+    got=$(solved "$1" "$2" "$3")
+    if [ -n "$got" ] && [ "$got" "$4" "$5" ]; then
+        echo "ok: $1 on $2, $3 solved $got/60 ($4 $5)"
     else
-        echo "FAIL: $1 on $2 solved '${got}'/60, want $3 $4"
+        echo "FAIL: $1 on $2, $3 solved '${got}'/60, want $4 $5"
         failures=$((failures + 1))
     fi
 }
-check shipped 2-10-1 -ge 54
-check shipped 2-10-1+bias -ge 54
-check untrained 2-10-1 -le 12
+check shipped "XOR 01" 2-10-1+bias -ge 42
+check shipped "XOR pm1" "2-10-1 sigmoid+bias" -ge 40
+check untrained "XOR pm1" "2-10-1 sigmoid+bias" -le 30
+check v1 "XOR pm1" 2-10-1 -ge 54
+check v1-untrained "XOR pm1" 2-10-1 -le 12
 exit $((failures > 0))

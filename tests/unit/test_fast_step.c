@@ -205,9 +205,64 @@ START_TEST(test_lstm_fast_equals_tape)
         /* a clip that binds */
         { "lstm_synapse", "weights=,hidden=4,scale=1,clip=0.3", { 2, 5, 1 }, 2, 1, 1, "tanh",
           "tanh" },
+        /* 1.x's raw signals and unbounded output: a batch, biases, two hidden layers */
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=5", { 2, 3, 1 }, 2,
+          3, 1, "relu", "tanh" },
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=3,scale=0.5",
+          { 2, 6, 5, 2 }, 3, 2, 0, "tanh", "tanh" },
+        /* normalize with the raw error below the output (no f') and a ReLU's f' with it */
+        { "lstm_synapse", "weights=,derivative=false,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4,
+          1, "relu", "identity" },
+        { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4, 1, "relu",
+          "identity" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         check_fast_equals_tape(&cases[k]);
+}
+END_TEST
+
+/* normalize's bounded step: whatever the LSTM emits and however large the task's signals,
+ * no weight moves by more than kappa scale = scale / (sqrt(3) n_in1) in one step (n_in1 the
+ * unit's inputs, bias included), and the weights stay finite. A skip of 50 saturates the tanh,
+ * inputs of 1e3 and targets of 1e4 would blow up an unbounded delta rule at once. */
+START_TEST(test_lstm_step_bounded)
+{
+    const net_case c = { "lstm_synapse", "weights=,hidden=4,scale=1,skip_init=50", { 3, 8, 2 },
+                         2, 4, 1, "relu", "identity" };
+    side sd;
+    side_open(&sd, &c);
+    rs_real x[3 * 4], y[2 * 4], before[512];
+    rs_rng rng;
+    rs_rng_init(&rng, 9, 2);
+    ck_assert(sd.net->n_params <= 512);
+    double largest = 0;
+    for (int k = 0; k < 50; k++) {
+        for (int i = 0; i < 12; i++)
+            x[i] = (rs_real)(2e3 * rs_rng_uniform(&rng) - 1e3);
+        for (int i = 0; i < 8; i++)
+            y[i] = (rs_real)(2e4 * rs_rng_uniform(&rng) - 1e4);
+        memcpy(before, sd.net->params, sd.net->n_params * sizeof(rs_real));
+        rs_batch b = { .n = 4, .n_in = 3, .n_out = 2, .loss = RS_LOSS_MSE, .x = x, .y = y };
+        rs_step_stats st = { 0 };
+        ck_assert_int_eq(rule_of(&c)->step(sd.state, sd.ctx, sd.net, &b, &st), RS_OK);
+        size_t off = 0;
+        for (uint32_t l = 0; l < sd.net->n_layers; l++) {
+            const rs_layer *ly = &sd.net->layers[l];
+            const double bound = 1.0 / (sqrt(3.0) * (ly->n_in + 1));
+            const size_t len = (size_t)ly->n_out * (ly->n_in + 1);
+            for (size_t q = 0; q < len; q++) {
+                const double d = fabs((double)sd.net->params[off + q] - before[off + q]);
+                ck_assert_msg(isfinite(sd.net->params[off + q]), "weight %zu not finite", q);
+                ck_assert_msg(d <= bound * (1 + 1e-5), "step %d layer %u: |Δw| %g > %g", k,
+                              l + 1, d, bound);
+                largest = fmax(largest, d / bound);
+            }
+            off += len;
+        }
+    }
+    ck_assert_msg(largest > 0.9, "the bound was never approached (%g of it): test too weak",
+                  largest);
+    side_close(&sd, &c);
 }
 END_TEST
 
@@ -232,6 +287,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_fast_math);
     tcase_add_test(tc, test_lstm_fast_equals_tape);
+    tcase_add_test(tc, test_lstm_step_bounded);
     tcase_add_test(tc, test_meta_hebbian_fast_equals_tape);
     suite_add_tcase(s, tc);
     return rs_test_run(s);
