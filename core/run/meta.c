@@ -372,9 +372,10 @@ static int unroll(rs_meta_worker *w, episode_env *env, const double *phi, rs_epi
         if (ep->curve)
             ep->curve[k] = lv;
         rs_tv term;
-        if (m->cfg.log_loss) { /* log(l / l0): every decade of improvement counts alike */
+        if (m->cfg.log_loss) { /* log(l / l0): every decade of improvement counts alike, down
+                                * to log_floor (below it no gradient: no chasing 1e-9) */
             const double wgt = 1.0 / (double)K + (k == K - 1 ? m->cfg.final_weight : 0);
-            const double floor = 1e-12 * fmax(ep->loss0, 1e-300);
+            const double floor = m->cfg.log_floor * fmax(ep->loss0, 1e-300);
             total += wgt * log(fmax(lv, floor) / fmax(ep->loss0, 1e-300));
             term = rs_tape_scale(t, rs_tape_log(t, rs_tape_clip(t, loss, floor, HUGE_VAL)), wgt);
         } else {

@@ -31,6 +31,7 @@ typedef struct rs_meta_cfg {
     double final_weight;     /* extra weight of the last inner step's loss */
     int normalize;           /* divide an episode's losses by its loss before training */
     int log_loss;            /* the mean of log(loss / loss before training) instead */
+    double log_floor;        /* log_loss: losses below log_floor x the first count as it */
     long checkpoint_every;   /* meta-steps between checkpoints (and log lines) */
     long validation;         /* episodes per held-out task at each checkpoint; 0 = none */
     char held_out[RS_META_MAX_HELD][128]; /* tasks whose label contains one are held out */

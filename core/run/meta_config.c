@@ -18,7 +18,8 @@ static int number_key(const cJSON *kv, const char *file, rs_meta_cfg *c, char *e
     struct { const char *key; double *dst; double lo, hi; } reals[] = {
         { "lr", &c->lr, 0, 10 }, { "beta1", &c->beta1, 0, 0.999999 },
         { "beta2", &c->beta2, 0, 0.999999999 }, { "eps", &c->eps, 0, 1 },
-        { "clip", &c->clip, 0, 1e12 }, { "final_weight", &c->final_weight, 0, 1e6 } };
+        { "clip", &c->clip, 0, 1e12 }, { "final_weight", &c->final_weight, 0, 1e6 },
+        { "log_floor", &c->log_floor, 1e-300, 1 } };
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         if (!strcmp(k, ints[i].key)) {
             if (!cJSON_IsNumber(kv) || kv->valuedouble < ints[i].lo
@@ -82,7 +83,8 @@ static int parse_key(const cJSON *kv, const char *file, rs_meta_cfg *c, char *er
     if (!strcmp(k, "held_out"))
         return held_out_key(kv, file, c, err, size);
     snprintf(err, size, "%s: meta: unknown key '%s'; it takes iterations, episodes, truncation, "
-             "lr, beta1, beta2, eps, clip, normalize, log_loss, final_weight, checkpoint_every, "
+             "lr, beta1, beta2, eps, clip, normalize, log_loss, log_floor, final_weight, "
+             "checkpoint_every, "
              "validation, held_out", file, k);
     return -1;
 }
@@ -92,7 +94,8 @@ int rs_meta_cfg_parse(const char *text, const char *file, rs_meta_cfg *c, char *
 {
     *c = (rs_meta_cfg){ .iterations = 500, .episodes = 16, .truncation = 0, .lr = 1e-3,
                         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 1.0,
-                        .final_weight = 0, .normalize = 1, .checkpoint_every = 50,
+                        .final_weight = 0, .normalize = 1, .log_floor = 1e-4,
+                        .checkpoint_every = 50,
                         .validation = 16 };
     cJSON *root = cJSON_Parse(text);
     const cJSON *meta = root ? cJSON_GetObjectItemCaseSensitive(root, "meta") : NULL;
