@@ -6,31 +6,31 @@
  * a tiny shared recurrent network is VSML, Kirsch & Schmidhuber 2021, NeurIPS 34; notebook 004's
  * weightUpdater / arbitrary_forward is the sketch this implements).
  *
- * For synapse j -> i of weight layer l at a step on example (x, t):
- *   inputs   u = clip([pre_j, post_i, w_ij, m_i, pre_j m_i], -5, 5)     (m, pre m: see below)
+ * For synapse j -> i of weight layer l at a step on a batch, from the batch means p = <pre_j>,
+ * q = <post_i>, mu = <m_i>, g = <m_i pre_j> (with one example, the example's own):
+ *   2.0 (normalize, the default): u = clip([p/σ_p, q/σ_q, w/σ_w, mu/M, g/G], -5, 5), σ the
+ *            layer's RMS of each (σ_w at least w0, PyTorch's initial RMS), M and G the largest
+ *            RMS of mu and g so far in the run (scales_of); the step is bounded:
+ *            Δw = κ scale tanh(v·h + c0 − θ_skip g/G), κ = w0/sqrt(fan-in incl. bias);
+ *   1.x:     u = clip([p, q, w, mu, g], -5, 5), Δw = scale tanh(v·h + c0) − θ_skip g;
  *   LSTM     z = u W_x^T + h W_h^T + b;  i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g)   (H units)
  *            c <- f c + i g;  h <- o tanh(c)          (h, c: the synapse's own state, from 0)
- *   output   Δw_ij = scale · tanh(v · h + c0) − θ_skip · pre_j m_i
- *   update   w_ij <- clip(w_ij + Δw_ij, -clip, clip)
+ *   update   w_ij <- clip(w_ij + Δw_ij, -clip, clip)   (clip 0, 2.0's default: none)
  * pre and post are the activities of the forward pass before the update; a bias is the
  * synapse from a unit clamped to 1. The modulatory signal m_i at post unit i (`modulator`):
  *   error    the output error m_L = ŷ − t at the output units; for hidden layers the error
  *            carried down by fixed random feedback, m_l = B_{l+1} m_{l+1}, B_{l+1} (n_l, n_{l+1})
- *            drawn in create ~ U(±s/sqrt(n_l)), s = feedback_scale (the DFA/FA-style projection
- *            of docs/RULES.md; no derivative: the LSTM sees post and may gate on it)
+ *            drawn in create ~ U(±s/sqrt(n_l)), s = feedback_scale, times f'_l(z_l) with
+ *            `derivative` (feedback alignment's error; 1.x: the projection alone)
  *   global   one scalar for every synapse: the batch's task loss
  *   none     no modulator (and no pre·m input): an unsupervised rule
  * The pre·m input is the delta-rule term (pre_mod=false drops it, for runs without hand-made
  * features). Meta-parameters per LSTM: w_x (4H, F), w_h (4H, H), b (1, 4H; gates i f g o as
  * PyTorch), v (H, 1), c0 (1, 1), skip (1, 1) = θ_skip; per_layer=true gives layer l its own set
- * ("w_x.l", ...). Initial values: Xavier-uniform w_x and w_h, forget-gate bias +1, v ~ U(±1/√H),
- * c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples is ONE step of every
- * synapse's LSTM, which then reads the batch means <pre_j>, <post_i>, <m_i> and <pre_j m_i>
- * (the last is the batch's delta-rule term, not the product of the means; with n = 1 all are
- * the example's own). So an LSTM step costs the same whatever the batch, as every other rule's
- * update does: on Fashion-MNIST 784-256-10 with batch 128, n online steps would cost 128 LSTM
- * steps of 200 000 synapses per batch (bench/bench_step.c measured 1.6 s a batch, 1460 times
- * backprop's). Rules meta-trained at batch 1 (the shipped weights) are unchanged by this.
+ * ("w_x.l", ...). Initial values: Xavier-uniform w_x and w_h, forget-gate bias +1, v ~
+ * U(±0.1/√H) (1.x: U(±1/√H)), c0 = 0, θ_skip = skip_init (docs/RULES.md). A batch of n examples
+ * is ONE step of every synapse's LSTM on the batch means, so an LSTM step costs the same
+ * whatever the batch, as every other rule's update does.
  *
  * Implementation: the update is written twice. On the tape (dstep, meta-training), the
  * synapses of a layer are the rows of one matrix (S = n_out (n_in + bias) rows), so one LSTM
@@ -38,9 +38,10 @@
  * arithmetic in float without the tape: the host's forward pass, then lstm_kernel.h on tiles of
  * synapses laid out synapse-minor, so the cell's matrix product and its vectorised sigmoid and
  * tanh run along the synapses; the meta-parameters are converted to float once, in create.
- * tests/unit/test_meta.c checks that both give the same weights. Published settings for
+ * tests/unit/test_fast_step.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
- * state; here one layer, H = 10 by default, scale 0.1, sized for 2-input gates. */
+ * state; here one layer, H = 4 (2.0; 10 in 1.x).
+ */
 #include <math.h>
 #include <stdio.h>
 
@@ -56,7 +57,7 @@ enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 /* normalize: what layer l's signals are divided by at one step, and the step's unit. */
 typedef struct ls_scales {
     double pre, post, w, m, pm; /* the LSTM reads <pre>/pre, <post>/post, w/w, <m>/m, <m pre>/pm */
-    double kappa;               /* Δw = kappa scale tanh(...): the w divisor / sqrt(n_in1) */
+    double kappa;               /* Δw = kappa scale tanh(...): w0 / sqrt(n_in1) (scales_of) */
 } ls_scales;
 
 typedef struct ls_state {
@@ -101,7 +102,7 @@ static const rs_param_spec ls_params[] = {
       .help = "give the LSTM pre*m as an input too (the delta-rule term)" },
     { .name = "normalize", .type = RS_PARAM_BOOL, .def = 1,
       .help = "read every signal relative to its layer's scale and take a bounded step "
-              "sized by the layer's weights (2.0); false: the raw signals of 1.x" },
+              "sized by the layer's initial weight scale (2.0); false: the raw signals of 1.x" },
     { .name = "derivative", .type = RS_PARAM_BOOL, .def = 1,
       .help = "error mode: a hidden unit's error times f'(its input), as feedback "
               "alignment's; false: the projection alone (1.x)" },
@@ -178,16 +179,14 @@ static void ls_init(void *state, rs_ctx *ctx, double *v)
 
 /* ---- normalize: the scales of a layer's signals ------------------------------------------- */
 
-/* Root mean square of n values of either precision (stride 1). */
-#define LS_RMS(T, name)                                                                      \
-    static double name(const T *v, size_t n)                                                 \
-    {                                                                                        \
-        double acc = 0;                                                                      \
-        for (size_t k = 0; k < n; k++)                                                       \
-            acc += (double)v[k] * (double)v[k];                                              \
-        return n ? sqrt(acc / (double)n) : 0;                                                \
-    }
-LS_RMS(double, rms_d)
+/* Root mean square of n doubles (the tape's values). */
+static double rms_d(const double *v, size_t n)
+{
+    double acc = 0;
+    for (size_t k = 0; k < n; k++)
+        acc += v[k] * v[k];
+    return n ? sqrt(acc / (double)n) : 0;
+}
 
 /* The same for float, vectorised: the layer's weights are the longest of these sums. */
 static double rms_f(const rs_real *v, size_t n)
@@ -197,10 +196,12 @@ static double rms_f(const rs_real *v, size_t n)
 
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
  * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit.
- * pre and post are read at their current scale; w in units of kappa, its RMS but at least the
- * RMS of PyTorch's initial U(+-1/sqrt(n_in1)), so a step is relative to the layer's weights
- * (LARS's trust ratio); m and <m pre> relative to the largest they have been in this run: the
- * LSTM sees the task's scale removed but the error falling as learning succeeds. Updates the
+ * pre and post are read at their current scale; w over its RMS, but at least w0, the RMS of
+ * PyTorch's initial U(+-1/sqrt(n_in1)); m and <m pre> relative to the largest they have been
+ * in this run: the LSTM sees the task's scale removed but the error falling as learning
+ * succeeds. The step's unit kappa = w0 / sqrt(n_in1) moves a unit's input by at most about
+ * scale times its initial size, whatever the fan-in; a unit relative to the CURRENT weights
+ * (LARS's trust ratio) let regression weights grow geometrically (docs/RULES.md). Updates the
  * running maxima: call once per layer and step, before the layer's update. */
 static ls_scales scales_of(ls_state *s, uint32_t l, uint32_t n_in1, double r_pre, double r_post,
                            double r_w, double r_m, double r_pm)

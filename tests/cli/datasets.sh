@@ -15,21 +15,8 @@ src=${2:?usage: datasets.sh BINARY SOURCE_DIR FIXTURE_DIR}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-# refuse WHAT WANT_LINE ARGS...: exit 2, exactly one stderr line, equal to WANT_LINE, no run
-refuse() {
-    local what=$1 want=$2
-    shift 2
-    "$bin" compare "$@" -o "$tmp/run" --no-plot >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    [ "$rc" -eq 2 ] || { fail "$what: exit $rc, want 2: $(head -c 400 "$tmp/err")"; return; }
-    [ "$(wc -l <"$tmp/err")" -eq 1 ] || { fail "$what: not one line: $(cat "$tmp/err")"; return; }
-    [ "$(cat "$tmp/err")" = "$want" ] || { fail "$what: got '$(cat "$tmp/err")'"; return; }
-    [ ! -e "$tmp/run" ] || { fail "$what: a run folder was made"; return; }
-    pass "$what"
-}
+# shellcheck source=tests/tools/cli_lib.sh
+. "$(dirname "$0")/../tools/cli_lib.sh"
 bp=(--rule backprop:lr=0.1 --act relu,identity --batch 8 --steps 20 --replicates 2)
 
 printf 'ABCDEFGHIJKLMNOP' >"$tmp/bad.idx"
