@@ -184,6 +184,14 @@ rs_status rs_weights_load(rs_ctx *ctx, const char *path, const rs_params *params
         char ours[256], theirs[256];
         if (!same_param(params, fp, (int)i, theirs, sizeof theirs)) {
             rs_params_value_text(params, (int)i, ours, sizeof ours);
+            if (!fp->set[i]) { /* a file from before the rule had the parameter */
+                rs_fail(ctx, st, "%s: no value of %s's parameter %s (the file is older than "
+                        "it); add \"%s\": %s to its \"params\" if it was meta-trained with "
+                        "that behaviour, or meta-train a file for %s=%s", where, params->plugin,
+                        name, name, ours, name, ours);
+                rs_params_destroy(fp);
+                goto out;
+            }
             rs_fail(ctx, st, "%s: meta-trained with %s=%s, but this %s has %s=%s; set %s=%s "
                     "(or meta-train a file for %s=%s)", where, name, theirs, params->plugin,
                     name, ours, name, theirs, name, ours);

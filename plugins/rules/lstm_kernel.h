@@ -139,12 +139,18 @@ static inline void lk_out_raw(const lk_lstm *p, uint32_t T, const rs_real *pm, r
             r[t] = a * fm_tanh(r[t]);
 }
 
-/* normalize's output, in place: Δw = kappa scale tanh(r - skip pm), pm the normalised pre m
- * (NULL: none); |Δw| < kappa scale whatever the LSTM does. */
-static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *pm, rs_real kappa,
-                                  rs_real *r)
+/* normalize's output, in place: Δw = kappa scale tanh(rho r - skip pm), pm the normalised pre m
+ * (NULL: none), rho = min(|m|, 1) from the normalised error row m (NULL: rho = 1, 2.0's head);
+ * |Δw| < kappa scale whatever the LSTM does. */
+static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *pm,
+                                  const rs_real *m, rs_real kappa, rs_real *r)
 {
     const rs_real a = kappa * p->scale, k = p->skip;
+    if (m)
+        for (uint32_t t = 0; t < T; t++) {
+            const rs_real rho = m[t] < 0 ? -m[t] : m[t];
+            r[t] *= rho < 1 ? rho : 1;
+        }
     if (pm)
         for (uint32_t t = 0; t < T; t++)
             r[t] = a * fm_tanh(r[t] - k * pm[t]);

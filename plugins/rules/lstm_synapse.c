@@ -65,7 +65,7 @@ typedef struct ls_state {
     uint32_t n_layers, hid, n_feat, n_groups, loss;
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
     uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
-    int mod, pre_mod, bias, norm, deriv;
+    int mod, pre_mod, bias, norm, deriv, gate;
     double scale, clip, skip_init;
     double *phi;                        /* the meta-parameters (double: explain's tape) */
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
@@ -106,6 +106,9 @@ static const rs_param_spec ls_params[] = {
     { .name = "derivative", .type = RS_PARAM_BOOL, .def = 1,
       .help = "error mode: a hidden unit's error times f'(its input), as feedback "
               "alignment's; false: the projection alone (1.x)" },
+    { .name = "error_gate", .type = RS_PARAM_BOOL, .def = 1,
+      .help = "normalize: the LSTM's own term times the post unit's remaining error "
+              "min(|m|/M, 1), so the step vanishes with the error (2.1); false: 2.0's head" },
     { .name = "per_layer", .type = RS_PARAM_BOOL, .def = 0,
       .help = "one LSTM per layer instead of one for every synapse" },
     { .name = "scale", .type = RS_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100,
@@ -245,7 +248,11 @@ static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_t
     *hs = h->tape_lstm_cell(t, z, *cs, &c);
     *cs = c;
     rs_tv r = h->tape_add(t, h->tape_matmul(t, *hs, 0, meta[3], 0), meta[4]);
-    if (s->norm) { /* kappa scale tanh(r - θ_skip pm): bounded */
+    if (s->norm) { /* kappa scale tanh(rho r - θ_skip pm): bounded */
+        if (s->mod != MOD_NONE && s->gate) /* rho = min(|m|, 1): |x| = relu(x) + relu(-x) */
+            r = h->tape_mul(t, r, h->tape_clip(t, h->tape_add(t, h->tape_relu(t, m),
+                                                              h->tape_relu(t, h->tape_scale(t, m, -1))),
+                                               0, 1));
         if (s->mod != MOD_NONE)
             r = h->tape_sub(t, r, h->tape_mul(t, meta[5], pm));
         return h->tape_scale(t, h->tape_tanh(t, r), kappa * s->scale);
@@ -554,7 +561,8 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
         const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
         lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c, s->dw);
         if (s->norm)
-            lk_out_bounded(cell, T, pm, (rs_real)s->cur.kappa, s->dw);
+            lk_out_bounded(cell, T, pm, s->gate && pm ? u + 3 * T : NULL,
+                           (rs_real)s->cur.kappa, s->dw);
         else
             lk_out_raw(cell, T, pm, s->dw);
         tile_write(s, ly, n, wi, wj);
@@ -664,6 +672,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .pre_mod = host->param_bool(p, "pre_mod"),
         .norm = host->param_bool(p, "normalize"),
         .deriv = host->param_bool(p, "derivative"),
+        .gate = host->param_bool(p, "error_gate"),
         .cur = { 1, 1, 1, 1, 1, 1 },
         .n_groups = host->param_bool(p, "per_layer") ? L : 1,
         .scale = host->param_real(p, "scale"),

@@ -30,10 +30,10 @@ cat >"$tmp/spec.json" <<EOF
              { "plugin": "lstm_synapse", "label": "untrained", "params": { "weights": "" } },
              { "plugin": "lstm_synapse", "label": "v1",
                "params": { "weights": "rules/lstm_synapse-v1.weights.json", "hidden": 10, "normalize": false,
-                           "derivative": false, "scale": 0.1, "skip_init": 0, "clip": 4 } },
+                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0, "clip": 4 } },
              { "plugin": "lstm_synapse", "label": "v1-untrained",
                "params": { "weights": "", "hidden": 10, "normalize": false,
-                           "derivative": false, "scale": 0.1, "skip_init": 0, "clip": 4 } } ] }
+                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0, "clip": 4 } } ] }
 EOF
 if ! "$bin" compare "$tmp/spec.json" -o "$tmp/run" --threads 2 --quiet --no-plot >"$tmp/out" 2>&1; then
     echo "FAIL: compare: $(head -c 600 "$tmp/out")"

@@ -598,6 +598,16 @@ START_TEST(test_bad_weights_refused)
     free(t2);
     expect_refused(path, "hidden=4", "weights of rule 'meta_hebbian'", "not 'lstm_synapse'");
     cJSON_Delete(root);
+    /* a file older than one of the rule's parameters */
+    root = cJSON_Parse(good);
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "params"),
+                                            "error_gate");
+    t2 = cJSON_Print(root);
+    write_text(path, t2);
+    free(t2);
+    expect_refused(path, "hidden=4", "no value of lstm_synapse's parameter error_gate",
+                   "add \"error_gate\": true to its \"params\"");
+    cJSON_Delete(root);
     /* a tensor of the wrong shape (its rows edited), a missing value, a non-number */
     root = cJSON_Parse(good);
     cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "tensors"), 0);
