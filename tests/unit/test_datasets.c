@@ -1,4 +1,4 @@
-/* test_datasets.c: the data set tasks idx and csv (plugins/tasks/datasets/) on small files
+/* test_datasets.c: the data set tasks idx, csv and digits (plugins/tasks/datasets/) on small files
  * written here, raw and gzip'd: every value checked, every malformed file refused with its
  * message, the data shared between instances, accuracy of a hand-set network. */
 #include <math.h>
@@ -270,8 +270,8 @@ START_TEST(test_idx_subset)
     ck_assert_float_eq(t.ey[0], 1);
     close_inst(&t);
     ck_assert_int_ne(try_open_kv(&t, "idx", idx_params(0, ""), "classes", "0,7"), RS_OK);
-    ck_assert_str_eq(rs_ctx_error(t.ctx), "classes \"0,7\": want distinct labels 0..2 "
-                     "separated by commas or semicolons, e.g. \"0,1,2\"");
+    ck_assert_str_eq(rs_ctx_error(t.ctx), "classes \"0,7\": 7 is not a label of this data "
+                     "(labels 0..2)");
     close_inst(&t);
     open_ok(&t, "idx", idx_params(0, "classes=1;2")); /* the command line's form */
     ck_assert_uint_eq(t.info.n_out, 2);
@@ -500,6 +500,219 @@ START_TEST(test_csv_refusals)
 }
 END_TEST
 
+/* ---- digits ----------------------------------------------------------------------------- */
+
+/* A file in the digits format, n rows: pixel 0 = r % 17, pixel 1 = r / 17 (so the row reads
+ * back from its image), pixel i >= 2 = (r + i) % 17, label r % 10; gzip'd. */
+static void write_digits(const char *name, int n)
+{
+    static char text[200000];
+    size_t len = 0;
+    for (int r = 0; r < n; r++) {
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d", r % 17, r / 17);
+        for (int i = 2; i < 64; i++)
+            len += (size_t)snprintf(text + len, sizeof text - len, ",%d", (r + i) % 17);
+        len += (size_t)snprintf(text + len, sizeof text - len, ",%d\n", r % 10);
+    }
+    write_bytes(name, text, len, 1);
+}
+
+static char *digits_params(const char *extra)
+{
+    static char buf[512];
+    snprintf(buf, sizeof buf, "dir=%s%s%s", dir, extra[0] ? "," : "", extra);
+    return buf;
+}
+
+/* Column b of a feature-major (64, n) block is row r of write_digits: every pixel / 16. */
+static int digits_row(const rs_real *x, uint32_t b, uint32_t n)
+{
+    int r = (int)lround(x[b] * 16) + 17 * (int)lround(x[n + b] * 16);
+    for (uint32_t i = 2; i < 64; i++)
+        ck_assert_float_eq(x[i * n + b], (rs_real)((r + (int)i) % 17) / 16);
+    return r;
+}
+
+/* The one-hot column b of y (k, n): its class. */
+static int one_hot(const rs_real *y, uint32_t k, uint32_t b, uint32_t n)
+{
+    int c = -1;
+    for (uint32_t o = 0; o < k; o++) {
+        ck_assert(y[o * n + b] == 0 || y[o * n + b] == 1);
+        if (y[o * n + b] == 1) {
+            ck_assert_int_eq(c, -1);
+            c = (int)o;
+        }
+    }
+    ck_assert_int_ge(c, 0);
+    return c;
+}
+
+/* Every row of the file once, in the training or the test set; labels kept, or remapped by a
+ * subset ("7;2": 7 -> 0, 2 -> 1, the other rows dropped). */
+START_TEST(test_digits_values)
+{
+    write_digits("digits.csv.gz", 40);
+    inst t;
+    open_ok(&t, "digits", digits_params("test_fraction=0.25"));
+    ck_assert_uint_eq(t.info.n_in, 64);
+    ck_assert_uint_eq(t.info.n_out, 10);
+    ck_assert_uint_eq(t.info.loss, RS_LOSS_SOFTMAX_CE);
+    ck_assert_uint_eq(t.info.n_full, 30);
+    ck_assert_uint_eq(t.n_eval, 10);
+    int seen[40] = { 0 };
+    for (uint32_t c = 0; c < 10; c++) {
+        int r = digits_row(t.ex, c, 10);
+        ck_assert_int_eq(one_hot(t.ey, 10, c, 10), r % 10);
+        seen[r]++;
+    }
+    rs_real x[64 * 30], y[10 * 30];
+    ck_assert_int_eq(t.d->batch(t.s, t.ctx, 30, x, y), RS_OK);
+    for (uint32_t b = 0; b < 30; b++) {
+        int r = digits_row(x, b, 30);
+        ck_assert_int_eq(one_hot(y, 10, b, 30), r % 10);
+        seen[r]++;
+    }
+    for (int r = 0; r < 40; r++)
+        ck_assert_int_eq(seen[r], 1);
+    close_inst(&t);
+
+    open_ok(&t, "digits", digits_params("test_fraction=0.25,classes=7;2"));
+    ck_assert_uint_eq(t.info.n_out, 2);
+    ck_assert_uint_eq(t.info.n_full + t.n_eval, 8); /* rows 2 7 12 17 22 27 32 37 */
+    rs_real sx[64 * 8], sy[2 * 8];
+    uint32_t n = t.info.n_full;
+    ck_assert_int_eq(t.d->batch(t.s, t.ctx, n, sx, sy), RS_OK);
+    for (uint32_t b = 0; b < n; b++)
+        ck_assert_int_eq(one_hot(sy, 2, b, n), digits_row(sx, b, n) % 10 == 7 ? 0 : 1);
+    for (uint32_t c = 0; c < t.n_eval; c++)
+        ck_assert_int_eq(one_hot(t.ey, 2, c, t.n_eval),
+                         digits_row(t.ex, c, t.n_eval) % 10 == 7 ? 0 : 1);
+    close_inst(&t);
+    open_ok(&t, "digits", digits_params("test_fraction=0.25,classes=7;2,train_limit=3"));
+    ck_assert_uint_eq(t.info.n_full, 3);
+    close_inst(&t);
+}
+END_TEST
+
+/* One line of 64 zero counts and the label 3, cell `col` (0-based) replaced by `value`. */
+static const char *digit_line(int col, const char *value)
+{
+    static char line[400];
+    line[0] = '\0';
+    for (int i = 0; i <= 64; i++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? "," : "",
+                 i == col ? value : i == 64 ? "3" : "0");
+    strcat(line, "\n");
+    return line;
+}
+
+/* Each refusal with its message: a missing file names the package; a bad subset says why. */
+START_TEST(test_digits_refusals)
+{
+    char want[2048];
+    setenv("RULESET_DATA", dir, 1);
+    snprintf(want, sizeof want, "%s/digits/digits.csv.gz: cannot open (No such file or "
+             "directory); digits needs digits.csv.gz in %s/digits (or give dir=FOLDER, or set "
+             "$RULESET_DATA to a folder holding digits/); on Debian: apt-get install "
+             "python3-sklearn", dir, dir);
+    refused("digits", "", want);
+    unsetenv("RULESET_DATA");
+    write_digits("digits.csv.gz", 40);
+    refused("digits", digits_params("classes=2;2"), "classes \"2;2\": 2 is named twice");
+    refused("digits", digits_params("classes=2;12"), "classes \"2;12\": 12 is not a label of "
+            "this data (labels 0..9)");
+    refused("digits", digits_params("classes=3"), "classes \"3\": name at least two classes");
+    refused("digits", digits_params("classes=3;x"), "classes \"3;x\": 'x' is not a whole number; "
+            "give the labels separated by semicolons (commas in a spec), e.g. \"0;3;7\"");
+    refused("digits", digits_params("classes=3;"), "classes \"3;\": '' is not a whole number; "
+            "give the labels separated by semicolons (commas in a spec), e.g. \"0;3;7\"");
+    write_text("digits.csv.gz", "1,2,3\n");
+    snprintf(want, sizeof want, "%s: 3 columns, the digits file has 65 (64 pixel counts and "
+             "the label)", path_of("digits.csv.gz"));
+    refused("digits", digits_params(""), want);
+    write_text("digits.csv.gz", digit_line(4, "17"));
+    snprintf(want, sizeof want, "%s:1: column 5: 17 is not a pixel count 0..16",
+             path_of("digits.csv.gz"));
+    refused("digits", digits_params(""), want);
+    write_text("digits.csv.gz", digit_line(64, "10"));
+    snprintf(want, sizeof want, "%s:1: column 65: 10 is not a digit 0..9",
+             path_of("digits.csv.gz"));
+    refused("digits", digits_params(""), want);
+    write_text("digits.csv.gz", digit_line(0, "2.5"));
+    snprintf(want, sizeof want, "%s:1: column 1: 2.5 is not a pixel count 0..16",
+             path_of("digits.csv.gz"));
+    refused("digits", digits_params(""), want);
+}
+END_TEST
+
+/* The file python3-sklearn installs (scripts/deps.sh), when it is there: 1797 images of 64
+ * counts, 1438 + 359 at test_fraction 0.2, every pixel in [0, 1]; the subset 0;3;7 keeps
+ * 178 + 183 + 179 of them, split the same way. */
+START_TEST(test_digits_debian_file)
+{
+    FILE *f = fopen("/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz", "rb");
+    if (!f) {
+        printf("skip: digits.csv.gz is not installed (apt-get install python3-sklearn)\n");
+        return;
+    }
+    fclose(f);
+    unsetenv("RULESET_DATA");
+    inst t;
+    open_ok(&t, "digits", "");
+    ck_assert_uint_eq(t.info.n_in, 64);
+    ck_assert_uint_eq(t.info.n_out, 10);
+    ck_assert_uint_eq(t.info.n_full, 1438);
+    ck_assert_uint_eq(t.n_eval, 359);
+    double lo = 1, hi = 0;
+    for (size_t i = 0; i < 64u * 359; i++)
+        lo = fmin(lo, t.ex[i]), hi = fmax(hi, t.ex[i]);
+    ck_assert_double_eq(lo, 0);
+    ck_assert_double_eq(hi, 1);
+    uint32_t all_eval = t.n_eval;
+    close_inst(&t);
+    open_ok(&t, "digits", "classes=0;3;7");
+    ck_assert_uint_eq(t.info.n_out, 3);
+    ck_assert_uint_eq(t.info.n_full + t.n_eval, 178 + 183 + 179);
+    ck_assert_uint_lt(t.n_eval, all_eval);
+    for (uint32_t c = 0; c < t.n_eval; c++)
+        one_hot(t.ey, 3, c, t.n_eval);
+    close_inst(&t);
+}
+END_TEST
+
+/* csv classes: a subset of the label values, relabelled in its order; train_limit counts the
+ * rows kept; a label the data lacks, and a subset on a regression, are refused. */
+START_TEST(test_csv_classes)
+{
+    write_text("c.csv", "x,label\n1,5\n2,7\n3,9\n4,5\n5,7\n6,9\n");
+    char p[512], want[512];
+    snprintf(p, sizeof p, "file=%s,test_fraction=0,standardize=false", path_of("c.csv"));
+    inst t;
+    ck_assert_int_eq(try_open_kv(&t, "csv", p, "classes", "9,5"), RS_OK);
+    ck_assert_uint_eq(t.info.n_out, 2);
+    ck_assert_uint_eq(t.info.n_full, 4);
+    ck_assert_uint_eq(t.n_eval, 4); /* the training rows: x = 1 3 4 6 */
+    static const float x[4] = { 1, 3, 4, 6 };
+    static const int cls[4] = { 1, 0, 1, 0 }; /* 5 -> 1, 9 -> 0 */
+    for (uint32_t e = 0; e < 4; e++) {
+        ck_assert_float_eq(t.ex[e], x[e]);
+        ck_assert_int_eq(one_hot(t.ey, 2, e, 4), cls[e]);
+    }
+    close_inst(&t);
+    snprintf(p, sizeof p, "file=%s,test_fraction=0,classes=9;5,train_limit=3", path_of("c.csv"));
+    open_ok(&t, "csv", p);
+    ck_assert_uint_eq(t.info.n_full, 3);
+    ck_assert_uint_eq(t.n_eval, 3);
+    close_inst(&t);
+    snprintf(p, sizeof p, "file=%s,classes=5;8", path_of("c.csv"));
+    refused("csv", p, "classes \"5;8\": 8 is not a label of this data (labels 5, 7, 9)");
+    snprintf(p, sizeof p, "file=%s,kind=regression,classes=5;7", path_of("c.csv"));
+    snprintf(want, sizeof want, "classes: a subset of classes needs kind=classification");
+    refused("csv", p, want);
+}
+END_TEST
+
 /* ---- accuracy of a hand-set network ------------------------------------------------------- */
 
 /* Images of 2 pixels, the label the brighter pixel, except test example 3 (labelled wrong):
@@ -576,6 +789,10 @@ int main(void)
     tcase_add_test(tc, test_csv_values);
     tcase_add_test(tc, test_csv_split);
     tcase_add_test(tc, test_csv_refusals);
+    tcase_add_test(tc, test_digits_values);
+    tcase_add_test(tc, test_digits_refusals);
+    tcase_add_test(tc, test_digits_debian_file);
+    tcase_add_test(tc, test_csv_classes);
     tcase_add_test(tc, test_hand_set_accuracy);
     tcase_add_test(tc, test_truth_table_gather);
     suite_add_tcase(s, tc);

@@ -9,53 +9,16 @@
 #include "ds_data.h"
 #include "ds_file.h"
 #include "ds_parse.h"
+#include "ds_table.h"
 #include "idx_task.h"
 
 #define MAX_CLASSES 1000
 
-typedef struct table {       /* one CSV file in memory */
-    const char *path;
-    uint8_t *buf;
-    size_t len;
-    ds_csv csv;
-    double *v;               /* (n_rows, n_cols) */
-    uint32_t *lines;         /* each row's line number */
-} table;
-
-static void table_free(const rs_host *host, rs_ctx *ctx, table *t)
-{
-    host->free(ctx, t->buf);
-    host->free(ctx, t->v);
-    host->free(ctx, t->lines);
-}
-
-static rs_status table_read(const rs_host *host, rs_ctx *ctx, const char *path, int header,
-                            table *t)
-{
-    char err[300];
-    unsigned line;
-    int off = 0;
-    t->path = path;
-    rs_status st = ds_read_file(host, ctx, path, "", &t->buf, &t->len);
-    if (st != RS_OK)
-        return st;
-    if (ds_csv_scan((const char *)t->buf, t->len, header, &t->csv, err, sizeof err) != 0) {
-        if (sscanf(err, "line %u%n", &line, &off) == 1) /* "FILE:LINE: what" */
-            return host->fail(ctx, RS_ERR_IO, "%s:%u%s%s", path, line,
-                              err[off] == ',' ? ":" : "", err + off + (err[off] == ',' ? 1 : 0));
-        return host->fail(ctx, RS_ERR_IO, "%s: %s", path, err);
-    }
-    size_t cells = (size_t)t->csv.n_rows * t->csv.n_cols;
-    t->v = host->alloc(ctx, cells * sizeof(double));
-    t->lines = host->alloc(ctx, (size_t)t->csv.n_rows * sizeof(uint32_t));
-    if (!t->v || !t->lines)
-        return host->fail(ctx, RS_ERR_NOMEM, "%s: no memory for %zu cells", path, cells);
-    ds_csv_fill((const char *)t->buf, t->len, &t->csv, t->v, t->lines);
-    return RS_OK;
-}
+typedef ds_table table;
 
 /* target "" (the last column), or names / 0-based indices (negative: from the end) separated
- * by commas or semicolons (the command line's commas separate parameters), into is_target[]. Returns how many, or -1 after host->fail. */
+ * by commas or semicolons (the command line's commas separate parameters), into is_target[].
+ * Returns how many, or -1 after host->fail. */
 static int targets(const rs_host *host, rs_ctx *ctx, const char *spec, const table *t,
                    unsigned char *is_target)
 {
@@ -98,14 +61,6 @@ static int targets(const rs_host *host, rs_ctx *ctx, const char *spec, const tab
         return host->fail(ctx, RS_ERR_PARAM, "%s: every column is a target: no inputs left",
                           t->path), -1;
     return n;
-}
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
 }
 
 typedef struct rowref { const table *t; uint32_t r; } rowref;
@@ -179,63 +134,120 @@ static rs_status put_row(const rs_host *host, rs_ctx *ctx, ds_data *d, const row
     return RS_OK;
 }
 
-/* Split the rows (a seeded shuffle when there is no test file) and fill the data set. */
+/* Where the rows go: rows[0..n_train) train, rows[eval_at..eval_at + n_eval) evaluate (the
+ * held-out tail, the test file, or with test_fraction 0 the training rows themselves). */
+typedef struct split { rowref *rows; uint32_t n_train, n_eval, eval_at; } split;
+
+/* The training file's rows, then the test file's; without a test file, a seeded shuffle of
+ * the training file's and its last test_fraction held out. */
+static rs_status split_rows(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                            const table *tr, const table *te, split *s)
+{
+    uint32_t n = tr->csv.n_rows, n_te = te ? te->csv.n_rows : 0;
+    for (uint32_t r = 0; r < n; r++)
+        s->rows[r] = (rowref){ tr, r };
+    for (uint32_t r = 0; r < n_te; r++)
+        s->rows[n + r] = (rowref){ te, r };
+    double frac = host->param_real(p, "test_fraction");
+    s->n_train = n;
+    s->n_eval = te ? n_te : n;
+    s->eval_at = te ? n : 0; /* eval_at 0: the training rows evaluate */
+    if (te || frac == 0)
+        return RS_OK;
+    ds_shuffle(s->rows, n, sizeof *s->rows, (uint64_t)host->param_int(p, "split_seed"));
+    uint32_t n_eval = (uint32_t)llround(frac * n);
+    n_eval = n_eval < 1 ? 1 : n_eval;
+    if (n_eval >= n)
+        return host->fail(ctx, RS_ERR_PARAM, "%s: test_fraction %g of %u rows leaves no "
+                          "training rows", tr->path, frac, n);
+    *s = (split){ s->rows, n - n_eval, n_eval, n - n_eval };
+    return RS_OK;
+}
+
+/* Keep the rows whose class (column col) is one of classes[0..k), in order; how many. */
+static uint32_t keep_classes(rowref *rows, uint32_t n, uint32_t col, const double *classes,
+                             uint32_t k)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double v = rows[i].t->v[(size_t)rows[i].r * rows[i].t->csv.n_cols + col];
+        uint32_t c = 0;
+        while (c < k && classes[c] != v)
+            c++;
+        if (c < k)
+            rows[kept++] = rows[i];
+    }
+    return kept;
+}
+
+/* The parameter classes (a subset of the k classes, relabelled in its order; classes NULL for
+ * regression) and train_limit on the split. */
+static rs_status select_rows(const rs_host *host, rs_ctx *ctx, const rs_params *p,
+                             const table *tr, uint32_t col, double *classes, int *k, split *s)
+{
+    uint32_t order[MAX_CLASSES];
+    double all[MAX_CLASSES];
+    const char *text = host->param_str(p, "classes");
+    int sub = classes ? ds_class_subset(host, ctx, text, classes, (uint32_t)*k, order) : 0;
+    if (sub < 0)
+        return RS_ERR_PARAM;
+    if (sub > 0) {
+        memcpy(all, classes, (size_t)*k * sizeof *all);
+        for (int j = 0; j < sub; j++)
+            classes[j] = all[order[j]];
+        *k = sub;
+        s->n_train = keep_classes(s->rows, s->n_train, col, classes, (uint32_t)sub);
+        s->n_eval = s->eval_at == 0 ? s->n_train /* the training rows evaluate */
+                                    : keep_classes(s->rows + s->eval_at, s->n_eval, col,
+                                                   classes, (uint32_t)sub);
+    }
+    int64_t limit = host->param_int(p, "train_limit");
+    if (limit > 0 && s->n_train > limit) {
+        s->n_train = (uint32_t)limit;
+        s->n_eval = s->eval_at == 0 ? s->n_train : s->n_eval;
+    }
+    if (s->n_eval == 0)
+        return host->fail(ctx, RS_ERR_PARAM, "%s: classes \"%s\" leave no evaluation rows",
+                          tr->path, text);
+    return RS_OK;
+}
+
+/* Split the rows, choose the classes and rows kept, and fill the data set. */
 static rs_status build(const rs_host *host, rs_ctx *ctx, const rs_params *p, const table *tr,
                        const table *te, const unsigned char *is_target, int n_targets,
                        void **shared_out)
 {
     uint32_t n = tr->csv.n_rows, n_te = te ? te->csv.n_rows : 0;
-    rowref *rows = host->alloc(ctx, ((size_t)n + n_te) * sizeof *rows);
+    split s = { host->alloc(ctx, ((size_t)n + n_te) * sizeof(rowref)), 0, 0, 0 };
     double *classes = host->alloc(ctx, MAX_CLASSES * sizeof *classes);
-    if (!rows || !classes)
-        return host->free(ctx, rows), host->fail(ctx, RS_ERR_NOMEM, "no memory");
-    for (uint32_t r = 0; r < n; r++)
-        rows[r] = (rowref){ tr, r };
-    for (uint32_t r = 0; r < n_te; r++)
-        rows[n + r] = (rowref){ te, r };
-    uint32_t n_train = n, n_eval = n_te;
-    double frac = host->param_real(p, "test_fraction");
-    if (!te && frac > 0) {
-        uint64_t seed = (uint64_t)host->param_int(p, "split_seed");
-        for (uint32_t r = n - 1; r > 0; r--) { /* Fisher-Yates */
-            uint32_t j = (uint32_t)(splitmix(&seed) % (r + 1));
-            rowref tmp = rows[r];
-            rows[r] = rows[j];
-            rows[j] = tmp;
-        }
-        n_eval = (uint32_t)llround(frac * n);
-        n_eval = n_eval < 1 ? 1 : n_eval;
-        if (n_eval >= n) {
-            host->free(ctx, rows), host->free(ctx, classes);
-            return host->fail(ctx, RS_ERR_PARAM, "%s: test_fraction %g of %u rows leaves no "
-                              "training rows", tr->path, frac, n);
-        }
-        n_train = n - n_eval;
-    }
-    const rowref *eval_rows = rows + n_train; /* the held-out tail, or the test file */
-    if (!te && frac == 0) { /* no test set: evaluate on the training rows */
-        n_eval = n;
-        eval_rows = rows;
-    }
+    if (!s.rows || !classes)
+        return host->free(ctx, s.rows), host->fail(ctx, RS_ERR_NOMEM, "no memory");
     int regression = strcmp(host->param_str(p, "kind"), "regression") == 0;
     uint32_t col = 0;
     while (!is_target[col])
         col++;
-    if (!regression && n_targets != 1) {
-        host->free(ctx, rows), host->free(ctx, classes);
-        return host->fail(ctx, RS_ERR_PARAM, "kind=classification takes one target column, "
-                          "%d given", n_targets);
-    }
-    int k = regression ? n_targets : find_classes(host, ctx, rows, n_train, col, classes);
+    rs_status st = split_rows(host, ctx, p, tr, te, &s);
+    if (st == RS_OK && !regression && n_targets != 1)
+        st = host->fail(ctx, RS_ERR_PARAM, "kind=classification takes one target column, "
+                        "%d given", n_targets);
+    if (st == RS_OK && regression && host->param_str(p, "classes")[0])
+        st = host->fail(ctx, RS_ERR_PARAM, "classes: a subset of classes needs "
+                        "kind=classification");
+    int k = st != RS_OK ? -1 : regression ? n_targets
+                                           : find_classes(host, ctx, s.rows, s.n_train, col,
+                                                          classes);
+    if (k > 0 && select_rows(host, ctx, p, tr, col, regression ? NULL : classes, &k, &s)
+                     != RS_OK)
+        k = -1;
     ds_data shape = { .n_in = tr->csv.n_cols - (uint32_t)n_targets, .n_out = (uint32_t)k,
-                      .n_train = n_train, .n_eval = n_eval, .regression = regression };
+                      .n_train = s.n_train, .n_eval = s.n_eval, .regression = regression };
     ds_data *d = k > 0 ? ds_data_new(host, ctx, &shape) : NULL;
-    rs_status st = d ? RS_OK : RS_ERR_IO;
-    for (uint32_t r = 0; st == RS_OK && r < n_train; r++)
-        st = put_row(host, ctx, d, &rows[r], is_target, classes, 0, r);
-    for (uint32_t c = 0; st == RS_OK && c < n_eval; c++)
-        st = put_row(host, ctx, d, &eval_rows[c], is_target, classes, 1, c);
-    host->free(ctx, rows);
+    st = d ? RS_OK : RS_ERR_IO;
+    for (uint32_t r = 0; st == RS_OK && r < s.n_train; r++)
+        st = put_row(host, ctx, d, &s.rows[r], is_target, classes, 0, r);
+    for (uint32_t c = 0; st == RS_OK && c < s.n_eval; c++)
+        st = put_row(host, ctx, d, &s.rows[s.eval_at + c], is_target, classes, 1, c);
+    host->free(ctx, s.rows);
     host->free(ctx, classes);
     if (st != RS_OK) {
         ds_unload(host, d);
@@ -258,9 +270,9 @@ static rs_status csv_load(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         return host->fail(ctx, RS_ERR_PARAM, "csv: give file=PATH, a CSV file of numbers");
     table tr = { 0 }, te = { 0 };
     unsigned char *is_target = NULL;
-    rs_status st = table_read(host, ctx, file, header, &tr);
+    rs_status st = ds_table_read(host, ctx, file, header, "", &tr);
     if (st == RS_OK && test_file[0])
-        st = table_read(host, ctx, test_file, header, &te);
+        st = ds_table_read(host, ctx, test_file, header, "", &te);
     if (st == RS_OK && test_file[0] && te.csv.n_cols != tr.csv.n_cols)
         st = host->fail(ctx, RS_ERR_IO, "%s: %u columns, the training file %s has %u",
                         test_file, te.csv.n_cols, file, tr.csv.n_cols);
@@ -276,8 +288,8 @@ static rs_status csv_load(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     if (st == RS_OK)
         *bytes_out = ((ds_data *)*shared_out)->bytes;
     host->free(ctx, is_target);
-    table_free(host, ctx, &tr);
-    table_free(host, ctx, &te);
+    ds_table_free(host, ctx, &tr);
+    ds_table_free(host, ctx, &te);
     return st;
 }
 
@@ -301,6 +313,11 @@ static const rs_param_spec csv_params[] = {
       .help = "classification: whole-number labels, one-hot, softmax CE; regression: MSE" },
     { .name = "standardize", .type = RS_PARAM_BOOL, .def = 1,
       .help = "scale every input column to zero mean, unit variance (training statistics)" },
+    { .name = "classes", .type = RS_PARAM_STR, .def_str = "",
+      .help = "classification: a subset of the labels such as \"5;7;9\" (or \"5,7,9\" in a "
+              "spec), relabelled 0..k-1 in that order; \"\" = every class" },
+    { .name = "train_limit", .type = RS_PARAM_INT, .def = 0, .lo = 0, .hi = 1e9,
+      .help = "use the first N training rows (after the split and the classes); 0 = all" },
     { .name = "target_acc", .type = RS_PARAM_REAL, .def = 0.9, .lo = 0, .hi = 1,
       .help = "classification: solved = evaluation accuracy at least this" },
     { .name = "target_loss", .type = RS_PARAM_REAL, .def = 0.01, .lo = 0, .hi = 1e30,

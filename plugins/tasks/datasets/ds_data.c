@@ -2,6 +2,8 @@
 #include "ds_data.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct ds_state { /* one per job: a view of the shared data */
@@ -170,4 +172,94 @@ void ds_unload(const rs_host *host, void *shared)
     host->free(NULL, d->eval_x);
     host->free(NULL, d->eval_y);
     host->free(NULL, d);
+}
+
+/* "labels 0..9" when known is a run of whole numbers, else "labels 5, 7, ..." (the first 12). */
+static void describe_labels(const double *known, uint32_t n, char *out, size_t size)
+{
+    int run = 1;
+    for (uint32_t i = 1; i < n; i++)
+        run &= known[i] == known[i - 1] + 1;
+    if (run && n > 2) {
+        snprintf(out, size, "labels %g..%g", known[0], known[n - 1]);
+        return;
+    }
+    size_t len = (size_t)snprintf(out, size, "labels");
+    for (uint32_t i = 0; i < n && i < 12 && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s %g", i ? "," : "", known[i]);
+    if (n > 12 && len < size)
+        snprintf(out + len, size - len, ", ...");
+}
+
+/* The label text[0..len) of a subset: its index in known, or -1 after host->fail. */
+static int find_class(const rs_host *host, rs_ctx *ctx, const char *text, const char *p,
+                      size_t len, const double *known, uint32_t n_known)
+{
+    char *end, token[64];
+    snprintf(token, sizeof token, "%.*s", (int)(len < 63 ? len : 63), p);
+    long v = strtol(token, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (end == token || *end) {
+        host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": '%s' is not a whole number; give the "
+                   "labels separated by semicolons (commas in a spec), e.g. \"0;3;7\"", text,
+                   token);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n_known; i++)
+        if (known[i] == (double)v)
+            return (int)i;
+    char labels[200];
+    describe_labels(known, n_known, labels, sizeof labels);
+    host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": %ld is not a label of this data (%s)", text,
+               v, labels);
+    return -1;
+}
+
+int ds_class_subset(const rs_host *host, rs_ctx *ctx, const char *text, const double *known,
+                    uint32_t n_known, uint32_t *order)
+{
+    if (!text[0])
+        return 0;
+    uint32_t k = 0;
+    for (const char *p = text;; p++) { /* a separator at the end leaves an empty label */
+        size_t len = strcspn(p, ",;");
+        int c = find_class(host, ctx, text, p, len, known, n_known);
+        if (c < 0)
+            return -1;
+        for (uint32_t j = 0; j < k; j++)
+            if (order[j] == (uint32_t)c) {
+                host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": %g is named twice", text,
+                           known[c]);
+                return -1;
+            }
+        order[k++] = (uint32_t)c; /* k <= n_known: a label named twice stops it first */
+        p += len;
+        if (!*p)
+            break;
+    }
+    if (k < 2) {
+        host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": name at least two classes", text);
+        return -1;
+    }
+    return (int)k;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+void ds_shuffle(void *items, uint32_t n, size_t size, uint64_t seed)
+{
+    unsigned char tmp[64], *a = items;
+    for (uint32_t r = n ? n - 1 : 0; r > 0; r--) {
+        uint32_t j = (uint32_t)(splitmix(&seed) % (r + 1));
+        memcpy(tmp, a + (size_t)r * size, size);
+        memcpy(a + (size_t)r * size, a + (size_t)j * size, size);
+        memcpy(a + (size_t)j * size, tmp, size);
+    }
 }

@@ -28,6 +28,17 @@ ds_data *ds_data_new(const rs_host *host, rs_ctx *ctx, const ds_data *shape);
  * (a feature constant in training is only centred), in training and evaluation alike. */
 void ds_data_standardise(ds_data *d);
 
+/* The class subset `text`: labels of known[0..n_known) named in the order wanted, separated
+ * by commas or semicolons (on the command line commas separate the parameters), so that
+ * order[j] is the index in known of the j-th label named (order holds n_known entries).
+ * Returns k >= 2, 0 for "" (every class), or -1 after host->fail with one line saying what is
+ * wrong: not a whole number, not a label of the data, named twice, fewer than two. */
+int ds_class_subset(const rs_host *host, rs_ctx *ctx, const char *text, const double *known,
+                    uint32_t n_known, uint32_t *order);
+/* Fisher-Yates over n items of `size` bytes (at most 64), drawn from a splitmix64 stream
+ * started at seed: the same seed, the same order, on every machine. */
+void ds_shuffle(void *items, uint32_t n, size_t size, uint64_t seed);
+
 /* The shared callbacks. Parameters every data set task declares: target_acc (and, for csv,
  * target_loss). */
 rs_status ds_create(const rs_host *host, rs_ctx *ctx, const rs_params *p, rs_task_info *info,

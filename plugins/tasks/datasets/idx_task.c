@@ -56,34 +56,21 @@ static rs_status pair_read(const rs_host *host, rs_ctx *ctx, const char *img, co
     return RS_OK;
 }
 
-/* classes "3,5,7" -> map[label] = 0, 1, 2 (others -1); "" keeps every class. Returns k. A
- * semicolon separates too: on the command line commas separate the parameters. */
+/* classes "3,5,7" (or "3;5;7") -> map[label] = 0, 1, 2, the others -1; "" keeps every
+ * class. Returns k, or -1 after host->fail. */
 static int class_map(const rs_host *host, rs_ctx *ctx, const char *text, uint32_t n_classes,
                      int map[256])
 {
+    double labels[256];
+    uint32_t order[256];
+    for (uint32_t c = 0; c < n_classes; c++)
+        labels[c] = c;
+    int k = ds_class_subset(host, ctx, text, labels, n_classes, order);
     for (int c = 0; c < 256; c++)
-        map[c] = text[0] ? -1 : (c < (int)n_classes ? c : -1);
-    if (!text[0])
-        return (int)n_classes;
-    int k = 0;
-    for (const char *p = text; *p;) {
-        char *end;
-        long c = strtol(p, &end, 10);
-        if (end == p || c < 0 || c >= (long)n_classes || map[c] >= 0
-            || (*end && *end != ',' && *end != ';')) {
-            host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": want distinct labels 0..%u "
-                       "separated by commas or semicolons, e.g. \"0,1,2\"", text,
-                       n_classes - 1);
-            return -1;
-        }
-        map[c] = k++;
-        p = *end ? end + 1 : end;
-    }
-    if (k < 2) {
-        host->fail(ctx, RS_ERR_PARAM, "classes \"%s\": name at least two classes", text);
-        return -1;
-    }
-    return k;
+        map[c] = k == 0 && c < (int)n_classes ? c : -1;
+    for (int j = 0; j < k; j++)
+        map[order[j]] = j;
+    return k == 0 ? (int)n_classes : k;
 }
 
 /* Indices of the first `limit` (0 = all) examples whose class is kept, into sel. */

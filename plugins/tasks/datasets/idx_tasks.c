@@ -1,5 +1,6 @@
 /* idx_tasks.c: the descriptors of idx, fashion_mnist and mnist, where their files are looked
- * for, and the file's entry point (csv's descriptor is in csv_task.c). */
+ * for, and the file's entry point (csv's descriptor is in csv_task.c, digits' in
+ * digits_task.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,6 @@ RS_EXPORT const rs_plugin_head *rs_plugin_entry(const rs_host *host, uint32_t in
 {
     (void)host;
     static const rs_task_desc *const all[] = { &ds_idx_task, &ds_fashion_mnist_task,
-                                               &ds_mnist_task, &ds_csv_task };
-    return index < 4 ? &all[index]->head : NULL;
+                                               &ds_mnist_task, &ds_csv_task, &ds_digits_task };
+    return index < sizeof all / sizeof all[0] ? &all[index]->head : NULL;
 }
