@@ -8,10 +8,13 @@
  *
  * For synapse j -> i of weight layer l at a step on a batch, from the batch means p = <pre_j>,
  * q = <post_i>, mu = <m_i>, g = <m_i pre_j> (with one example, the example's own):
- *   2.0 (normalize, the default): u = clip([p/σ_p, q/σ_q, w/σ_w, mu/M, g/G], -5, 5), σ the
+ *   2.x (normalize, the default): u = clip([p/σ_p, q/σ_q, w/σ_w, mu/M, g/G], -5, 5), σ the
  *            layer's RMS of each (σ_w at least w0, PyTorch's initial RMS), M and G the largest
  *            RMS of mu and g so far in the run (scales_of); the step is bounded:
- *            Δw = κ scale tanh(v·h + c0 − θ_skip g/G), κ = w0/sqrt(fan-in incl. bias);
+ *            Δw = κ scale tanh(ρ (v·h + c0) − θ_skip g/G), κ = w0/sqrt(fan-in incl. bias),
+ *            ρ = min(|mu|/M, 1) the post unit's remaining error (2.1, error_gate; 2.0: ρ = 1):
+ *            with no error left there is no step, so the rule can converge exactly instead
+ *            of settling where its own term balances the error's;
  *   1.x:     u = clip([p, q, w, mu, g], -5, 5), Δw = scale tanh(v·h + c0) − θ_skip g;
  *   LSTM     z = u W_x^T + h W_h^T + b;  i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g)   (H units)
  *            c <- f c + i g;  h <- o tanh(c)          (h, c: the synapse's own state, from 0)
@@ -111,7 +114,7 @@ static const rs_param_spec ls_params[] = {
               "min(|m|/M, 1), so the step vanishes with the error (2.1); false: 2.0's head" },
     { .name = "per_layer", .type = RS_PARAM_BOOL, .def = 0,
       .help = "one LSTM per layer instead of one for every synapse" },
-    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.3, .lo = 0, .hi = 100,
+    { .name = "scale", .type = RS_PARAM_REAL, .def = 0.6, .lo = 0, .hi = 100,
       .help = "the largest step: Δw = kappa scale tanh(v.h + c0 - skip pm) with normalize, "
               "scale tanh(v.h + c0) - skip pre m without" },
     { .name = "skip_init", .type = RS_PARAM_REAL, .def = 1, .lo = -100, .hi = 100,
@@ -786,8 +789,8 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "2.0.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
-                              * derivative, and their defaults */
+    .head.version = "2.1.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
+                              * derivative, and their defaults; 2.1: error_gate, scale 0.6 */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",
