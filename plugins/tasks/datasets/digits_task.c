@@ -8,9 +8,8 @@
  * test file (optdigits.tes), as Debian's python3-sklearn ships it: digits.csv.gz, one image a
  * line, the 64 counts row by row, then the label 0..9, no header.
  *
- * Small enough to load in a millisecond and learn in a second, real enough to be no toy: a
- * data set for short episodes (a few classes, a few hundred examples) and for a first look at
- * a rule on images. The split is fixed by split_seed (every job meets the same one); inputs
+ * Small (0.5 MB in memory) and real: a data set for short episodes (a few classes, a few
+ * hundred examples) and for a first look at a rule on images. The split is fixed by split_seed (every job meets the same one); inputs
  * are count / 16 in [0, 1] (or standardised), scored with softmax cross-entropy. */
 #include <math.h>
 #include <stdio.h>
