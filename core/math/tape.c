@@ -1,7 +1,10 @@
-/* tape.c: see tape.h. Layout: the arena, nodes and errors; then each op as a forward (in its
- * rs_tape_* function) and a backward (a case of `backward_node`), kept in the same order. */
+/* tape.c: see tape.h. Layout: the arena, nodes and errors; the scalar functions and the two
+ * instantiations of tape_kernels.inc (double, float); then each op's recording (shape checks,
+ * a node, the forward kernel of the tape's precision) and finally the backward sweep, which
+ * calls each op's backward kernel. */
 #include "tape.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,20 +23,23 @@ typedef struct tnode {
     uint8_t op;
     uint8_t needs;         /* depends on a param leaf: gets a gradient */
     uint32_t rows, cols;
-    double *val, *grad;    /* (rows, cols); grad NULL on a tape that does not record */
-    double *aux;           /* op scratch kept for backward (LSTM gates, tanh(c)) */
+    void *val, *grad;      /* (rows, cols) of the tape's element; grad NULL without recording */
+    void *aux;             /* op scratch kept for backward (LSTM gates, tanh(c)) */
+    double *val_d, *grad_d; /* float tape: the double copies tape_value/tape_grad handed out */
     rs_tv in[2];
     int32_t ia, ib;        /* int arguments: transposes, axis, start, concat list offset/count */
     double pa, pb;         /* real arguments: scale, clip bounds, slope */
 } tnode;
 
 typedef struct chunk {
-    double *val, *grad;    /* (cap) each; grad NULL without recording */
+    unsigned char *val, *grad; /* (cap) bytes each; grad NULL without recording */
     size_t cap, used;
 } chunk;
 
 struct rs_tape {
     int record;
+    int f32;               /* RS_TAPE_FLOAT: values and gradients are float */
+    size_t elem;           /* sizeof(double) or sizeof(float) */
     chunk *chunks;
     size_t n_chunks, cap_chunks;
     tnode *nodes;
@@ -41,23 +47,36 @@ struct rs_tape {
     rs_tv *list;           /* concat input lists */
     size_t n_list, cap_list;
     long n_alloc;          /* arena blocks allocated so far */
-    double *scratch;       /* a transposed matmul operand */
-    size_t cap_scratch;
+    void *scratch;         /* a transposed matmul operand */
+    size_t scratch_bytes;
     int backward_done;
     char err[256];
 };
 
-#define MIN_CHUNK 4096 /* doubles */
+#define MIN_CHUNK 32768 /* bytes */
+/* Below this many multiply-adds a float matmul runs the tape's own loops: OpenBLAS's call and
+ * packing cost more than the product on the tape's small matrices (kernels.c's threshold). */
+#define TAPE_BLAS_MIN_MACS 1024
 
 /* ---- arena, nodes, errors ------------------------------------------------------------- */
 
-rs_tape *rs_tape_create(rs_ctx *ctx, int record)
+rs_tape *rs_tape_create_prec(rs_ctx *ctx, int record, int precision)
 {
     rs_tape *t = rs_alloc(ctx, sizeof *t);
-    if (t)
+    if (t) {
         t->record = record != 0;
+        t->f32 = precision == RS_TAPE_FLOAT;
+        t->elem = t->f32 ? sizeof(float) : sizeof(double);
+    }
     return t;
 }
+
+rs_tape *rs_tape_create(rs_ctx *ctx, int record)
+{
+    return rs_tape_create_prec(ctx, record, RS_TAPE_DOUBLE);
+}
+
+int rs_tape_precision(const rs_tape *t) { return t->f32 ? RS_TAPE_FLOAT : RS_TAPE_DOUBLE; }
 
 static void free_chunks(rs_tape *t)
 {
@@ -90,8 +109,7 @@ static int add_chunk(rs_tape *t, size_t cap)
         t->chunks = p;
         t->cap_chunks = nc;
     }
-    chunk c = { malloc(cap * sizeof(double)), t->record ? malloc(cap * sizeof(double)) : NULL,
-                cap, 0 };
+    chunk c = { malloc(cap), t->record ? malloc(cap) : NULL, cap, 0 };
     if (!c.val || (t->record && !c.grad)) {
         free(c.val);
         free(c.grad);
@@ -139,22 +157,24 @@ rs_tv rs_tape_fail(rs_tape *t, const char *fmt, ...)
     return RS_TV_NONE;
 }
 
-/* count doubles from the arena (value and, when recording, gradient at the same offset). */
-static double *arena(rs_tape *t, size_t count, double **grad)
+/* bytes from the arena (value and, when recording, gradient at the same offset), rounded up
+ * to 8 so that every block is aligned for a double (a double tape's layout is unchanged). */
+static void *arena(rs_tape *t, size_t bytes, void **grad)
 {
+    bytes = (bytes + 7) & ~(size_t)7;
     chunk *c = t->n_chunks ? &t->chunks[t->n_chunks - 1] : NULL;
-    if (!c || c->cap - c->used < count) {
+    if (!c || c->cap - c->used < bytes) {
         size_t cap = c ? 2 * c->cap : MIN_CHUNK;
-        if (cap < count)
-            cap = count;
+        if (cap < bytes)
+            cap = bytes;
         if (add_chunk(t, cap) != 0)
             return NULL;
         c = &t->chunks[t->n_chunks - 1];
     }
-    double *v = c->val + c->used;
+    void *v = c->val + c->used;
     if (grad)
         *grad = c->grad ? c->grad + c->used : NULL;
-    c->used += count;
+    c->used += bytes;
     return v;
 }
 
@@ -169,7 +189,7 @@ static tnode *get(rs_tape *t, rs_tv v, const char *op)
 }
 
 /* A new node of shape (rows, cols) with its value (and gradient) storage and aux_count
- * doubles of scratch; needs = any input needs a gradient. Returns its handle or NONE. */
+ * elements of scratch; needs = any input needs a gradient. Returns its handle or NONE. */
 static rs_tv node(rs_tape *t, int op, uint32_t rows, uint32_t cols, rs_tv in0, rs_tv in1,
                   size_t aux_count)
 {
@@ -184,11 +204,11 @@ static rs_tv node(rs_tape *t, int op, uint32_t rows, uint32_t cols, rs_tv in0, r
     tnode n = { .op = (uint8_t)op, .rows = rows, .cols = cols, .in = { in0, in1 } };
     n.needs = (in0 >= 0 && t->nodes[in0].needs) || (in1 >= 0 && t->nodes[in1].needs);
     if (op != OP_RESHAPE) {
-        n.val = arena(t, (size_t)rows * cols, &n.grad);
+        n.val = arena(t, (size_t)rows * cols * t->elem, &n.grad);
         if (!n.val)
             return rs_tape_fail(t, "out of memory for a %u x %u tensor", rows, cols);
     }
-    if (aux_count && !(n.aux = arena(t, aux_count, NULL)))
+    if (aux_count && !(n.aux = arena(t, aux_count * t->elem, NULL)))
         return rs_tape_fail(t, "out of memory for tape scratch");
     t->nodes[t->n_nodes] = n;
     return (rs_tv)t->n_nodes++;
@@ -203,17 +223,156 @@ void rs_tape_shape(const rs_tape *t, rs_tv v, uint32_t *rows, uint32_t *cols)
     *cols = ok ? t->nodes[v].cols : 0;
 }
 
+/* A float tensor's double copy, made once in the arena and kept in *copy until the reset. The
+ * tape is logically const here: what it computed does not change, it only remembers the copy
+ * (a tape belongs to one thread, tape.h). NULL on no memory. */
+static const double *double_copy(const rs_tape *ct, const float *src, size_t len, double **copy)
+{
+    if (!*copy) {
+        double *d = arena((rs_tape *)ct, len * sizeof(double), NULL);
+        if (!d)
+            return NULL;
+        for (size_t i = 0; i < len; i++)
+            d[i] = src[i];
+        *copy = d;
+    }
+    return *copy;
+}
+
 const double *rs_tape_value(const rs_tape *t, rs_tv v)
 {
-    return v >= 0 && (size_t)v < t->n_nodes ? t->nodes[v].val : NULL;
+    if (v < 0 || (size_t)v >= t->n_nodes)
+        return NULL;
+    tnode *n = &((rs_tape *)t)->nodes[v];
+    return t->f32 ? double_copy(t, n->val, size_of(n), &n->val_d) : n->val;
 }
 
 const double *rs_tape_grad(const rs_tape *t, rs_tv v)
 {
     if (v < 0 || (size_t)v >= t->n_nodes || !t->backward_done || !t->nodes[v].needs)
         return NULL;
-    return t->nodes[v].grad;
+    tnode *n = &((rs_tape *)t)->nodes[v];
+    return t->f32 ? double_copy(t, n->grad, size_of(n), &n->grad_d) : n->grad;
 }
+
+/* ---- the kernels, in double and in float ------------------------------------------------ */
+
+static double sigmoid_d(double x)
+{
+    double e = exp(-fabs(x)); /* in (0, 1]: no overflow for any x */
+    return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+static float sigmoid_f(float x)
+{
+    float e = expf(-fabsf(x));
+    return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+/* tanh from one exp (glibc's tanh goes through expm1, twice the cost, and the LSTM calls it
+ * for every unit of every synapse): 1 - 2 / (e^{2|x|} + 1) with the sign restored, and the
+ * Taylor series below |x| = 0.01, where the subtraction would cancel. Relative error < 1e-13. */
+static double tanh_d(double x)
+{
+    const double ax = fabs(x);
+    if (ax < 0.01) {
+        const double x2 = x * x;
+        return x * (1 - x2 * (1.0 / 3 - x2 * (2.0 / 15)));
+    }
+    const double r = 1 - 2 / (exp(2 * ax) + 1);
+    return x < 0 ? -r : r;
+}
+
+/* The same formula in float, where the subtraction loses digits sooner: the Taylor series to
+ * x^9 below |x| = 0.3 (its first omitted term is < 2e-8 relative there), 1 - 2 / (e^{2|x|} + 1)
+ * above, whose cancellation costs at most 2e-7 relative at 0.3: a few float ulps throughout.
+ * (expm1f would be exact but costs as much as the rest of the float tape's unary ops.) */
+static float tanh_f(float x)
+{
+    const float ax = fabsf(x);
+    if (ax < 0.3f) {
+        const float x2 = x * x;
+        return x * (1 - x2 * (1.0f / 3 - x2 * (2.0f / 15 - x2 * (17.0f / 315
+                                                                - x2 * (62.0f / 2835)))));
+    }
+    const float r = 1 - 2 / (expf(2 * ax) + 1);
+    return x < 0 ? -r : r;
+}
+
+/* A float product of at least TAPE_BLAS_MIN_MACS multiply-adds by cblas_sgemm: C = op(A)
+ * op(B); backward dA += dC op(B)^T and dB += op(A)^T dC, each written in A's and B's stored
+ * layout (so a transposed operand's gradient is the transposed product). */
+static void sgemm_fwd(tnode *o, const tnode *na, const tnode *nb, size_t m, size_t n, size_t k)
+{
+    cblas_sgemm(CblasRowMajor, o->ia ? CblasTrans : CblasNoTrans,
+                o->ib ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, na->val,
+                (int)na->cols, nb->val, (int)nb->cols, 0.0f, o->val, (int)n);
+}
+
+static void sgemm_bwd(tnode *o, tnode *na, tnode *nb, size_t m, size_t n, size_t k)
+{
+    const int ca = (int)na->cols, cb = (int)nb->cols;
+    const CBLAS_TRANSPOSE NO = CblasNoTrans, TR = CblasTrans;
+    if (na->needs && !o->ia) /* dA (m, k) += dC op(B)^T */
+        cblas_sgemm(CblasRowMajor, NO, o->ib ? NO : TR, (int)m, (int)k, (int)n, 1.0f, o->grad,
+                    (int)n, nb->val, cb, 1.0f, na->grad, ca);
+    else if (na->needs) /* A stored (k, m): dA += op(B) dC^T */
+        cblas_sgemm(CblasRowMajor, o->ib ? TR : NO, TR, (int)k, (int)m, (int)n, 1.0f, nb->val, cb,
+                    o->grad, (int)n, 1.0f, na->grad, ca);
+    if (nb->needs && !o->ib) /* dB (k, n) += op(A)^T dC */
+        cblas_sgemm(CblasRowMajor, o->ia ? NO : TR, NO, (int)k, (int)n, (int)m, 1.0f, na->val, ca,
+                    o->grad, (int)n, 1.0f, nb->grad, cb);
+    else if (nb->needs) /* B stored (n, k): dB += dC^T op(A) */
+        cblas_sgemm(CblasRowMajor, TR, o->ia ? TR : NO, (int)n, (int)k, (int)m, 1.0f, o->grad,
+                    (int)n, na->val, ca, 1.0f, nb->grad, cb);
+}
+
+#define T double
+#define SFX _d
+#define SIGMOID sigmoid_d
+#define TANH tanh_d
+#define EXP exp
+#define LOG log
+#define LOG1P log1p
+#define MM_BLAS(m, n, k) 0
+#define MM_BLAS_FWD(o, na, nb, m, n, k) (void)0
+#define MM_BLAS_BWD(o, na, nb, m, n, k) (void)0
+#include "tape_kernels.inc"
+#undef T
+#undef SFX
+#undef SIGMOID
+#undef TANH
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef MM_BLAS
+#undef MM_BLAS_FWD
+#undef MM_BLAS_BWD
+
+#define T float
+#define SFX _f
+#define SIGMOID sigmoid_f
+#define TANH tanh_f
+#define EXP expf
+#define LOG logf
+#define LOG1P log1pf
+#define MM_BLAS(m, n, k) ((m) * (n) * (k) >= TAPE_BLAS_MIN_MACS)
+#define MM_BLAS_FWD sgemm_fwd
+#define MM_BLAS_BWD sgemm_bwd
+#include "tape_kernels.inc"
+#undef T
+#undef SFX
+#undef SIGMOID
+#undef TANH
+#undef EXP
+#undef LOG
+#undef LOG1P
+#undef MM_BLAS
+#undef MM_BLAS_FWD
+#undef MM_BLAS_BWD
+
+/* The kernel `name` of the tape's precision. */
+#define KERNEL(t, name) ((t)->f32 ? name##_f : name##_d)
 
 /* ---- leaves ------------------------------------------------------------------------------ */
 
@@ -227,16 +386,17 @@ static rs_tv leaf(rs_tape *t, uint32_t rows, uint32_t cols, int needs)
     return v;
 }
 
-/* A leaf holding `values` (zeros when NULL); `needs` = it takes a gradient. */
+/* A leaf holding `values` (zeros when NULL), rounded to float on a float tape; `needs` = it
+ * takes a gradient. */
 static rs_tv leaf_with(rs_tape *t, uint32_t rows, uint32_t cols, const double *values, int needs)
 {
     rs_tv v = leaf(t, rows, cols, needs);
     if (v >= 0) {
         tnode *n = &t->nodes[v];
-        if (values)
-            memcpy(n->val, values, size_of(n) * sizeof(double));
+        if (!values)
+            memset(n->val, 0, size_of(n) * t->elem);
         else
-            memset(n->val, 0, size_of(n) * sizeof(double));
+            KERNEL(t, leaf_set)(n, values);
     }
     return v;
 }
@@ -254,11 +414,8 @@ rs_tv rs_tape_const(rs_tape *t, uint32_t rows, uint32_t cols, const double *valu
 rs_tv rs_tape_const_real(rs_tape *t, uint32_t rows, uint32_t cols, const rs_real *values)
 {
     rs_tv v = leaf(t, rows, cols, 0);
-    if (v >= 0) {
-        tnode *n = &t->nodes[v];
-        for (size_t i = 0; i < size_of(n); i++)
-            n->val[i] = values ? (double)values[i] : 0.0;
-    }
+    if (v >= 0)
+        KERNEL(t, leaf_set_real)(&t->nodes[v], values);
     return v;
 }
 
@@ -266,73 +423,46 @@ rs_tv rs_tape_fill(rs_tape *t, uint32_t rows, uint32_t cols, double value)
 {
     rs_tv v = leaf(t, rows, cols, 0);
     if (v >= 0)
-        for (size_t i = 0; i < size_of(&t->nodes[v]); i++)
-            t->nodes[v].val[i] = value;
+        KERNEL(t, leaf_fill)(&t->nodes[v], value);
+    return v;
+}
+
+rs_tv rs_tape_argmax_mask(rs_tape *t, rs_tv y)
+{
+    if (!get(t, y, "argmax_mask"))
+        return RS_TV_NONE;
+    const uint32_t r = t->nodes[y].rows, c = t->nodes[y].cols;
+    rs_tv v = rs_tape_fill(t, r, c, 0.0);
+    const double *yv = rs_tape_value(t, y); /* after the fill: the node array may have moved */
+    if (v < 0)
+        return v;
+    if (!yv)
+        return rs_tape_fail(t, "out of memory for a copy of a %u x %u tensor", r, c);
+    tnode *n = &t->nodes[v];
+    for (uint32_t j = 0; j < c; j++) {
+        uint32_t cls = 0;
+        for (uint32_t i = 1; i < r; i++)
+            if (yv[(size_t)i * c + j] > yv[(size_t)cls * c + j])
+                cls = i;
+        if (t->f32)
+            ((float *)n->val)[(size_t)cls * c + j] = 1;
+        else
+            ((double *)n->val)[(size_t)cls * c + j] = 1;
+    }
     return v;
 }
 
 /* ---- matmul -------------------------------------------------------------------------------- */
 
-/* c[i ci + j cj] += sum_p a[i ai + p ap] b[p bp + j bj] for i < m, j < n, p < k, every sum
- * in p order. The loops are arranged so the innermost one runs along contiguous memory
- * (gcc vectorises it; a dot product would not vectorise without reassociation): directly when
- * b's and c's rows are contiguous, on the transposed product when a's and c's columns are,
- * else after copying b into the tape's scratch in row-major order. */
-static void mm_acc(rs_tape *t, size_t m, size_t n, size_t k, const double *a, size_t ai,
-                   size_t ap, const double *b, size_t bp, size_t bj, double *c, size_t ci,
-                   size_t cj);
-
-static void mm_axpy(size_t m, size_t n, size_t k, const double *a, size_t ai, size_t ap,
-                    const double *b, size_t bp, double *c, size_t ci)
+/* Room for a transposed (k, n) copy in t->scratch; on no memory the general loop runs. */
+static void scratch_reserve(rs_tape *t, size_t bytes)
 {
-    for (size_t i = 0; i < m; i++) { /* b's rows (stride bp) and c's rows are contiguous */
-        double *restrict crow = c + i * ci;
-        for (size_t p = 0; p < k; p++) {
-            const double aip = a[i * ai + p * ap];
-            const double *restrict brow = b + p * bp;
-            for (size_t j = 0; j < n; j++)
-                crow[j] += aip * brow[j];
-        }
-    }
-}
-
-static void mm_acc(rs_tape *t, size_t m, size_t n, size_t k, const double *a, size_t ai,
-                   size_t ap, const double *b, size_t bp, size_t bj, double *c, size_t ci,
-                   size_t cj)
-{
-    if (bj == 1 && cj == 1) {
-        mm_axpy(m, n, k, a, ai, ap, b, bp, c, ci);
+    if (bytes <= t->scratch_bytes)
         return;
-    }
-    if (ai == 1 && ci == 1) { /* c^T (n, m) += b^T a^T: a's and c's columns contiguous */
-        mm_axpy(n, m, k, b, bj, bp, a, ap, c, cj);
-        return;
-    }
-    if (cj == 1 && n * k <= t->cap_scratch) { /* b copied to row-major (k, n) */
-        for (size_t p = 0; p < k; p++)
-            for (size_t j = 0; j < n; j++)
-                t->scratch[p * n + j] = b[p * bp + j * bj];
-        mm_axpy(m, n, k, a, ai, ap, t->scratch, n, c, ci);
-        return;
-    }
-    for (size_t i = 0; i < m; i++) /* the general case: dot products */
-        for (size_t j = 0; j < n; j++) {
-            double s = 0;
-            for (size_t p = 0; p < k; p++)
-                s += a[i * ai + p * ap] * b[p * bp + j * bj];
-            c[i * ci + j * cj] += s;
-        }
-}
-
-/* Room for a (k, n) copy in t->scratch; on no memory the general loop runs instead. */
-static void scratch_reserve(rs_tape *t, size_t count)
-{
-    if (count <= t->cap_scratch)
-        return;
-    double *p = realloc(t->scratch, count * sizeof *p);
+    void *p = realloc(t->scratch, bytes);
     if (p) {
         t->scratch = p;
-        t->cap_scratch = count;
+        t->scratch_bytes = bytes;
     }
 }
 
@@ -349,28 +479,11 @@ rs_tv rs_tape_matmul(rs_tape *t, rs_tv a, int trans_a, rs_tv b, int trans_b)
     if (v < 0)
         return v;
     tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    nb = &t->nodes[b];
     o->ia = trans_a != 0;
     o->ib = trans_b != 0;
-    memset(o->val, 0, size_of(o) * sizeof(double));
-    const size_t ca = na->cols, cb = nb->cols;
-    scratch_reserve(t, (size_t)k * n > (size_t)m * k ? (size_t)k * n : (size_t)m * k);
-    mm_acc(t, m, n, k, na->val, trans_a ? 1 : ca, trans_a ? ca : 1, nb->val, trans_b ? 1 : cb,
-           trans_b ? cb : 1, o->val, n, 1);
+    scratch_reserve(t, ((size_t)k * n > (size_t)m * k ? (size_t)k * n : (size_t)m * k) * t->elem);
+    KERNEL(t, matmul_fwd)(t, o, &t->nodes[a], &t->nodes[b]);
     return v;
-}
-
-static void matmul_backward(rs_tape *t, tnode *o, tnode *na, tnode *nb)
-{
-    const size_t m = o->rows, n = o->cols, k = o->ia ? na->rows : na->cols;
-    const size_t ca = na->cols, cb = nb->cols;
-    const size_t ai = o->ia ? 1 : ca, ap = o->ia ? ca : 1; /* op(a)(i, p) strides */
-    const size_t bp = o->ib ? 1 : cb, bj = o->ib ? cb : 1; /* op(b)(p, j) strides */
-    if (na->needs) /* d op(a) (m, k) += dC (m, n) op(b)^T, written where op(a)(i, p) lives */
-        mm_acc(t, m, k, n, o->grad, n, 1, nb->val, bj, bp, na->grad, ai, ap);
-    if (nb->needs) /* d op(b) (k, n) += op(a)^T (k, m) dC (m, n) */
-        mm_acc(t, k, n, m, na->val, ap, ai, o->grad, n, 1, nb->grad, bp, bj);
 }
 
 /* ---- elementwise binary with broadcasting -------------------------------------------------- */
@@ -387,28 +500,8 @@ static rs_tv binary(rs_tape *t, int op, rs_tv a, rs_tv b, const char *name)
         return rs_tape_fail(t, "%s: shapes %u x %u and %u x %u do not broadcast", name,
                             na->rows, na->cols, nb->rows, nb->cols);
     rs_tv v = node(t, op, r, c, a, b, 0);
-    if (v < 0)
-        return v;
-    tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    nb = &t->nodes[b];
-    const double *x = na->val, *y = nb->val;
-    if (na->rows == r && na->cols == c && nb->rows == r && nb->cols == c) { /* same shapes */
-        const size_t len = size_of(o);
-        if (op == OP_ADD)
-            for (size_t i = 0; i < len; i++) o->val[i] = x[i] + y[i];
-        else if (op == OP_SUB)
-            for (size_t i = 0; i < len; i++) o->val[i] = x[i] - y[i];
-        else
-            for (size_t i = 0; i < len; i++) o->val[i] = x[i] * y[i];
-        return v;
-    }
-    for (uint32_t i = 0; i < r; i++)
-        for (uint32_t j = 0; j < c; j++) {
-            double p = x[(na->rows == 1 ? 0 : i) * na->cols + (na->cols == 1 ? 0 : j)];
-            double q = y[(nb->rows == 1 ? 0 : i) * nb->cols + (nb->cols == 1 ? 0 : j)];
-            o->val[(size_t)i * c + j] = op == OP_ADD ? p + q : op == OP_SUB ? p - q : p * q;
-        }
+    if (v >= 0)
+        KERNEL(t, binary_fwd)(&t->nodes[v], &t->nodes[a], &t->nodes[b]);
     return v;
 }
 
@@ -416,58 +509,7 @@ rs_tv rs_tape_add(rs_tape *t, rs_tv a, rs_tv b) { return binary(t, OP_ADD, a, b,
 rs_tv rs_tape_sub(rs_tape *t, rs_tv a, rs_tv b) { return binary(t, OP_SUB, a, b, "sub"); }
 rs_tv rs_tape_mul(rs_tape *t, rs_tv a, rs_tv b) { return binary(t, OP_MUL, a, b, "mul"); }
 
-static void binary_backward(tnode *o, tnode *na, tnode *nb)
-{
-    const uint32_t r = o->rows, c = o->cols;
-    if (na->rows == r && na->cols == c && nb->rows == r && nb->cols == c) { /* same shapes */
-        const size_t len = size_of(o);
-        const double *g = o->grad;
-        if (o->op == OP_MUL) {
-            if (na->needs) for (size_t i = 0; i < len; i++) na->grad[i] += g[i] * nb->val[i];
-            if (nb->needs) for (size_t i = 0; i < len; i++) nb->grad[i] += g[i] * na->val[i];
-        } else {
-            if (na->needs) for (size_t i = 0; i < len; i++) na->grad[i] += g[i];
-            if (nb->needs && o->op == OP_SUB) for (size_t i = 0; i < len; i++) nb->grad[i] -= g[i];
-            else if (nb->needs) for (size_t i = 0; i < len; i++) nb->grad[i] += g[i];
-        }
-        return;
-    }
-    for (uint32_t i = 0; i < r; i++)
-        for (uint32_t j = 0; j < c; j++) {
-            const size_t ia = (size_t)(na->rows == 1 ? 0 : i) * na->cols + (na->cols == 1 ? 0 : j);
-            const size_t ib = (size_t)(nb->rows == 1 ? 0 : i) * nb->cols + (nb->cols == 1 ? 0 : j);
-            const double g = o->grad[(size_t)i * c + j];
-            if (o->op == OP_MUL) {
-                if (na->needs) na->grad[ia] += g * nb->val[ib];
-                if (nb->needs) nb->grad[ib] += g * na->val[ia];
-            } else {
-                if (na->needs) na->grad[ia] += g;
-                if (nb->needs) nb->grad[ib] += o->op == OP_SUB ? -g : g;
-            }
-        }
-}
-
 /* ---- elementwise unary ----------------------------------------------------------------------- */
-
-static double sigmoid(double x)
-{
-    double e = exp(-fabs(x)); /* in (0, 1]: no overflow for any x */
-    return x >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
-
-/* tanh from one exp (glibc's tanh goes through expm1, twice the cost, and the LSTM calls it
- * for every unit of every synapse): 1 - 2 / (e^{2|x|} + 1) with the sign restored, and the
- * Taylor series below |x| = 0.01, where the subtraction would cancel. Relative error < 1e-13. */
-static double tanh_fast(double x)
-{
-    const double ax = fabs(x);
-    if (ax < 0.01) {
-        const double x2 = x * x;
-        return x * (1 - x2 * (1.0 / 3 - x2 * (2.0 / 15)));
-    }
-    const double r = 1 - 2 / (exp(2 * ax) + 1);
-    return x < 0 ? -r : r;
-}
 
 static rs_tv unary(rs_tape *t, int op, rs_tv a, double pa, double pb, const char *name)
 {
@@ -478,29 +520,11 @@ static rs_tv unary(rs_tape *t, int op, rs_tv a, double pa, double pb, const char
     if (v < 0)
         return v;
     tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
     o->pa = pa;
     o->pb = pb;
-    const double *x = na->val;
-    double *y = o->val;
-    const size_t len = size_of(o);
-    switch (op) {
-    case OP_SCALE: for (size_t i = 0; i < len; i++) y[i] = pa * x[i]; break;
-    case OP_SIGMOID: for (size_t i = 0; i < len; i++) y[i] = sigmoid(x[i]); break;
-    case OP_TANH: for (size_t i = 0; i < len; i++) y[i] = tanh_fast(x[i]); break;
-    case OP_RELU: for (size_t i = 0; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
-    case OP_EXP: for (size_t i = 0; i < len; i++) y[i] = exp(x[i]); break;
-    case OP_LOG: for (size_t i = 0; i < len; i++) y[i] = log(x[i]); break;
-    case OP_SQUARE: for (size_t i = 0; i < len; i++) y[i] = x[i] * x[i]; break;
-    case OP_SOFTPLUS:
-        for (size_t i = 0; i < len; i++) y[i] = x[i] > 20 ? x[i] : log1p(exp(x[i]));
-        break;
-    case OP_LEAKY: for (size_t i = 0; i < len; i++) y[i] = x[i] >= 0 ? x[i] : pa * x[i]; break;
-    case OP_CLIP:
-        for (size_t i = 0; i < len; i++) y[i] = x[i] < pa ? pa : x[i] > pb ? pb : x[i];
-        break;
-    case OP_STOP: memcpy(y, x, len * sizeof(double)); o->needs = 0; break;
-    }
+    if (op == OP_STOP)
+        o->needs = 0;
+    KERNEL(t, unary_fwd)(o, &t->nodes[a]);
     return v;
 }
 
@@ -526,29 +550,6 @@ rs_tv rs_tape_clip(rs_tape *t, rs_tv a, double lo, double hi)
     return unary(t, OP_CLIP, a, lo, hi, "clip");
 }
 
-static void unary_backward(tnode *o, tnode *na)
-{
-    const double *x = na->val, *y = o->val, *g = o->grad;
-    double *d = na->grad;
-    const size_t len = size_of(o);
-    switch (o->op) {
-    case OP_SCALE: for (size_t i = 0; i < len; i++) d[i] += o->pa * g[i]; break;
-    case OP_SIGMOID: for (size_t i = 0; i < len; i++) d[i] += g[i] * y[i] * (1 - y[i]); break;
-    case OP_TANH: for (size_t i = 0; i < len; i++) d[i] += g[i] * (1 - y[i] * y[i]); break;
-    case OP_RELU: for (size_t i = 0; i < len; i++) d[i] += x[i] > 0 ? g[i] : 0; break;
-    case OP_EXP: for (size_t i = 0; i < len; i++) d[i] += g[i] * y[i]; break;
-    case OP_LOG: for (size_t i = 0; i < len; i++) d[i] += g[i] / x[i]; break;
-    case OP_SQUARE: for (size_t i = 0; i < len; i++) d[i] += 2 * x[i] * g[i]; break;
-    case OP_SOFTPLUS:
-        for (size_t i = 0; i < len; i++) d[i] += x[i] > 20 ? g[i] : g[i] * sigmoid(x[i]);
-        break;
-    case OP_LEAKY: for (size_t i = 0; i < len; i++) d[i] += x[i] > 0 ? g[i] : o->pa * g[i]; break;
-    case OP_CLIP:
-        for (size_t i = 0; i < len; i++) d[i] += x[i] >= o->pa && x[i] <= o->pb ? g[i] : 0;
-        break;
-    }
-}
-
 /* ---- log softmax over the rows of every column ------------------------------------------- */
 
 rs_tv rs_tape_log_softmax(rs_tape *t, rs_tv a)
@@ -557,36 +558,9 @@ rs_tv rs_tape_log_softmax(rs_tape *t, rs_tv a)
     if (!na)
         return RS_TV_NONE;
     rs_tv v = node(t, OP_LOGSOFTMAX, na->rows, na->cols, a, RS_TV_NONE, 0);
-    if (v < 0)
-        return v;
-    tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    const uint32_t r = o->rows, c = o->cols;
-    for (uint32_t j = 0; j < c; j++) {
-        double mx = na->val[j];
-        for (uint32_t i = 1; i < r; i++)
-            mx = fmax(mx, na->val[(size_t)i * c + j]);
-        double z = 0;
-        for (uint32_t i = 0; i < r; i++)
-            z += exp(na->val[(size_t)i * c + j] - mx);
-        const double lz = log(z) + mx;
-        for (uint32_t i = 0; i < r; i++)
-            o->val[(size_t)i * c + j] = na->val[(size_t)i * c + j] - lz;
-    }
+    if (v >= 0)
+        KERNEL(t, log_softmax_fwd)(&t->nodes[v], &t->nodes[a]);
     return v;
-}
-
-static void log_softmax_backward(tnode *o, tnode *na)
-{
-    const uint32_t r = o->rows, c = o->cols;
-    for (uint32_t j = 0; j < c; j++) { /* dx_i = g_i - softmax_i * sum_k g_k */
-        double gs = 0;
-        for (uint32_t i = 0; i < r; i++)
-            gs += o->grad[(size_t)i * c + j];
-        for (uint32_t i = 0; i < r; i++)
-            na->grad[(size_t)i * c + j] += o->grad[(size_t)i * c + j]
-                                         - exp(o->val[(size_t)i * c + j]) * gs;
-    }
 }
 
 /* ---- reductions and broadcast --------------------------------------------------------------- */
@@ -603,35 +577,13 @@ static rs_tv reduce(rs_tape *t, int op, rs_tv a, int axis, const char *name)
     rs_tv v = node(t, op, axis == 1 ? r : 1, axis == 0 ? c : 1, a, RS_TV_NONE, 0);
     if (v < 0)
         return v;
-    tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    o->ia = axis;
-    memset(o->val, 0, size_of(o) * sizeof(double));
-    for (uint32_t i = 0; i < r; i++)
-        for (uint32_t j = 0; j < c; j++)
-            o->val[axis == -1 ? 0 : axis == 0 ? j : i] += na->val[(size_t)i * c + j];
-    if (op == OP_MEAN) {
-        const double k = axis == -1 ? (double)r * c : axis == 0 ? r : c;
-        for (size_t i = 0; i < size_of(o); i++)
-            o->val[i] /= k;
-    }
+    t->nodes[v].ia = axis;
+    KERNEL(t, reduce_fwd)(&t->nodes[v], &t->nodes[a]);
     return v;
 }
 
 rs_tv rs_tape_sum(rs_tape *t, rs_tv a, int axis) { return reduce(t, OP_SUM, a, axis, "sum"); }
 rs_tv rs_tape_mean(rs_tape *t, rs_tv a, int axis) { return reduce(t, OP_MEAN, a, axis, "mean"); }
-
-static void reduce_backward(tnode *o, tnode *na)
-{
-    const uint32_t r = na->rows, c = na->cols;
-    const int axis = o->ia;
-    double k = 1;
-    if (o->op == OP_MEAN)
-        k = axis == -1 ? (double)r * c : axis == 0 ? r : c;
-    for (uint32_t i = 0; i < r; i++)
-        for (uint32_t j = 0; j < c; j++)
-            na->grad[(size_t)i * c + j] += o->grad[axis == -1 ? 0 : axis == 0 ? j : i] / k;
-}
 
 rs_tv rs_tape_broadcast(rs_tape *t, rs_tv a, uint32_t rows, uint32_t cols)
 {
@@ -643,23 +595,9 @@ rs_tv rs_tape_broadcast(rs_tape *t, rs_tv a, uint32_t rows, uint32_t cols)
         return rs_tape_fail(t, "broadcast: %u x %u cannot be repeated to %u x %u", na->rows,
                             na->cols, rows, cols);
     rs_tv v = node(t, OP_BROADCAST, rows, cols, a, RS_TV_NONE, 0);
-    if (v < 0)
-        return v;
-    tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    for (uint32_t i = 0; i < rows; i++)
-        for (uint32_t j = 0; j < cols; j++)
-            o->val[(size_t)i * cols + j] =
-                na->val[(size_t)(na->rows == 1 ? 0 : i) * na->cols + (na->cols == 1 ? 0 : j)];
+    if (v >= 0)
+        KERNEL(t, broadcast_fwd)(&t->nodes[v], &t->nodes[a]);
     return v;
-}
-
-static void broadcast_backward(tnode *o, tnode *na)
-{
-    for (uint32_t i = 0; i < o->rows; i++)
-        for (uint32_t j = 0; j < o->cols; j++)
-            na->grad[(size_t)(na->rows == 1 ? 0 : i) * na->cols + (na->cols == 1 ? 0 : j)] +=
-                o->grad[(size_t)i * o->cols + j];
 }
 
 /* ---- shapes: reshape, concat, slice ----------------------------------------------------- */
@@ -722,13 +660,9 @@ rs_tv rs_tape_concat(rs_tape *t, const rs_tv *parts, uint32_t n, int axis)
     t->n_list += n;
     uint32_t off = 0;
     for (uint32_t k = 0; k < n; k++) {
-        const tnode *p = &t->nodes[parts[k]];
+        tnode *p = &t->nodes[parts[k]];
         o->needs |= p->needs;
-        for (uint32_t i = 0; i < p->rows; i++)
-            for (uint32_t j = 0; j < p->cols; j++) {
-                size_t dst = axis == 1 ? (size_t)i * cols + off + j : (size_t)(off + i) * cols + j;
-                o->val[dst] = p->val[(size_t)i * p->cols + j];
-            }
+        KERNEL(t, place)(o, p, axis, off, 0);
         off += axis == 1 ? p->cols : p->rows;
     }
     return v;
@@ -741,12 +675,7 @@ static void concat_backward(rs_tape *t, tnode *o)
     for (int32_t k = 0; k < o->ib; k++) {
         tnode *p = &t->nodes[t->list[o->ia + k]];
         if (p->needs)
-            for (uint32_t i = 0; i < p->rows; i++)
-                for (uint32_t j = 0; j < p->cols; j++) {
-                    size_t src = axis == 1 ? (size_t)i * o->cols + off + j
-                                           : (size_t)(off + i) * o->cols + j;
-                    p->grad[(size_t)i * p->cols + j] += o->grad[src];
-                }
+            KERNEL(t, place)(o, p, axis, off, 1);
         off += axis == 1 ? p->cols : p->rows;
     }
 }
@@ -764,26 +693,10 @@ rs_tv rs_tape_slice(rs_tape *t, rs_tv a, int axis, uint32_t start, uint32_t len)
                    RS_TV_NONE, 0);
     if (v < 0)
         return v;
-    tnode *o = &t->nodes[v];
-    na = &t->nodes[a];
-    o->ia = axis;
-    o->ib = (int32_t)start;
-    for (uint32_t i = 0; i < o->rows; i++)
-        for (uint32_t j = 0; j < o->cols; j++)
-            o->val[(size_t)i * o->cols + j] = axis == 0 ? na->val[(size_t)(start + i) * na->cols + j]
-                                                        : na->val[(size_t)i * na->cols + start + j];
+    t->nodes[v].ia = axis;
+    t->nodes[v].ib = (int32_t)start;
+    KERNEL(t, slice_fwd)(&t->nodes[v], &t->nodes[a]);
     return v;
-}
-
-static void slice_backward(tnode *o, tnode *na)
-{
-    const uint32_t start = (uint32_t)o->ib;
-    for (uint32_t i = 0; i < o->rows; i++)
-        for (uint32_t j = 0; j < o->cols; j++) {
-            size_t dst = o->ia == 0 ? (size_t)(start + i) * na->cols + j
-                                    : (size_t)i * na->cols + start + j;
-            na->grad[dst] += o->grad[(size_t)i * o->cols + j];
-        }
 }
 
 /* ---- the fused LSTM cell -------------------------------------------------------------------- */
@@ -807,62 +720,9 @@ rs_tv rs_tape_lstm_cell(rs_tape *t, rs_tv z, rs_tv c_prev, rs_tv *c_out)
     rs_tv vh = node(t, OP_LSTM_H, n, hid, vc, z, (size_t)n * hid);
     if (vh < 0)
         return vh;
-    tnode *oc = &t->nodes[vc], *oh = &t->nodes[vh];
-    const double *zv = t->nodes[z].val, *cp = t->nodes[c_prev].val;
-    for (uint32_t r = 0; r < n; r++) {
-        const double *zr = zv + (size_t)r * 4 * hid;
-        double *gr = oc->aux + (size_t)r * 4 * hid;
-        for (uint32_t k = 0; k < hid; k++) {
-            const double ig = sigmoid(zr[k]), fg = sigmoid(zr[hid + k]);
-            const double gg = tanh_fast(zr[2 * hid + k]), og = sigmoid(zr[3 * hid + k]);
-            gr[k] = ig;
-            gr[hid + k] = fg;
-            gr[2 * hid + k] = gg;
-            gr[3 * hid + k] = og;
-            const size_t at = (size_t)r * hid + k;
-            const double c = fg * cp[at] + ig * gg, tc = tanh_fast(c);
-            oc->val[at] = c;
-            oh->aux[at] = tc;
-            oh->val[at] = og * tc;
-        }
-    }
+    KERNEL(t, lstm_fwd)(&t->nodes[vc], &t->nodes[vh], &t->nodes[z], &t->nodes[c_prev]);
     *c_out = vc;
     return vh;
-}
-
-static void lstm_h_backward(tnode *oh, tnode *oc, tnode *nz)
-{
-    const uint32_t n = oh->rows, hid = oh->cols;
-    for (uint32_t r = 0; r < n; r++)
-        for (uint32_t k = 0; k < hid; k++) {
-            const size_t at = (size_t)r * hid + k;
-            const double og = oc->aux[(size_t)r * 4 * hid + 3 * hid + k], tc = oh->aux[at];
-            const double dh = oh->grad[at];
-            if (nz->needs)
-                nz->grad[(size_t)r * 4 * hid + 3 * hid + k] += dh * tc * og * (1 - og);
-            if (oc->needs)
-                oc->grad[at] += dh * og * (1 - tc * tc);
-        }
-}
-
-static void lstm_c_backward(tnode *oc, tnode *nz, tnode *nc)
-{
-    const uint32_t n = oc->rows, hid = oc->cols;
-    for (uint32_t r = 0; r < n; r++)
-        for (uint32_t k = 0; k < hid; k++) {
-            const size_t at = (size_t)r * hid + k;
-            const double *gr = oc->aux + (size_t)r * 4 * hid;
-            const double ig = gr[k], fg = gr[hid + k], gg = gr[2 * hid + k];
-            const double dc = oc->grad[at];
-            if (nz->needs) {
-                double *dz = nz->grad + (size_t)r * 4 * hid;
-                dz[k] += dc * gg * ig * (1 - ig);
-                dz[hid + k] += dc * nc->val[at] * fg * (1 - fg);
-                dz[2 * hid + k] += dc * ig * (1 - gg * gg);
-            }
-            if (nc->needs)
-                nc->grad[at] += dc * fg;
-        }
 }
 
 /* ---- backward ----------------------------------------------------------------------------- */
@@ -873,16 +733,16 @@ static void backward_node(rs_tape *t, tnode *o)
     tnode *nb = o->in[1] >= 0 ? &t->nodes[o->in[1]] : NULL;
     switch (o->op) {
     case OP_LEAF: case OP_RESHAPE: case OP_STOP: break;
-    case OP_MATMUL: matmul_backward(t, o, na, nb); break;
-    case OP_ADD: case OP_SUB: case OP_MUL: binary_backward(o, na, nb); break;
-    case OP_LOGSOFTMAX: if (na->needs) log_softmax_backward(o, na); break;
-    case OP_SUM: case OP_MEAN: if (na->needs) reduce_backward(o, na); break;
-    case OP_BROADCAST: if (na->needs) broadcast_backward(o, na); break;
+    case OP_MATMUL: KERNEL(t, matmul_bwd)(t, o, na, nb); break;
+    case OP_ADD: case OP_SUB: case OP_MUL: KERNEL(t, binary_bwd)(o, na, nb); break;
+    case OP_LOGSOFTMAX: if (na->needs) KERNEL(t, log_softmax_bwd)(o, na); break;
+    case OP_SUM: case OP_MEAN: if (na->needs) KERNEL(t, reduce_bwd)(o, na); break;
+    case OP_BROADCAST: if (na->needs) KERNEL(t, broadcast_bwd)(o, na); break;
     case OP_CONCAT: concat_backward(t, o); break;
-    case OP_SLICE: if (na->needs) slice_backward(o, na); break;
-    case OP_LSTM_C: lstm_c_backward(o, na, nb); break;
-    case OP_LSTM_H: lstm_h_backward(o, na, nb); break;
-    default: if (na->needs) unary_backward(o, na); break;
+    case OP_SLICE: if (na->needs) KERNEL(t, slice_bwd)(o, na); break;
+    case OP_LSTM_C: KERNEL(t, lstm_c_bwd)(o, na, nb); break;
+    case OP_LSTM_H: KERNEL(t, lstm_h_bwd)(o, na, nb); break;
+    default: if (na->needs) KERNEL(t, unary_bwd)(o, na); break;
     }
 }
 
@@ -902,11 +762,16 @@ rs_status rs_tape_backward(rs_tape *t, rs_tv loss)
         return RS_ERR_SHAPE;
     }
     for (size_t c = 0; c < t->n_chunks; c++)
-        memset(t->chunks[c].grad, 0, t->chunks[c].used * sizeof(double));
+        memset(t->chunks[c].grad, 0, t->chunks[c].used);
+    for (size_t v = 0; t->f32 && v < t->n_nodes; v++)
+        t->nodes[v].grad_d = NULL; /* copies of an earlier sweep's gradients are stale */
     t->backward_done = 1;
     if (!nl->needs)
         return RS_OK; /* nothing depends on a parameter: every gradient is zero */
-    nl->grad[0] = 1;
+    if (t->f32)
+        ((float *)nl->grad)[0] = 1;
+    else
+        ((double *)nl->grad)[0] = 1;
     for (rs_tv v = loss; v >= 0; v--) {
         tnode *o = &t->nodes[v];
         if (o->needs)

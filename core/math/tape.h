@@ -4,13 +4,25 @@
  * A matrix-level Wengert list (docs/ARCHITECTURE.md): every op computes its value at once into an
  * arena and appends one node {op, inputs, value, gradient}; the recording order is already a
  * topological order, so backward is one reverse sweep in which every op ACCUMULATES (+=) into
- * the gradients of its inputs. Values and gradients are double. */
+ * the gradients of its inputs.
+ *
+ * Precision, chosen when the tape is created: a double tape (what plugins' host->tape_create
+ * makes) stores and computes everything in double; a float tape (meta-training's "tape":
+ * "float", created by the host only) stores values and gradients in float and runs each op's
+ * float kernel (tape_kernels.inc: one source for both), except that reductions and log-softmax
+ * accumulate in double. The double-typed boundaries stay: leaves are rounded to float on the
+ * way in, and rs_tape_value / rs_tape_grad of a float tape return a double copy made on the
+ * first call (in the arena, valid until the next reset). */
 #ifndef RS_TAPE_H
 #define RS_TAPE_H
 
 #include <ruleset/plugin.h>
 
-rs_tape *rs_tape_create(rs_ctx *ctx, int record);
+enum { RS_TAPE_DOUBLE = 0, RS_TAPE_FLOAT = 1 };
+
+rs_tape *rs_tape_create(rs_ctx *ctx, int record); /* a double tape */
+rs_tape *rs_tape_create_prec(rs_ctx *ctx, int record, int precision);
+int rs_tape_precision(const rs_tape *t);
 void rs_tape_destroy(rs_ctx *ctx, rs_tape *t);
 void rs_tape_reset(rs_tape *t);
 const char *rs_tape_error(const rs_tape *t);
@@ -29,6 +41,9 @@ rs_tv rs_tape_param(rs_tape *t, uint32_t rows, uint32_t cols, const double *valu
 rs_tv rs_tape_const(rs_tape *t, uint32_t rows, uint32_t cols, const double *values);
 rs_tv rs_tape_const_real(rs_tape *t, uint32_t rows, uint32_t cols, const rs_real *values);
 rs_tv rs_tape_fill(rs_tape *t, uint32_t rows, uint32_t cols, double value);
+/* A constant of y's shape: 1 at the largest entry of each column of y (the first on ties), 0
+ * elsewhere (the class mask of the softmax cross-entropy loss). */
+rs_tv rs_tape_argmax_mask(rs_tape *t, rs_tv y);
 
 rs_tv rs_tape_matmul(rs_tape *t, rs_tv a, int trans_a, rs_tv b, int trans_b);
 rs_tv rs_tape_add(rs_tape *t, rs_tv a, rs_tv b);

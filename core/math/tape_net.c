@@ -1,5 +1,5 @@
 /* tape_net.c: a layered network's forward pass and the task losses written on the tape, the
- * same computations as network.c and kernels.c's rs_loss, in double. */
+ * same computations as network.c and kernels.c's rs_loss, in the tape's precision. */
 #include <string.h>
 
 #include "act_fn.h"
@@ -76,20 +76,7 @@ rs_tv rs_tape_loss(rs_tape *t, uint32_t kind, rs_tv pred, rs_tv y)
         /* the class of each column is argmax(y), as rs_loss: a constant one-hot mask */
         uint32_t r, c;
         rs_tape_shape(t, y, &r, &c);
-        const double *yv = rs_tape_value(t, y);
-        if (!yv)
-            return rs_tape_fail(t, "loss: no targets");
-        rs_tv mask = rs_tape_fill(t, r, c, 0.0);
-        double *m = (double *)rs_tape_value(t, mask); /* our own fresh leaf: safe to fill */
-        if (!m)
-            return RS_TV_NONE;
-        for (uint32_t j = 0; j < c; j++) {
-            uint32_t cls = 0;
-            for (uint32_t i = 1; i < r; i++)
-                if (yv[(size_t)i * c + j] > yv[(size_t)cls * c + j])
-                    cls = i;
-            m[(size_t)cls * c + j] = 1;
-        }
+        rs_tv mask = rs_tape_argmax_mask(t, y);
         rs_tv ls = rs_tape_log_softmax(t, pred);
         return rs_tape_scale(t, rs_tape_sum(t, rs_tape_mul(t, mask, ls), -1), -1.0 / c);
     }

@@ -634,7 +634,9 @@ static int make_workers(rs_meta *m, char *err, size_t err_size)
     for (int k = 0; m->workers && k < m->threads; k++) {
         m->workers[k].m = m;
         m->workers[k].ctx = rs_ctx_create(m->spec->seed, 0);
-        m->workers[k].tape = m->workers[k].ctx ? rs_tape_create(m->workers[k].ctx, 1) : NULL;
+        m->workers[k].tape = m->workers[k].ctx
+                                ? rs_tape_create_prec(m->workers[k].ctx, 1, m->cfg.tape_precision)
+                                : NULL;
         if (!m->workers[k].tape)
             break;
     }

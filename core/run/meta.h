@@ -34,6 +34,7 @@ typedef struct rs_meta_cfg {
     double log_floor;        /* log_loss: losses below log_floor x the first count as it */
     long checkpoint_every;   /* meta-steps between checkpoints (and log lines) */
     long validation;         /* episodes per held-out task at each checkpoint; 0 = none */
+    int tape_precision;      /* RS_TAPE_DOUBLE (0, the default) or RS_TAPE_FLOAT (tape.h) */
     char held_out[RS_META_MAX_HELD][128]; /* tasks whose label contains one are held out */
     size_t n_held_out;
 } rs_meta_cfg;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tape.h"
+
 /* A numeric key: 1 when kv is one (set, or err filled: *bad), 0 when it is not numeric. */
 static int number_key(const cJSON *kv, const char *file, rs_meta_cfg *c, char *err, size_t size,
                       int *bad)
@@ -82,10 +84,19 @@ static int parse_key(const cJSON *kv, const char *file, rs_meta_cfg *c, char *er
     }
     if (!strcmp(k, "held_out"))
         return held_out_key(kv, file, c, err, size);
+    if (!strcmp(k, "tape")) { /* the precision of the meta-gradient's tape (tape.h) */
+        const char *v = cJSON_IsString(kv) ? kv->valuestring : "";
+        if (strcmp(v, "double") && strcmp(v, "float")) {
+            snprintf(err, size, "%s: meta.tape: must be \"double\" or \"float\" (the precision "
+                     "of the autodiff tape)", file);
+            return -1;
+        }
+        c->tape_precision = v[0] == 'f' ? RS_TAPE_FLOAT : RS_TAPE_DOUBLE;
+        return 0;
+    }
     snprintf(err, size, "%s: meta: unknown key '%s'; it takes iterations, episodes, truncation, "
              "lr, beta1, beta2, eps, clip, normalize, log_loss, log_floor, final_weight, "
-             "checkpoint_every, "
-             "validation, held_out", file, k);
+             "checkpoint_every, validation, held_out, tape", file, k);
     return -1;
 }
 
@@ -95,8 +106,8 @@ int rs_meta_cfg_parse(const char *text, const char *file, rs_meta_cfg *c, char *
     *c = (rs_meta_cfg){ .iterations = 500, .episodes = 16, .truncation = 0, .lr = 1e-3,
                         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 1.0,
                         .final_weight = 0, .normalize = 1, .log_floor = 1e-4,
-                        .checkpoint_every = 50,
-                        .validation = 16 };
+                        .checkpoint_every = 50, .validation = 16,
+                        .tape_precision = RS_TAPE_DOUBLE };
     cJSON *root = cJSON_Parse(text);
     const cJSON *meta = root ? cJSON_GetObjectItemCaseSensitive(root, "meta") : NULL;
     int rc = 0;

@@ -233,8 +233,9 @@ typedef struct rs_host {
                        rs_real *g);
 
     /* ---- reverse-mode autodiff tape (since 1.0; tape.h is the manual) -------------------- */
-    /* A tape with its arena; record = 0 computes values only (no backward). NULL on no
-     * memory. Destroy with tape_destroy. */
+    /* A double tape with its arena; record = 0 computes values only (no backward). NULL on
+     * no memory. Destroy with tape_destroy. (The host itself may hand a rule's dstep a float
+     * tape, tape.h: the same functions work on it.) */
     rs_tape *(*tape_create)(rs_ctx *ctx, int record);
     void (*tape_destroy)(rs_ctx *ctx, rs_tape *t); /* t may be NULL */
     /* Forget every tensor and the error; keep the memory (coalesced into one block). */
@@ -243,10 +244,13 @@ typedef struct rs_host {
     const char *(*tape_error)(const rs_tape *t);
     /* Shape of v; 0 x 0 for RS_TV_NONE or a bad handle. */
     void (*tape_shape)(const rs_tape *t, rs_tv v, uint32_t *rows, uint32_t *cols);
-    /* Values (rows, cols) of v, row-major, valid until the next reset; NULL for a bad handle. */
+    /* Values (rows, cols) of v, row-major, valid until the next reset; NULL for a bad handle.
+     * On a float tape: a double copy, made on the first call and then the same pointer (NULL
+     * on no memory); writing through it changes nothing on the tape. */
     const double *(*tape_value)(const rs_tape *t, rs_tv v);
     /* d loss / d v after tape_backward, for tensors that depend on a tape_param leaf; NULL
-     * for the others (constants) and before a backward pass. */
+     * for the others (constants) and before a backward pass. A double copy on a float tape,
+     * as tape_value's, valid until the next reset or backward pass. */
     const double *(*tape_grad)(const rs_tape *t, rs_tv v);
 
     /* Leaves. values (rows * cols, row-major) are copied; NULL gives zeros. tape_param's

@@ -1,8 +1,8 @@
 /* ruleset/tape.h: the reverse-mode autodiff tape offered to plugins (through the host->tape_*
  * functions of host.h), and the meta-parameter shapes of meta-trainable rules.
  *
- * A tape records operations on small dense DOUBLE matrices as they run (define-by-run) and
- * sweeps them backwards once to get gradients. A tensor is named by a handle (rs_tv) valid
+ * A tape records operations on small dense matrices as they run (define-by-run) and sweeps
+ * them backwards once to get gradients. A tensor is named by a handle (rs_tv) valid
  * until the tape is reset. Usage, e.g. the gradient of sum(tanh(W x)) with respect to W:
  *
  *   rs_tape *t = host->tape_create(ctx, 1);            // 1: record for backward
@@ -29,6 +29,16 @@
  * grows while a computation is recorded for the first time; tape_reset keeps (and coalesces)
  * the memory, so repeating a computation of the same shape allocates nothing. Pointers from
  * tape_value / tape_grad stay valid until the next reset.
+ *
+ * Precision: every value crosses this interface as double. A tape from host->tape_create
+ * stores and computes in double. Meta-training may instead run a rule's dstep on a FLOAT tape
+ * (the spec's "meta": {"tape": "float"}; the host creates it, a rule cannot tell but by the
+ * numbers): leaves are rounded to float on the way in, every op computes in float (sums and
+ * log-softmax accumulate in double), and tape_value / tape_grad return a double copy of the
+ * float tensor, made on the first call in the tape's arena, valid until the next reset (a
+ * gradient's until the next backward pass too). So a rule needs no change for either tape, but
+ * must not write through those pointers nor expect more than float's 7 digits from a float
+ * tape.
  *
  * Recording: a tape created with record = 0 computes values with the same kernels but keeps
  * nothing for a backward pass (no gradient arena, tape_backward fails): rules use one to run

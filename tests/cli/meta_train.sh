@@ -8,8 +8,8 @@
 # the same folder is refused (exit 2); kill -9 in the middle, then --resume, writes the same
 # weights file byte for byte as an uninterrupted run, and so does a run continued with
 # --iterations; the learned weights run in `ruleset compare`; explain prints a fit with R²;
-# bad input exits 2 with one line: a rule without dstep, no -o, an unknown meta key, a corrupt
-# weights file for explain. Exits non-zero on any failure, naming each check.
+# bad input exits 2 with one line: a rule without dstep, no -o, an unknown meta key, a meta.tape
+# other than "double" or "float", a corrupt weights file for explain; meta.tape "float" trains. Exits non-zero on any failure, naming each check.
 # shellcheck disable=SC2015 # "check && pass || fail": pass only echoes, it cannot fail
 set -u
 bin=${1:?usage: meta_train.sh BINARY SOURCE_DIR FIXTURE_DIR}
@@ -143,6 +143,19 @@ sed 's/"episodes": 4/"episodez": 4/' "$tmp/tiny.json" >"$tmp/key.json"
 if expect_rc 2 "an unknown meta key" "$bin" meta-train "$tmp/key.json" -o "$tmp/x.json" \
     --run-dir "$tmp/key"; then
     has "$tmp/err" "meta: unknown key 'episodez'" "names the key"
+fi
+sed 's/"episodes": 4/"tape": "single", "episodes": 4/' "$tmp/tiny.json" >"$tmp/tape.json"
+if expect_rc 2 "meta.tape neither double nor float" "$bin" meta-train "$tmp/tape.json" \
+    -o "$tmp/x.json" --run-dir "$tmp/tape"; then
+    has "$tmp/err" "tape.json: meta.tape: must be \"double\" or \"float\" (the precision of the autodiff tape)" \
+        "names the file, the key and the choices"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] && pass "one line" || fail "$(wc -l <"$tmp/err") lines"
+fi
+sed 's/"episodes": 4/"tape": "float", "episodes": 4/' "$tmp/tiny.json" >"$tmp/float.json"
+if expect_rc 0 "meta-train on the float tape" "$bin" meta-train "$tmp/float.json" \
+    -o "$tmp/float.weights.json" --run-dir "$tmp/float" --threads 2; then
+    cmp -s "$w" "$tmp/float.weights.json" && fail "float tape: the double tape's weights" \
+        || pass "the float tape's weights differ from the double tape's"
 fi
 head -c 300 "$w" >"$tmp/cut.json"
 if expect_rc 2 "explain a truncated file" "$bin" explain "$tmp/cut.json"; then

@@ -7,6 +7,8 @@
  *   - a short meta-training lowers the meta-loss measured on fixed evaluation episodes;
  *   - rediscovery: on a linear one-layer network the learned rule becomes the delta rule;
  *   - meta-training is deterministic and independent of the thread count;
+ *   - the float tape (meta.tape "float"): its meta-gradient equals the double tape's to float
+ *     precision, its meta-training lowers the meta-loss, independently of the thread count;
  *   - a rule's dstep and its step make the same update;
  *   - weights files: saved and loaded meta-parameters give bit-identical updates, and
  *     missing, corrupt, truncated, wrong-rule, wrong-parameter, wrong-shape files are refused
@@ -79,6 +81,39 @@ static void open_meta(rs_meta *m, rs_spec *s, const rs_meta_cfg *cfg, int thread
  * 1.04) — for lstm_synapse with
  * normalize and derivative, whose divisors and f' enter the tape as constants (docs/RULES.md),
  * so the tape's gradient leaves out their own small dependence on the meta-parameters. */
+/* The float tape's meta-gradient of the same episode against the double tape's g_d (which
+ * the caller has just checked against finite differences). Finite differences of the float
+ * tape's own meta-loss would be noise (float rounding of ~1e-7 over h = 1e-6), so the float
+ * gradient is compared with the double one as a vector: |g_f - g_d| / |g_d| < FLOAT_REL.
+ * Measured over every check here: at most 2.8e-7 (float's rounding, 6e-8, grown over the
+ * 3-step unrolls); FLOAT_REL leaves a margin of 35 and fails on any wrong float kernel.
+ * (docs/RESULTS.md compares the two on rules/meta.json's 400-step episodes.) */
+#define FLOAT_REL 1e-5
+static void check_float_meta_gradient(rs_spec *s, const rs_meta_cfg *cfg_d, const double *phi,
+                                      uint64_t stream, const double *g_d, const char *rule,
+                                      const char *params)
+{
+    rs_meta m;
+    rs_meta_cfg cfg = *cfg_d;
+    cfg.tape_precision = RS_TAPE_FLOAT;
+    open_meta(&m, s, &cfg, 1);
+    double *g = calloc(m.n_phi, sizeof *g);
+    rs_episode ep = { .stream = stream, .task = -1 };
+    ck_assert_msg(rs_meta_episode(&m, phi, &ep, g) == 0, "%s", ep.err);
+    double diff = 0, dd = 0;
+    for (size_t i = 0; i < m.n_phi; i++) {
+        diff += (g[i] - g_d[i]) * (g[i] - g_d[i]);
+        dd += g_d[i] * g_d[i];
+    }
+    const double rel = sqrt(diff / dd);
+    ck_assert_msg(rel < FLOAT_REL, "%s (%s): the float tape's meta-gradient is %.3g of the "
+                  "double tape's norm away from it", rule, params, rel);
+    ck_assert_msg(rel > 0, "%s: the float tape gave the double tape's meta-gradient bit for bit",
+                  rule);
+    free(g);
+    rs_meta_close(&m);
+}
+
 static void check_meta_gradient_tol(const char *rule, const char *params, long truncation,
                                     double tol, int log_loss)
 {
@@ -125,6 +160,7 @@ static void check_meta_gradient_tol(const char *rule, const char *params, long t
     ck_assert_msg(cosine > 0.999 && fabs(ratio - 1) < 0.1,
                   "%s (%s): cosine %.6f with finite differences, norm ratio %.4f", rule, params,
                   cosine, ratio);
+    check_float_meta_gradient(s, &cfg, phi, ep.stream, g, rule, params);
     free(g);
     free(phi);
     rs_meta_close(&m);
@@ -209,7 +245,7 @@ static double eval_loss(rs_meta *m)
 }
 
 static void check_lowers(const char *rule, const char *params, double lr, long iters,
-                         double factor)
+                         double factor, int precision)
 {
     rs_spec *s = make_spec(rule, params, "{\"hidden\": [4], \"act\": [\"relu\", \"tanh\"], "
                                          "\"bias\": false}", 30, NULL);
@@ -218,6 +254,7 @@ static void check_lowers(const char *rule, const char *params, double lr, long i
     cfg.lr = lr;
     cfg.episodes = 8;
     cfg.truncation = 10;
+    cfg.tape_precision = precision;
     open_meta(&m, s, &cfg, 2);
     double before = eval_loss(&m);
     rs_meta_step_stats st;
@@ -226,16 +263,20 @@ static void check_lowers(const char *rule, const char *params, double lr, long i
         ck_assert(!st.skipped);
     }
     double after = eval_loss(&m);
-    ck_assert_msg(after < factor * before, "%s: meta-loss %g before, %g after %ld meta-steps "
-                  "(wanted below %g)", rule, before, after, iters, factor * before);
+    ck_assert_msg(after < factor * before, "%s (%s tape): meta-loss %g before, %g after %ld "
+                  "meta-steps (wanted below %g)", rule, precision ? "float" : "double", before,
+                  after, iters, factor * before);
     rs_meta_close(&m);
     rs_spec_destroy(s);
 }
 
 START_TEST(test_meta_training_lowers_loss)
 {
-    check_lowers("meta_hebbian", "", 0.05, 40, 0.9);
-    check_lowers("lstm_synapse", "\"hidden\": 6", 0.01, 60, 0.8);
+    check_lowers("meta_hebbian", "", 0.05, 40, 0.9, RS_TAPE_DOUBLE);
+    check_lowers("lstm_synapse", "\"hidden\": 6", 0.01, 60, 0.8, RS_TAPE_DOUBLE);
+    /* the float tape's meta-gradient trains as well */
+    check_lowers("meta_hebbian", "", 0.05, 40, 0.9, RS_TAPE_FLOAT);
+    check_lowers("lstm_synapse", "\"hidden\": 6", 0.01, 60, 0.8, RS_TAPE_FLOAT);
 }
 END_TEST
 
@@ -245,31 +286,34 @@ START_TEST(test_deterministic_across_threads)
                            "{\"hidden\": [4], \"act\": [\"relu\", \"tanh\"], \"bias\": false}", 12,
                            NULL);
     static const int threads[3] = { 1, 2, 3 }; /* 5 episodes: shares of 5, 3 + 2, 2 + 2 + 1 */
-    double *phi[3];
-    double losses[3][5];
-    size_t n = 0;
-    for (int k = 0; k < 3; k++) {
-        rs_meta m;
-        rs_meta_cfg cfg = default_cfg();
-        cfg.truncation = 5;
-        cfg.episodes = 5;
-        open_meta(&m, s, &cfg, threads[k]);
-        for (int i = 0; i < 5; i++) {
-            rs_meta_step_stats st;
-            rs_meta_step(&m, &st);
-            losses[k][i] = st.meta_loss;
+    for (int prec = RS_TAPE_DOUBLE; prec <= RS_TAPE_FLOAT; prec++) {
+        double *phi[3];
+        double losses[3][5];
+        size_t n = 0;
+        for (int k = 0; k < 3; k++) {
+            rs_meta m;
+            rs_meta_cfg cfg = default_cfg();
+            cfg.truncation = 5;
+            cfg.episodes = 5;
+            cfg.tape_precision = prec;
+            open_meta(&m, s, &cfg, threads[k]);
+            for (int i = 0; i < 5; i++) {
+                rs_meta_step_stats st;
+                rs_meta_step(&m, &st);
+                losses[k][i] = st.meta_loss;
+            }
+            n = m.n_phi;
+            phi[k] = malloc(n * sizeof(double));
+            memcpy(phi[k], m.phi, n * sizeof(double));
+            rs_meta_close(&m);
         }
-        n = m.n_phi;
-        phi[k] = malloc(n * sizeof(double));
-        memcpy(phi[k], m.phi, n * sizeof(double));
-        rs_meta_close(&m);
+        for (int k = 1; k < 3; k++) {
+            ck_assert_mem_eq(losses[0], losses[k], sizeof losses[0]);
+            ck_assert_mem_eq(phi[0], phi[k], n * sizeof(double));
+        }
+        for (int k = 0; k < 3; k++)
+            free(phi[k]);
     }
-    for (int k = 1; k < 3; k++) {
-        ck_assert_mem_eq(losses[0], losses[k], sizeof losses[0]);
-        ck_assert_mem_eq(phi[0], phi[k], n * sizeof(double));
-    }
-    for (int k = 0; k < 3; k++)
-        free(phi[k]);
     rs_spec_destroy(s);
 }
 END_TEST

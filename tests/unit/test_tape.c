@@ -8,7 +8,11 @@
  * (loss(x + h) - loss(x - h)) / 2h, h = 1e-6, in double: truncation error O(h^2) ~ 1e-12 and
  * rounding ~ 1e-16 / h ~ 1e-10, so |tape - fd| <= 1e-7 * max(1, |tape|) is a tight bound
  * that still never fails by chance. Inputs are kept away from kinks (relu, clip). It also
- * asserts that some gradient is non-zero, so a backward that does nothing cannot pass. */
+ * asserts that some gradient is non-zero, so a backward that does nothing cannot pass.
+ *
+ * Every check then runs the same computation on a float tape (RS_TAPE_FLOAT) and compares its
+ * loss and gradients with the double tape's (check_float below), so each op's float forward
+ * and backward kernel is tested against the double one that finite differences just checked. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +80,47 @@ static double run(rs_tape *t, build_fn f, const void *arg, const leafset *ls, co
     return rs_tape_value(t, loss)[0];
 }
 
+/* The float tape against the double one (g_d: the double tape's leaf gradients, loss_d its
+ * loss). Float rounds every op to 6e-8 relative (half an ulp); these computations chain under
+ * 10 ops with sums of under 200 terms, and the worst difference measured over every check here
+ * is 1.8e-7 of the leaf's gradient scale max(1, max |g|) (the 16 x 12 x 10 matmul). The bound,
+ * 2e-6 of that scale, leaves a margin of 10 and is still far below what a wrong float kernel
+ * gives (a missing or misplaced term: O(|g|)). The float tape must also differ from the double
+ * somewhere: otherwise it did not compute in float at all. */
+#define FLOAT_TOL 2e-6
+
+static void check_float(const char *name, build_fn f, const void *arg, const leafset *ls,
+                        const double *r, double *const *g_d, double loss_d)
+{
+    rs_ctx *ctx = rs_ctx_create(1, 0);
+    rs_tape *t = rs_tape_create_prec(ctx, 1, RS_TAPE_FLOAT);
+    ck_assert_int_eq(rs_tape_precision(t), RS_TAPE_FLOAT);
+    rs_tv leaves[MAX_LEAVES];
+    double loss_f = run(t, f, arg, ls, r, 4096, leaves, 1);
+    ck_assert_msg(fabs(loss_f - loss_d) <= FLOAT_TOL * fmax(1, fabs(loss_d)),
+                  "%s: float tape loss %.9g, double %.9g", name, loss_f, loss_d);
+    int differs = loss_f != loss_d;
+    for (uint32_t k = 0; k < ls->n; k++) {
+        const size_t len = (size_t)ls->rows[k] * ls->cols[k];
+        const double *gf = rs_tape_grad(t, leaves[k]);
+        ck_assert_msg(gf != NULL, "%s: leaf %u has no float gradient", name, k);
+        ck_assert_ptr_eq(rs_tape_grad(t, leaves[k]), gf); /* one copy, kept until the reset */
+        double scale = 1;
+        for (size_t i = 0; i < len; i++)
+            scale = fmax(scale, fabs(g_d[k][i]));
+        for (size_t i = 0; i < len; i++) {
+            const double d = fabs(gf[i] - g_d[k][i]) / scale;
+            ck_assert_msg(d <= FLOAT_TOL, "%s: leaf %u entry %zu: float tape %.9g, double %.9g",
+                          name, k, i, gf[i], g_d[k][i]);
+            differs |= gf[i] != g_d[k][i];
+        }
+    }
+    ck_assert_msg(differs, "%s: the float tape gave the double tape's numbers bit for bit", name);
+    rs_tape_destroy(ctx, t);
+    ck_assert_int_eq(ctx->n_alloc, 0);
+    rs_ctx_destroy(ctx);
+}
+
 static void check_grad(const char *name, build_fn f, const void *arg, leafset *ls)
 {
     rs_ctx *ctx = rs_ctx_create(1, 0);
@@ -84,7 +129,7 @@ static void check_grad(const char *name, build_fn f, const void *arg, leafset *l
     for (int i = 0; i < 4096; i++)
         r[i] = urand(-1, 1);
     rs_tv leaves[MAX_LEAVES];
-    run(t, f, arg, ls, r, 4096, leaves, 1);
+    const double loss = run(t, f, arg, ls, r, 4096, leaves, 1);
     double *g[MAX_LEAVES];
     double gmax = 0;
     for (uint32_t k = 0; k < ls->n; k++) {
@@ -109,6 +154,7 @@ static void check_grad(const char *name, build_fn f, const void *arg, leafset *l
             gmax = fmax(gmax, fabs(g[k][i]));
         }
     ck_assert_msg(gmax > 1e-3, "%s: every gradient is ~0 (%g): backward did nothing?", name, gmax);
+    check_float(name, f, arg, ls, r, g, loss);
     for (uint32_t k = 0; k < ls->n; k++)
         free(g[k]);
     rs_tape_destroy(ctx, t);
@@ -134,6 +180,11 @@ START_TEST(test_matmul)
             ls_add(&ls, tb ? 5 : 4, tb ? 4 : 5, -1, 1); /* op(b) 4 x 5 */
             int tr[2] = { ta, tb };
             check_grad("matmul", b_matmul, tr, &ls);
+            /* 16 x 12 times 12 x 10, 1920 multiply-adds: the float tape's cblas_sgemm path */
+            ls = (leafset){ 0 };
+            ls_add(&ls, ta ? 12 : 16, ta ? 16 : 12, -1, 1);
+            ls_add(&ls, tb ? 10 : 12, tb ? 12 : 10, -1, 1);
+            check_grad("matmul (BLAS in float)", b_matmul, tr, &ls);
         }
 }
 END_TEST
@@ -426,18 +477,48 @@ END_TEST
 
 START_TEST(test_losses_match_host)
 {
-    /* the tape's losses give rs_loss's numbers */
+    /* the tape's losses give rs_loss's numbers (float inputs: to 1e-12 on the double tape, to
+     * float's 1e-6 on the float one) */
     rs_ctx *ctx = rs_ctx_create(1, 0);
-    rs_tape *t = rs_tape_create(ctx, 0);
     rs_real pred[6] = { 0.2f, 0.9f, 0.4f, 0.7f, 0.1f, 0.5f }, y[6] = { 0, 1, 1, 1, 0, 0 };
-    for (uint32_t kind = 0; kind <= 2; kind++) {
-        rs_tape_reset(t);
-        rs_tv l = rs_tape_loss(t, kind, rs_tape_const_real(t, 2, 3, pred),
-                               rs_tape_const_real(t, 2, 3, y));
-        ck_assert_msg(l != RS_TV_NONE, "%s", rs_tape_error(t));
-        ck_assert_double_eq_tol(rs_tape_value(t, l)[0], rs_loss(kind, pred, y, 2, 3, NULL), 1e-12);
+    for (int prec = RS_TAPE_DOUBLE; prec <= RS_TAPE_FLOAT; prec++) {
+        rs_tape *t = rs_tape_create_prec(ctx, 0, prec);
+        for (uint32_t kind = 0; kind <= 2; kind++) {
+            rs_tape_reset(t);
+            rs_tv l = rs_tape_loss(t, kind, rs_tape_const_real(t, 2, 3, pred),
+                                   rs_tape_const_real(t, 2, 3, y));
+            ck_assert_msg(l != RS_TV_NONE, "%s", rs_tape_error(t));
+            ck_assert_double_eq_tol(rs_tape_value(t, l)[0], rs_loss(kind, pred, y, 2, 3, NULL),
+                                    prec == RS_TAPE_FLOAT ? 1e-6 : 1e-12);
+        }
+        rs_tape_destroy(ctx, t);
     }
+    rs_ctx_destroy(ctx);
+}
+END_TEST
+
+/* A float tape's boundaries: leaves round to float, tape_value hands out a double copy (the
+ * same pointer on every call until the reset), a reset forgets it. */
+START_TEST(test_float_boundaries)
+{
+    rs_ctx *ctx = rs_ctx_create(1, 0);
+    rs_tape *t = rs_tape_create_prec(ctx, 1, RS_TAPE_FLOAT);
+    const double x[3] = { 0.1, -1.0 / 3, 1e-3 };
+    rs_tv a = rs_tape_param(t, 3, 1, x);
+    const double *v = rs_tape_value(t, a);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_eq(rs_tape_value(t, a), v);
+    for (int i = 0; i < 3; i++) {
+        ck_assert(v[i] == (double)(float)x[i]);
+        ck_assert(v[i] != x[i]); /* none of these is a float */
+    }
+    rs_tv loss = rs_tape_sum(t, rs_tape_square(t, a), -1);
+    ck_assert_int_eq(rs_tape_backward(t, loss), RS_OK);
+    for (int i = 0; i < 3; i++)
+        ck_assert(rs_tape_grad(t, a)[i] == (double)(2 * (float)x[i]));
+    ck_assert_ptr_null(rs_tape_grad(t, rs_tape_fill(t, 1, 1, 2.0))); /* no gradient: none */
     rs_tape_destroy(ctx, t);
+    ck_assert_int_eq(ctx->n_alloc, 0);
     rs_ctx_destroy(ctx);
 }
 END_TEST
@@ -488,32 +569,38 @@ START_TEST(test_errors)
 END_TEST
 
 /* A computation that outgrows the first block: after one reset, repeating it allocates
- * nothing, and gives bit-identical numbers. */
+ * nothing, and gives bit-identical numbers, on either tape (the float tape's double copies
+ * from tape_value and tape_grad included). */
 START_TEST(test_steady_state_no_allocation)
 {
     rs_ctx *ctx = rs_ctx_create(1, 0);
-    rs_tape *t = rs_tape_create(ctx, 1);
-    double g0 = 0;
-    long allocs = 0;
-    for (int rep = 0; rep < 4; rep++) {
-        rs_tape_reset(t);
-        if (rep == 2)
-            allocs = rs_tape_allocations(t);
-        rs_tv w = rs_tape_param(t, 40, 40, NULL);
-        rs_tv h = rs_tape_fill(t, 40, 1, 0.1);
-        for (int k = 0; k < 50; k++) /* 50 steps of a 40-unit tanh RNN: > 4096 doubles */
-            h = rs_tape_tanh(t, rs_tape_add(t, rs_tape_matmul(t, w, 0, h, 0),
-                                            rs_tape_fill(t, 40, 1, 0.01 * k)));
-        rs_tv loss = rs_tape_sum(t, h, -1);
-        ck_assert_int_eq(rs_tape_backward(t, loss), RS_OK);
-        if (rep == 0)
-            g0 = rs_tape_grad(t, w)[7];
-        else
-            ck_assert(rs_tape_grad(t, w)[7] == g0);
+    for (int prec = RS_TAPE_DOUBLE; prec <= RS_TAPE_FLOAT; prec++) {
+        rs_tape *t = rs_tape_create_prec(ctx, 1, prec);
+        double g0 = 0, h0 = 0;
+        long allocs = 0;
+        for (int rep = 0; rep < 4; rep++) {
+            rs_tape_reset(t);
+            if (rep == 2)
+                allocs = rs_tape_allocations(t);
+            rs_tv w = rs_tape_param(t, 40, 40, NULL);
+            rs_tv h = rs_tape_fill(t, 40, 1, 0.1);
+            for (int k = 0; k < 50; k++) /* 50 steps of a 40-unit tanh RNN: > 4096 doubles */
+                h = rs_tape_tanh(t, rs_tape_add(t, rs_tape_matmul(t, w, 0, h, 0),
+                                                rs_tape_fill(t, 40, 1, 0.01 * k)));
+            rs_tv loss = rs_tape_sum(t, h, -1);
+            ck_assert_int_eq(rs_tape_backward(t, loss), RS_OK);
+            if (rep == 0) {
+                g0 = rs_tape_grad(t, w)[7];
+                h0 = rs_tape_value(t, h)[3];
+            } else {
+                ck_assert(rs_tape_grad(t, w)[7] == g0);
+                ck_assert(rs_tape_value(t, h)[3] == h0);
+            }
+        }
+        ck_assert_int_gt(allocs, 1);                     /* it did need several blocks once */
+        ck_assert_int_eq(rs_tape_allocations(t), allocs); /* and none after coalescing */
+        rs_tape_destroy(ctx, t);
     }
-    ck_assert_int_gt(allocs, 1);                     /* it did need several blocks once */
-    ck_assert_int_eq(rs_tape_allocations(t), allocs); /* and none after coalescing */
-    rs_tape_destroy(ctx, t);
     rs_ctx_destroy(ctx);
 }
 END_TEST
@@ -532,6 +619,7 @@ int main(void)
     tcase_add_test(tc, test_stop_gradient);
     tcase_add_test(tc, test_net_forward_and_losses);
     tcase_add_test(tc, test_losses_match_host);
+    tcase_add_test(tc, test_float_boundaries);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_steady_state_no_allocation);
     suite_add_tcase(s, tc);
