@@ -79,13 +79,13 @@ typedef struct ls_state {
     lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
     rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
     rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
-    rs_real *ust[RS_TAPE_MAX_LAYERS];   /* layer l's tiles' inputs and state h, each (F + H, T_l):
-                                         * rows F.. are h, rows 0..F-1 rewritten every step */
-    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* the cell state c, tile after tile, each (H, T_l) */
+    rs_real *hst[RS_TAPE_MAX_LAYERS];   /* layer l's state h, tile after tile, each (H, T_l) */
+    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* and its cell state c, the same way */
     rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
     rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
-    rs_real *z, *pm, *wv, *dw;          /* one tile's scratch: (4H, T) (T) (T) (T) */
+    rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
+                                         * one block (4H, LK_LANES), (T), (T), (T) */
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
 } ls_state;
@@ -541,7 +541,7 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
 static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
 {
     rs_layer *ly = &net->layers[l - 1];
-    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, K = s->n_feat + H;
+    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
     layer_means(s, net, l);
     if (s->norm)
@@ -549,10 +549,10 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
-        rs_real *u = s->ust[l - 1] + (size_t)q * K * T, *c = s->cst[l - 1] + (size_t)q * H * T;
-        tile_inputs(s, ly, u, T, n, &i, &j);
+        rs_real *hs = s->hst[l - 1] + (size_t)q * H * T, *c = s->cst[l - 1] + (size_t)q * H * T;
+        tile_inputs(s, ly, s->u, T, n, &i, &j);
         const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
-        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c, s->dw);
+        lk_step(cell, T, s->u, s->z, hs, c, s->dw);
         if (s->norm)
             lk_out_bounded(cell, T, pm, (rs_real)s->cur.kappa, s->dw);
         else
@@ -608,8 +608,9 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
     return RS_OK;
 }
 
-/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side, b, v, c0,
- * θ_skip, from phi (the group's 6 tensors in make_shapes' order); the feedback as float. */
+/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side and b, every
+ * gate's row times lk_scale_of (lstm_kernel.h), v, c0, θ_skip, from phi (the group's 6 tensors
+ * in make_shapes' order); the feedback as float. */
 static void fast_prepare(ls_state *s, const rs_net *net)
 {
     const uint32_t H = s->hid, F = s->n_feat, K = F + H;
@@ -620,11 +621,12 @@ static void fast_prepare(ls_state *s, const rs_net *net)
         const double *wx = g, *wh = wx + (size_t)4 * H * F, *bb = wh + (size_t)4 * H * H;
         const double *vv = bb + 4 * H;
         for (uint32_t r = 0; r < 4 * H; r++) {
+            const double a = lk_scale_of(r, H);
             for (uint32_t k = 0; k < F; k++)
-                w[(size_t)r * K + k] = (rs_real)wx[(size_t)r * F + k];
+                w[(size_t)r * K + k] = (rs_real)(a * wx[(size_t)r * F + k]);
             for (uint32_t k = 0; k < H; k++)
-                w[(size_t)r * K + F + k] = (rs_real)wh[(size_t)r * H + k];
-            b[r] = (rs_real)bb[r];
+                w[(size_t)r * K + F + k] = (rs_real)(a * wh[(size_t)r * H + k]);
+            b[r] = (rs_real)(a * bb[r]);
         }
         for (uint32_t k = 0; k < H; k++)
             v[k] = (rs_real)vv[k];
@@ -684,7 +686,8 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
-    rs_block_reals(&b, &t.z, (size_t)4 * H * LS_TILE);
+    rs_block_reals(&b, &t.u, (size_t)t.n_feat * LS_TILE);
+    rs_block_reals(&b, &t.z, (size_t)4 * H * LK_LANES);
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
@@ -694,7 +697,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         t.syn[l - 1] = S;
         t.tile[l - 1] = tile_of(S);
         const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
-        rs_block_reals(&b, &t.ust[l - 1], padded * K);
+        rs_block_reals(&b, &t.hst[l - 1], padded * H);
         rs_block_reals(&b, &t.cst[l - 1], padded * H);
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
         max_syn = S > max_syn ? S : max_syn;
