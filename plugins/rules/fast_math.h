@@ -34,9 +34,9 @@ static inline float fm_pow2m1(float x, float *pow2)
     q = q * r + 2.4022351205e-1f;
     q = q * r + 6.9314712286e-1f;
     const float rq = r * q; /* 2^r - 1 */
-    int32_t bits;
+    uint32_t bits; /* t's bits are those of 1.5 * 2^23, plus n; unsigned: no overflow for NaN */
     memcpy(&bits, &t, sizeof bits);
-    bits = (bits - 0x4B400000 + 127) * (1 << 23); /* t's bits are those of 1.5 * 2^23, plus n */
+    bits = (bits - 0x4B400000u + 127u) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     *pow2 = scale * rq + scale;
@@ -50,12 +50,12 @@ static inline float fm_pow2(float x)
     return p;
 }
 
-/* x clamped to [-lim, lim], as two selects the compiler turns into one vector max and one min
- * (a nested conditional became masked arithmetic downstream). */
+/* x clamped to [-lim, lim] (NaN stays NaN), as two selects the compiler turns into one vector
+ * max and one min. */
 static inline float fm_clamp(float x, float lim)
 {
-    x = x > -lim ? x : -lim;
-    return x < lim ? x : lim;
+    x = x < -lim ? -lim : x;
+    return x > lim ? lim : x;
 }
 
 /* tanh(x) = (1 - e) / (1 + e), e = e^{-2x} = 2^{-2 x log2 e}, the numerator as -(e - 1) from

@@ -48,22 +48,22 @@ typedef rs_real lk_vec __attribute__((vector_size(LK_LANES * sizeof(rs_real))));
  * beyond, and the products of three 1 + 2^x below stay under 2^87. */
 #define LK_ZMAX ((float)(20 * FM_LOG2E))
 
-/* *a clamped to [-LK_ZMAX, LK_ZMAX] as a whole vector: a compare and a masked move per side.
- * (fm_clamp in the loop of an exponential let the compiler compute 2^x under a mask and blend
- * in 2^{+-LK_ZMAX}, three times the work.) */
+/* *a clamped to [-LK_ZMAX, LK_ZMAX] (NaN stays NaN) as a whole vector: a compare and a masked
+ * move per side. (fm_clamp in the loop of an exponential let the compiler compute 2^x under a
+ * mask and blend in 2^{+-LK_ZMAX}, three times the work.) */
 typedef int32_t lk_ivec __attribute__((vector_size(LK_LANES * sizeof(int32_t))));
 static inline void lk_clamp(lk_vec *a)
 {
     const lk_vec lo = (lk_vec){ 0 } - LK_ZMAX, hi = (lk_vec){ 0 } + LK_ZMAX;
     lk_vec x = *a;
-    lk_ivec in = x > lo;
-    x = (lk_vec)(((lk_ivec)x & in) | ((lk_ivec)lo & ~in));
-    in = x < hi;
-    *a = (lk_vec)(((lk_ivec)x & in) | ((lk_ivec)hi & ~in));
+    lk_ivec out = x < lo;
+    x = (lk_vec)(((lk_ivec)x & ~out) | ((lk_ivec)lo & out));
+    out = x > hi;
+    *a = (lk_vec)(((lk_ivec)x & ~out) | ((lk_ivec)hi & out));
 }
 
-/* 4 rows r..r+3 of z (4H, LK_LANES) = w [x; h] + b, clamped to +-LK_ZMAX, for the LK_LANES synapses from lane t0 (four
- * accumulators share every load of x and h). */
+/* Rows r..r+3 of z (4H, LK_LANES) = w [x; h] + b, clamped to +-LK_ZMAX, for the LK_LANES
+ * synapses from lane t0 (four accumulators share every load of x and h). */
 static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs_real *x,
                              const rs_real *h, uint32_t r, rs_real *z)
 {
@@ -159,9 +159,11 @@ static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_re
     }
 }
 
-/* The sum of squares of n floats, in blocks of LK_LANES lanes summed into a double every 4096
- * values (fixed order: the same sum whatever the alignment or the caller). */
-static inline double lk_sumsq(const rs_real *v, size_t n)
+/* The sum (square = 0) or the sum of squares (1) of n floats: LK_LANES lanes, each chunk of
+ * 4096 values reduced by a fixed tree of halves and added into a double (fixed order: the same
+ * sum whatever the alignment or the caller; a lane-by-lane double sum was a chain of sixteen
+ * dependent additions, as long as the whole sum of a short row). */
+static inline double lk_reduce(const rs_real *v, size_t n, int square)
 {
     double acc = 0;
     size_t k = 0;
@@ -171,14 +173,28 @@ static inline double lk_sumsq(const rs_real *v, size_t n)
         for (; k + LK_LANES <= end; k += LK_LANES) {
             lk_vec x;
             memcpy(&x, v + k, sizeof x);
-            part += x * x;
+            part += square ? x * x : x;
         }
+        rs_real p[LK_LANES], tail = 0;
         for (; k < end; k++)
-            part[0] += v[k] * v[k];
-        for (int q = 0; q < LK_LANES; q++)
-            acc += part[q];
+            tail += square ? v[k] * v[k] : v[k];
+        memcpy(p, &part, sizeof p);
+        for (int w = LK_LANES / 2; w > 0; w /= 2)
+            for (int q = 0; q < w; q++)
+                p[q] += p[q + w];
+        acc += (double)p[0] + tail;
     }
     return acc;
+}
+
+static inline double lk_sum(const rs_real *v, size_t n)
+{
+    return lk_reduce(v, n, 0);
+}
+
+static inline double lk_sumsq(const rs_real *v, size_t n)
+{
+    return lk_reduce(v, n, 1);
 }
 
 /* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). One loop per

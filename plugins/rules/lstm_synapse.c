@@ -50,7 +50,7 @@
 
 #define LS_TENSORS 6     /* per LSTM: w_x, w_h, b, v, c0, skip */
 #define LS_IN_CLIP 5.0
-#define LS_TILE 64       /* step: the largest tile of synapses (a multiple of LK_LANES) */
+#define LS_TILE 256      /* step: the largest tile of synapses (a multiple of LK_LANES) */
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
@@ -82,12 +82,15 @@ typedef struct ls_state {
     rs_real *hst[RS_TAPE_MAX_LAYERS];   /* layer l's state h, tile after tile, each (H, T_l) */
     rs_real *cst[RS_TAPE_MAX_LAYERS];   /* and its cell state c, the same way */
     rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
-    rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
+    rs_real *mbuf[3];                   /* one layer's batch means of pre, post, m (n > 1) */
+    const rs_real *mpre, *mpost, *mmod; /* those means: mbuf, or with one example the
+                                         * activations and m themselves */
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
     rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
                                          * one block (4H, LK_LANES), (T), (T), (T) */
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
+    rs_real inv[5];                     /* 1 / cur's pre, post, w, m, pm, as float */
 } ls_state;
 
 
@@ -188,10 +191,11 @@ static double rms_d(const double *v, size_t n)
     return n ? sqrt(acc / (double)n) : 0;
 }
 
-/* The same for float, vectorised: the layer's weights are the longest of these sums. */
-static double rms_f(const rs_real *v, size_t n)
+/* The root mean square of `count` floats whose squares sum to ss (lk_sumsq, vectorised: the
+ * layer's weights are the longest of these sums). */
+static double rms_of(double ss, double count)
 {
-    return n ? sqrt(lk_sumsq(v, n) / (double)n) : 0;
+    return count > 0 ? sqrt(ss / count) : 0;
 }
 
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
@@ -408,50 +412,90 @@ static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
 
 /* ---- step: the same update in float, without the tape ---------------------------------- */
 
-/* Input k of a synapse, clipped as the tape version clips them. */
+/* Input k of a synapse, clipped as the tape version clips them (NaN stays NaN): two selects,
+ * which compile to a vector max and min. */
 static inline rs_real ls_in(rs_real v)
 {
-    return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
+    v = v < (rs_real)-LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v;
+    return v > (rs_real)LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
 }
 
-/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each divided
- * by its scale in s->cur; T columns, the unused ones zero), their weights into s->wv and the
- * scaled pre m into s->pm: the batch means
- * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
- * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
- * is advanced past its last. A tile is filled a row segment (one post unit) at a time, so the
- * inner loops run over contiguous pre units. */
+/* Layers whose units have fewer inputs than this (bias included) are read a synapse at a time:
+ * their row segments are too short for vector loops to pay for themselves. Both ways compute
+ * the same values. */
+#define LS_NARROW 16
+
+/* tile_inputs for a narrow layer: the n synapses from (*i, *j) one by one. */
+static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
+                               uint32_t n, uint32_t *i, uint32_t *j)
+{
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
+    const rs_real *inv = s->inv;
+    uint32_t ii = *i, jj = *j;
+    for (uint32_t t = 0; t < n; t++) {
+        const rs_real w = jj < n_in ? ly->w[(size_t)ii * n_in + jj] : ly->b[ii];
+        const rs_real pre = jj < n_in ? s->mpre[jj] : 1; /* the bias: pre = 1 */
+        const rs_real pm = mod ? s->pmat[(size_t)ii * n_in1 + jj] * inv[4] : 0;
+        u[t] = ls_in(pre * inv[0]);
+        u[T + t] = ls_in(s->mpost[ii] * inv[1]);
+        u[2 * T + t] = ls_in(w * inv[2]);
+        if (mod)
+            u[3 * T + t] = ls_in(s->mmod[ii] * inv[3]);
+        if (pre_mod)
+            u[4 * T + t] = ls_in(pm);
+        s->wv[t] = w;
+        s->pm[t] = pm;
+        if (++jj == n_in1) {
+            jj = 0;
+            ii++;
+        }
+    }
+    *i = ii;
+    *j = jj;
+}
+
+/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
+ * its divisor's inverse s->inv; T columns, the unused ones zero), their weights into s->wv and
+ * the scaled pre m into s->pm: the batch means s->mpre, s->mpost, s->mmod and s->pmat (n_in1 =
+ * n_in + bias columns). Synapse k of the layer is (i, j) = (k / n_in1, k % n_in1), j = n_in
+ * being the bias; (*i, *j) is the tile's first and is advanced past its last. A wide layer's
+ * tile is filled a row segment (one post unit) at a time, so the inner loops run over
+ * contiguous pre units. */
 static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
                         uint32_t *i, uint32_t *j)
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
-    const rs_real ir = (rs_real)(1 / s->cur.pre), ip = (rs_real)(1 / s->cur.post);
-    const rs_real iw = (rs_real)(1 / s->cur.w), im = (rs_real)(1 / s->cur.m);
-    const rs_real ig = (rs_real)(1 / s->cur.pm);
-    for (uint32_t t = 0; t < n;) {
+    const rs_real ir = s->inv[0], ip = s->inv[1], iw = s->inv[2], im = s->inv[3];
+    const rs_real ig = s->inv[4];
+    if (n_in1 < LS_NARROW)
+        tile_inputs_narrow(s, ly, u, T, n, i, j);
+    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
         const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
-        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? s->mmod[i0] * im : 0;
+        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? ls_in(s->mmod[i0] * im) : 0;
         const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
         const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
+        rs_real *u0 = u + t, *u1 = u0 + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
         for (uint32_t k = 0; k < len_w; k++) {
-            u[t + k] = ls_in(pre[k] * ir);
-            s->wv[t + k] = w[k];
+            u0[k] = ls_in(pre[k] * ir);
+            u2[k] = ls_in(w[k] * iw);
         }
+        memcpy(s->wv + t, w, len_w * sizeof(rs_real));
         if (len_w < len) { /* the bias: pre = 1 */
-            u[t + len_w] = ls_in(ir);
+            u0[len_w] = ls_in(ir);
+            u2[len_w] = ls_in(ly->b[i0] * iw);
             s->wv[t + len_w] = ly->b[i0];
         }
-        for (uint32_t k = 0; k < len; k++) {
-            u[T + t + k] = post;
-            u[2 * T + t + k] = ls_in(s->wv[t + k] * iw);
+        for (uint32_t k = 0; k < len; k++)
+            u1[k] = post;
+        for (uint32_t k = 0; k < len; k++)
             s->pm[t + k] = mod ? pm[k] * ig : 0;
-        }
         for (uint32_t k = 0; mod && k < len; k++)
-            u[3 * T + t + k] = ls_in(m);
+            u3[k] = m;
         for (uint32_t k = 0; pre_mod && k < len; k++)
-            u[4 * T + t + k] = ls_in(s->pm[t + k]);
+            u4[k] = ls_in(s->pm[t + k]);
         t += len;
         *j += len;
         if (*j == n_in1) {
@@ -459,8 +503,9 @@ static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
             ++*i;
         }
     }
-    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns */
-        memset(u + (size_t)f * T + n, 0, (T - n) * sizeof(rs_real));
+    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns (fewer than */
+        for (uint32_t t = n; t < T; t++)     /* LK_LANES but in the last tile: no memset) */
+            u[(size_t)f * T + t] = 0;
 }
 
 /* The tile's new weights w + Δw, clipped, into the network; (i, j) is its first synapse. */
@@ -468,16 +513,29 @@ static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, 
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const rs_real lim = (rs_real)s->clip;
-    for (uint32_t t = 0; t < n; t++) {
-        rs_real nw = s->wv[t] + s->dw[t];
-        s->dw[t] = lim > 0 ? (nw < -lim ? -lim : nw > lim ? lim : nw) : nw;
+    rs_real *nw = s->dw;
+    for (uint32_t t = 0; t < n; t++)
+        nw[t] += s->wv[t];
+    for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
+        const rs_real x = nw[t] < -lim ? -lim : nw[t];
+        nw[t] = x > lim ? lim : x;
     }
-    for (uint32_t t = 0; t < n;) {
+    for (uint32_t t = 0; n_in1 < LS_NARROW && t < n; t++) { /* a synapse at a time */
+        if (j < n_in)
+            ly->w[(size_t)i * n_in + j] = nw[t];
+        else
+            ly->b[i] = nw[t];
+        if (++j == n_in1) {
+            j = 0;
+            i++;
+        }
+    }
+    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) { /* a row segment at a time */
         const uint32_t len = n - t < n_in1 - j ? n - t : n_in1 - j;
         const uint32_t len_w = j + len > n_in ? n_in - j : len;
-        memcpy(ly->w + (size_t)i * n_in + j, s->dw + t, len_w * sizeof(rs_real));
+        memcpy(ly->w + (size_t)i * n_in + j, nw + t, len_w * sizeof(rs_real));
         if (len_w < len)
-            ly->b[i] = s->dw[t + len_w];
+            ly->b[i] = nw[t + len_w];
         t += len;
         j += len;
         if (j == n_in1) {
@@ -487,15 +545,14 @@ static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, 
     }
 }
 
-/* Row means of a feature-major (rows, n) matrix into out (rows). */
-static void row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
+/* Row means of a feature-major (rows, n) matrix: out (rows), or v itself when n = 1. */
+static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
 {
-    for (uint32_t r = 0; r < rows; r++) {
-        rs_real acc = 0;
-        for (uint32_t e = 0; e < n; e++)
-            acc += v[(size_t)r * n + e];
-        out[r] = acc / (rs_real)n;
-    }
+    if (n == 1)
+        return v;
+    for (uint32_t r = 0; r < rows; r++)
+        out[r] = (rs_real)(lk_sum(v + (size_t)r * n, n) / n);
+    return out;
 }
 
 /* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
@@ -504,11 +561,11 @@ static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    row_means(net->a[l - 1], n_in, n, s->mpre);
-    row_means(net->a[l], ly->n_out, n, s->mpost);
+    s->mpre = row_means(net->a[l - 1], n_in, n, s->mbuf[0]);
+    s->mpost = row_means(net->a[l], ly->n_out, n, s->mbuf[1]);
     if (s->mod == MOD_NONE)
         return;
-    row_means(s->mod_at[l], ly->n_out, n, s->mmod);
+    s->mmod = row_means(s->mod_at[l], ly->n_out, n, s->mbuf[2]);
     if (n == 1) /* the product itself, as the tape takes it */
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
@@ -525,15 +582,15 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias, n_out = ly->n_out;
-    const double r_pre = rms_f(s->mpre, n_in), r_w = rms_f(ly->w, (size_t)n_out * n_in);
-    const double r_b = s->bias ? rms_f(ly->b, n_out) : 0;
+    const double S = (double)n_out * n_in1;
+    const double ss_w = lk_sumsq(ly->w, (size_t)n_out * n_in)
+                        + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     const int mod = s->mod != MOD_NONE;
     /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
-    s->cur = scales_of(s, l, n_in1, sqrt((r_pre * r_pre * n_in + s->bias) / n_in1),
-                       rms_f(s->mpost, n_out),
-                       sqrt((r_w * r_w * n_in + r_b * r_b * s->bias) / n_in1),
-                       mod ? rms_f(s->mmod, n_out) : 0,
-                       mod ? rms_f(s->pmat, (size_t)n_out * n_in1) : 0);
+    s->cur = scales_of(s, l, n_in1, rms_of(lk_sumsq(s->mpre, n_in) + s->bias, n_in1),
+                       rms_of(lk_sumsq(s->mpost, n_out), n_out), rms_of(ss_w, S),
+                       mod ? rms_of(lk_sumsq(s->mmod, n_out), n_out) : 0,
+                       mod ? rms_of(lk_sumsq(s->pmat, (size_t)n_out * n_in1), S) : 0);
 }
 
 /* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
@@ -546,6 +603,9 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     layer_means(s, net, l);
     if (s->norm)
         layer_scales(s, net, l);
+    const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
+    for (int k = 0; k < 5; k++)
+        s->inv[k] = (rs_real)(1 / div[k]);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
@@ -680,9 +740,8 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
-    rs_block_reals(&b, &t.mpre, rs_net_widest(net));
-    rs_block_reals(&b, &t.mpost, rs_net_widest(net));
-    rs_block_reals(&b, &t.mmod, rs_net_widest(net));
+    for (int k = 0; k < 3; k++)
+        rs_block_reals(&b, &t.mbuf[k], rs_net_widest(net));
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
