@@ -169,6 +169,7 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
     size_t k = 0;
     while (k < n) {
         const size_t end = n - k > 4096 ? k + 4096 : n;
+        const int vectors = end - k >= LK_LANES; /* else the tree would add zeros: skip it */
         lk_vec part = { 0 };
         for (; k + LK_LANES <= end; k += LK_LANES) {
             lk_vec x;
@@ -179,7 +180,7 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
         for (; k < end; k++)
             tail += square ? v[k] * v[k] : v[k];
         memcpy(p, &part, sizeof p);
-        for (int w = LK_LANES / 2; w > 0; w /= 2)
+        for (int w = LK_LANES / 2; vectors && w > 0; w /= 2)
             for (int q = 0; q < w; q++)
                 p[q] += p[q + w];
         acc += (double)p[0] + tail;

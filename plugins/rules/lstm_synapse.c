@@ -425,34 +425,44 @@ static inline rs_real ls_in(rs_real v)
  * the same values. */
 #define LS_NARROW 16
 
-/* tile_inputs for a narrow layer: the n synapses from (*i, *j) one by one. */
+/* tile_inputs for a narrow layer: a unit's synapses at a time, its pre inputs from a pattern
+ * made once for the tile. */
 static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
                                uint32_t n, uint32_t *i, uint32_t *j)
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
     const rs_real *inv = s->inv;
-    uint32_t ii = *i, jj = *j;
-    for (uint32_t t = 0; t < n; t++) {
-        const rs_real w = jj < n_in ? ly->w[(size_t)ii * n_in + jj] : ly->b[ii];
-        const rs_real pre = jj < n_in ? s->mpre[jj] : 1; /* the bias: pre = 1 */
-        const rs_real pm = mod ? s->pmat[(size_t)ii * n_in1 + jj] * inv[4] : 0;
-        u[t] = ls_in(pre * inv[0]);
-        u[T + t] = ls_in(s->mpost[ii] * inv[1]);
-        u[2 * T + t] = ls_in(w * inv[2]);
-        if (mod)
-            u[3 * T + t] = ls_in(s->mmod[ii] * inv[3]);
-        if (pre_mod)
-            u[4 * T + t] = ls_in(pm);
-        s->wv[t] = w;
-        s->pm[t] = pm;
-        if (++jj == n_in1) {
-            jj = 0;
-            ii++;
+    rs_real pat[LS_NARROW];
+    for (uint32_t k = 0; k < n_in; k++)
+        pat[k] = ls_in(s->mpre[k] * inv[0]);
+    pat[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
+    for (uint32_t t = 0; t < n;) {
+        const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
+        const rs_real post = ls_in(s->mpost[i0] * inv[1]);
+        const rs_real m = mod ? ls_in(s->mmod[i0] * inv[3]) : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in, *pm = s->pmat + (size_t)i0 * n_in1;
+        for (uint32_t k = 0; k < len; k++) {
+            const uint32_t jk = j0 + k;
+            const rs_real wk = jk < n_in ? w[jk] : ly->b[i0];
+            const rs_real pmk = mod ? pm[jk] * inv[4] : 0;
+            u[t + k] = pat[jk];
+            u[T + t + k] = post;
+            u[2 * T + t + k] = ls_in(wk * inv[2]);
+            if (mod)
+                u[3 * T + t + k] = m;
+            if (pre_mod)
+                u[4 * T + t + k] = ls_in(pmk);
+            s->wv[t + k] = wk;
+            s->pm[t + k] = pmk;
+        }
+        t += len;
+        *j += len;
+        if (*j == n_in1) {
+            *j = 0;
+            ++*i;
         }
     }
-    *i = ii;
-    *j = jj;
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
