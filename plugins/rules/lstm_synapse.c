@@ -426,35 +426,37 @@ static inline rs_real ls_in(rs_real v)
 #define LS_NARROW 16
 
 /* tile_inputs for a narrow layer: a unit's synapses at a time, its pre inputs from a pattern
- * made once for the tile. */
+ * made once for the tile. The loop over a unit's inputs has no test in it: rows 3 and 4 are
+ * written whatever the modulator (u has room for them; lk_step reads only F rows), pre m is
+ * <m pre> times 0 without one (pmat is never written then: zeros), and w and pre m are clipped
+ * afterwards in vector loops (a clip in a scalar loop compiles to compares and branches). */
 static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
                                uint32_t n, uint32_t *i, uint32_t *j)
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
-    const rs_real *inv = s->inv;
-    rs_real pat[LS_NARROW];
+    const int mod = s->mod != MOD_NONE;
+    const rs_real *inv = s->inv, iw = inv[2], ig = mod ? inv[4] : 0;
+    rs_real pat[LS_NARROW], *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
     for (uint32_t k = 0; k < n_in; k++)
         pat[k] = ls_in(s->mpre[k] * inv[0]);
     pat[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
     for (uint32_t t = 0; t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
+        const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
         const rs_real post = ls_in(s->mpost[i0] * inv[1]);
         const rs_real m = mod ? ls_in(s->mmod[i0] * inv[3]) : 0;
         const rs_real *w = ly->w + (size_t)i0 * n_in, *pm = s->pmat + (size_t)i0 * n_in1;
-        for (uint32_t k = 0; k < len; k++) {
-            const uint32_t jk = j0 + k;
-            const rs_real wk = jk < n_in ? w[jk] : ly->b[i0];
-            const rs_real pmk = mod ? pm[jk] * inv[4] : 0;
-            u[t + k] = pat[jk];
-            u[T + t + k] = post;
-            u[2 * T + t + k] = ls_in(wk * inv[2]);
-            if (mod)
-                u[3 * T + t + k] = m;
-            if (pre_mod)
-                u[4 * T + t + k] = ls_in(pmk);
-            s->wv[t + k] = wk;
-            s->pm[t + k] = pmk;
+        const rs_real b = len_w < len ? ly->b[i0] : 0; /* the tile holds the unit's bias */
+        rs_real *wv = s->wv, *spm = s->pm;
+        for (uint32_t k = 0, jk = j0; k < len; k++, jk++) {
+            const rs_real wk = k < len_w ? w[jk] : b, pmk = pm[jk] * ig;
+            u0[t + k] = pat[jk];
+            u1[t + k] = post;
+            u2[t + k] = wk * iw;
+            u3[t + k] = m;
+            u4[t + k] = pmk;
+            wv[t + k] = wk;
+            spm[t + k] = pmk;
         }
         t += len;
         *j += len;
@@ -463,6 +465,10 @@ static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint
             ++*i;
         }
     }
+    for (uint32_t t = 0; t < n; t++)
+        u2[t] = ls_in(u2[t]);
+    for (uint32_t t = 0; t < n; t++)
+        u4[t] = ls_in(u4[t]);
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
@@ -755,7 +761,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
-    rs_block_reals(&b, &t.u, (size_t)t.n_feat * LS_TILE);
+    rs_block_reals(&b, &t.u, (size_t)5 * LS_TILE); /* room for every input: tile_inputs */
     rs_block_reals(&b, &t.z, (size_t)4 * H * LK_LANES);
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
