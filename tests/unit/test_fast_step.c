@@ -227,6 +227,11 @@ START_TEST(test_lstm_fast_equals_tape)
           "identity" },
         { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=4,scale=0.1",
           { 20, 30, 2 }, 2, 3, 1, "tanh", "identity" },
+        /* a wide layer with no modulator, and with no pre m */
+        { "lstm_synapse", "weights=,hidden=4,modulator=none,scale=0.5", { 20, 6, 1 }, 2, 2, 1,
+          "tanh", "identity" },
+        { "lstm_synapse", "weights=,hidden=4,pre_mod=false,scale=0.5", { 20, 6, 1 }, 2, 2, 1,
+          "tanh", "identity" },
         /* three layers: the error carried down two feedback matrices; no bias; no pre m */
         { "lstm_synapse", "weights=,hidden=3,pre_mod=false,scale=0.5", { 2, 6, 5, 2 }, 3, 2, 0,
           "tanh", "tanh" },
