@@ -1,7 +1,7 @@
 /* bench_epoch.c: epochs of Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747) through
- * the `backprop` rule plugin, the path a `ruleset compare` job takes (rule.step on host-owned
- * networks), one thread: the ruleset side of bench/epoch.sh and of the faithfulness check
- * against bench/torch_fashion.py, which does the same in plain PyTorch.
+ * the `backprop` rule plugin (or --rule's), the path a `ruleset compare` job takes (rule.step on
+ * host-owned networks), one thread: the ruleset side of bench/epoch.sh and of the faithfulness
+ * check against bench/torch_fashion.py, which does the same in plain PyTorch.
  *
  * The recipe (the same on both sides; see torch_fashion.py's header):
  *   data      the four IDX files, pixels / 255 (no mean/std normalisation), labels one-hot
@@ -16,6 +16,10 @@
  * (zlib), shuffling and cutting the epoch into feature-major batches, the test evaluation.
  *
  * Usage: bench_epoch [--data DIR] [--epochs N] [--seed S] [--hidden H] [--lr LR]
+ *                    [--rule NAME [--params P]]
+ * --rule times another rule on the same epochs: its parameters are P (default none: its
+ * defaults, found as `ruleset compare` finds them, e.g. lstm_synapse's shipped weights under
+ * ./rules), and --lr is backprop's alone.
  * Output (TSV): one line "epoch  seconds  cpu_seconds  train_loss" per epoch (wall clock, and
  * the CPU time the process got, which leaves out other load on a shared core), then "test_acc  A" with the
  * accuracy on the 10000 test images after the last epoch. Pin it: taskset -c 1. */
@@ -152,11 +156,12 @@ typedef struct options {
     uint64_t seed;
     uint32_t hidden;
     const char *lr;
+    const char *rule, *params; /* params NULL: backprop's "lr=LR,loss=ce" */
 } options;
 
 static options parse(int argc, char **argv)
 {
-    options o = { "/usr/share/datasets/fashion-mnist", 1, 0, 256, "0.1" };
+    options o = { "/usr/share/datasets/fashion-mnist", 1, 0, 256, "0.1", "backprop", NULL };
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--data") == 0)
             o.data = argv[i + 1];
@@ -168,12 +173,16 @@ static options parse(int argc, char **argv)
             o.hidden = (uint32_t)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--lr") == 0)
             o.lr = argv[i + 1];
+        else if (strcmp(argv[i], "--rule") == 0)
+            o.rule = argv[i + 1];
+        else if (strcmp(argv[i], "--params") == 0)
+            o.params = argv[i + 1];
         else
             break;
     }
     if ((argc - 1) % 2 || o.epochs < 1 || o.hidden < 1) {
         fprintf(stderr, "usage: bench_epoch [--data DIR] [--epochs N>=1] [--seed S] "
-                        "[--hidden H>=1] [--lr LR]\n");
+                        "[--hidden H>=1] [--lr LR] [--rule NAME [--params P]]\n");
         exit(2);
     }
     return o;
@@ -200,7 +209,7 @@ int main(int argc, char **argv)
     dataset test = load(o.data, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
     rs_registry *reg = rs_registry_create();
     rs_registry_discover(reg, NULL, 0, NULL, 0);
-    const rs_rule_desc *rd = (const rs_rule_desc *)bench_need(reg, RS_KIND_RULE, "backprop");
+    const rs_rule_desc *rd = (const rs_rule_desc *)bench_need(reg, RS_KIND_RULE, o.rule);
     const rs_host *host = rs_host_get();
     rs_ctx *ctx = rs_ctx_create(o.seed, 0);
     const uint32_t sizes[3] = { N_PIXELS, o.hidden, N_CLASSES };
@@ -208,7 +217,8 @@ int main(int argc, char **argv)
     rs_net *net = bench_net(reg, sizes, 2, "relu", "identity", 1, BATCH, &ctx->rng, acts);
     char rule_text[64];
     snprintf(rule_text, sizeof rule_text, "lr=%s,loss=ce", o.lr);
-    rs_params *rp = bench_params(&rd->head, rule_text);
+    rs_params *rp = bench_params(&rd->head, o.params ? o.params
+                                 : strcmp(o.rule, "backprop") == 0 ? rule_text : "");
     rs_task_info info = { .struct_size = sizeof info, .loss = RS_LOSS_SOFTMAX_CE };
     void *rule = NULL;
     if (rd->create(host, ctx, rp, net, &info, &rule) != RS_OK) {

@@ -1,57 +1,72 @@
-/* fast_math.h: exp, sigmoid and tanh in float, written branch-free so that a loop over an array
+/* fast_math.h: 2^x, 2^x - 1 and tanh in float, written branch-free so that a loop over an array
  * of them compiles to vector code (libm's expf is a call per element, which no compiler
  * vectorises without -ffast-math). Private to the rules of this folder; everything is static
  * inline and links nothing.
  *
- * fm_exp is Cephes' expf (S. L. Moshier, Cephes Math Library 2.2, 1992): x = n ln 2 + r with
- * n = round(x / ln 2), ln 2 split in two parts (Cody & Waite) so r is exact, e^r by a degree-6
- * polynomial on |r| <= ln 2 / 2, and 2^n put into the exponent bits. Relative error about
- * 2e-7 (1.5 float ulp). Rounding uses the 1.5 * 2^23 trick instead of rintf, so no libm call is
- * left in the loop; x is clamped to [-87, 88] so that 2^n stays a normal float. */
+ * Base 2, not e: the LSTM kernel folds the factor log2(e) of every gate into its float copy of
+ * the weights, so an exponential costs no multiplication and no Cody & Waite reduction: x = n + r
+ * with n = round(x) and r = x - n exact, |r| <= 1/2; 2^r = 1 + r q(r) with q of degree 4; 2^n put
+ * into the exponent bits. Returning r q(r) scaled as well gives 2^x - 1 without the cancellation
+ * of 2^x - 1 near 0 (tanh of a small argument keeps its relative precision with no series).
+ * q is the minimax fit of (2^r - 1) / r on [-1/2, 1/2] (relative error 4.3e-7 in exact
+ * arithmetic, found by Lawson's iteration, C. L. Lawson 1961); in float, 2^x is within 2.5e-7
+ * relative and 2^x - 1 within 6.1e-7 (tests/unit/test_fast_step.c measures both against libm).
+ * The rounding uses the 1.5 * 2^23 trick: x + 1.5 * 2^23 holds n in its low mantissa bits, so
+ * no libm call or float-to-int conversion is left in the loop. */
 #ifndef RS_RULES_FAST_MATH_H
 #define RS_RULES_FAST_MATH_H
 
 #include <stdint.h>
 #include <string.h>
 
-static inline float fm_exp(float x)
+#define FM_LOG2E 1.44269504088896341 /* log2(e): e^x = 2^(x log2 e) */
+#define FM_POW2_MAX 126.0f           /* |x| of fm_pow2m1: 2^n stays a normal float */
+
+/* 2^x - 1, and 2^x in *pow2, for |x| <= FM_POW2_MAX (the caller clamps; every caller here
+ * clamps much tighter). */
+static inline float fm_pow2m1(float x, float *pow2)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    const float n = (x * 1.44269504088896341f + shifter) - shifter;
-    const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    const float e = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23; /* 2^n, n in [-126, 127] after the clamp */
+    const float shifter = 12582912.0f; /* 1.5 * 2^23 */
+    const float t = x + shifter, n = t - shifter, r = x - n;
+    float q = 1.3333538081e-3f;
+    q = q * r + 9.6662454307e-3f;
+    q = q * r + 5.5505003780e-2f;
+    q = q * r + 2.4022351205e-1f;
+    q = q * r + 6.9314712286e-1f;
+    const float rq = r * q; /* 2^r - 1 */
+    uint32_t bits; /* t's bits are those of 1.5 * 2^23, plus n; unsigned: no overflow for NaN */
+    memcpy(&bits, &t, sizeof bits);
+    bits = (bits - 0x4B400000u + 127u) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return e * scale;
+    *pow2 = scale * rq + scale;
+    return scale * rq + (scale - 1.0f);
 }
 
-static inline float fm_sigmoid(float x)
+static inline float fm_pow2(float x)
 {
-    return 1.0f / (1.0f + fm_exp(-x));
+    float p;
+    (void)fm_pow2m1(x, &p);
+    return p;
 }
 
-/* tanh(x) = 2 sigmoid(2x) - 1, and the Taylor series x - x^3/3 + 2x^5/15 - 17x^7/315 for
- * |x| < 0.2, where the subtraction would lose the small result's relative precision (the
- * series' error there is below 6e-8 relative; both are computed and one selected, so the loop
- * stays branch-free). */
-static inline float fm_tanh_series(float x)
+/* x clamped to [-lim, lim] (NaN stays NaN), as two selects the compiler turns into one vector
+ * max and one min. */
+static inline float fm_clamp(float x, float lim)
 {
-    const float x2 = x * x;
-    return x * (1.0f - x2 * (1.0f / 3.0f - x2 * (2.0f / 15.0f - x2 * (17.0f / 315.0f))));
+    x = x < -lim ? -lim : x;
+    return x > lim ? lim : x;
 }
 
+/* tanh(x) = (1 - e) / (1 + e), e = e^{-2x} = 2^{-2 x log2 e}, the numerator as -(e - 1) from
+ * fm_pow2m1: accurate near 0 as well. |2x log2 e| is clamped to 40 log2 e (|x| <= 20), where
+ * tanh is +-1 to float precision and 1 + e cannot overflow. */
 static inline float fm_tanh(float x)
 {
-    const float big = 2.0f / (1.0f + fm_exp(-2.0f * x)) - 1.0f;
-    return x > -0.2f && x < 0.2f ? fm_tanh_series(x) : big;
+    float e;
+    const float em1 = fm_pow2m1(fm_clamp(x * (float)(-2 * FM_LOG2E), (float)(40 * FM_LOG2E)),
+                                &e);
+    return -em1 / (1.0f + e);
 }
 
 #endif

@@ -3,10 +3,12 @@
  * rule's update, docs/RULES.md). Private to the rules of this folder; static inline.
  *
  * Synapses are processed in tiles of T (a multiple of LK_LANES) laid out synapse-minor: a
- * tile's inputs are uh (K, T), row k holding input k of every synapse of the tile, so every
- * loop below runs along the T synapses and compiles to vector code. The pre-activations of the
- * whole tile are one small matrix product Z (4H, T) = [W_x | W_h] (4H, K) uh (K, T) + b, done
- * in blocks of LK_LANES synapses whose accumulators stay in registers. */
+ * tile's inputs are x (F, T) and its state h, c (H, T), row k holding value k of every synapse
+ * of the tile, so every loop below runs along the synapses and compiles to vector code. A tile
+ * is done LK_LANES synapses at a time, all of the step for them before the next: the
+ * pre-activations Z (4H, LK_LANES) = [W_x | W_h] (4H, K) [x; h] (K, LK_LANES) + b as a small
+ * matrix product whose accumulators stay in registers, then the cell on Z while it is in L1.
+ * Five exponentials (fast_math.h) and two divisions per unit and synapse. */
 #ifndef RS_RULES_LSTM_KERNEL_H
 #define RS_RULES_LSTM_KERNEL_H
 
@@ -18,112 +20,182 @@
 
 #define LK_LANES 16 /* synapses per register block: one AVX-512 vector of floats */
 
-/* One LSTM's parameters as float, prepared once when the rule is created. */
+/* One LSTM's parameters as float, prepared once when the rule is created. The rows of w and b
+ * are pre-multiplied by the factor that makes each gate's product the exponent of 2 its
+ * nonlinearity needs (fast_math.h): -log2 e for i, f and o (sigma(z) = 1 / (1 + 2^{-z log2 e})),
+ * -2 log2 e for g (tanh(z) = (1 - e) / (1 + e), e = e^{-2z}); lk_scale_of gives the factor. */
 typedef struct lk_lstm {
     uint32_t hid, n_feat;  /* H; F inputs (K = F + H columns of w) */
-    const rs_real *w;      /* (4H, K) row-major: [W_x | W_h], gates i f g o as PyTorch */
-    const rs_real *b;      /* (4H) */
+    const rs_real *w;      /* (4H, K) row-major: [W_x | W_h] times lk_scale_of, gates i f g o */
+    const rs_real *b;      /* (4H) times lk_scale_of */
     const rs_real *v;      /* (H) the read-out */
     rs_real c0, skip, scale;
 } lk_lstm;
 
+/* The factor row r of 4H gates (i f g o, as PyTorch) is stored times. */
+static inline double lk_scale_of(uint32_t r, uint32_t hid)
+{
+    return r / hid == 2 ? -2 * FM_LOG2E : -FM_LOG2E;
+}
+
 /* LK_LANES floats as one value (GCC's and Clang's vector extension: one AVX-512 register, or
  * two or four narrower ones on other CPUs); loads and stores go through memcpy, so rows of
- * uh and z need no particular alignment. No function takes or returns one: without AVX-512
+ * x, h and z need no particular alignment. No function takes or returns one: without AVX-512
  * that would be an ABI the compiler warns about. */
 typedef rs_real lk_vec __attribute__((vector_size(LK_LANES * sizeof(rs_real))));
 
-static inline rs_real lk_clamp20(rs_real x)
+/* The exponents' clamp, 20 nats in base 2: sigma and tanh are within a float ulp of 0 or +-1
+ * beyond, and the products of three 1 + 2^x below stay under 2^87. */
+#define LK_ZMAX ((float)(20 * FM_LOG2E))
+
+/* *a clamped to [-LK_ZMAX, LK_ZMAX] (NaN stays NaN) as a whole vector: a compare and a masked
+ * move per side. (fm_clamp in the loop of an exponential let the compiler compute 2^x under a
+ * mask and blend in 2^{+-LK_ZMAX}, three times the work.) */
+typedef int32_t lk_ivec __attribute__((vector_size(LK_LANES * sizeof(int32_t))));
+static inline void lk_clamp(lk_vec *a)
 {
-    return x < -20 ? -20 : x > 20 ? 20 : x;
+    const lk_vec lo = (lk_vec){ 0 } - LK_ZMAX, hi = (lk_vec){ 0 } + LK_ZMAX;
+    lk_vec x = *a;
+    lk_ivec out = x < lo;
+    x = (lk_vec)(((lk_ivec)x & ~out) | ((lk_ivec)lo & out));
+    out = x > hi;
+    *a = (lk_vec)(((lk_ivec)x & ~out) | ((lk_ivec)hi & out));
 }
 
-/* z (4H, T) = w uh + b, LK_LANES synapses by four rows at a time (four accumulators share
- * every load of uh; 4H is a multiple of 4). */
-static inline void lk_gates(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_real *z)
+/* Rows r..r+3 of z (4H, LK_LANES) = w [x; h] + b, clamped to +-LK_ZMAX, for the LK_LANES
+ * synapses from lane t0 (four accumulators share every load of x and h). */
+static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs_real *x,
+                             const rs_real *h, uint32_t r, rs_real *z)
 {
-    const uint32_t K = p->n_feat + p->hid, R = 4 * p->hid;
-    for (uint32_t t0 = 0; t0 < T; t0 += LK_LANES)
-        for (uint32_t r = 0; r < R; r += 4) {
-            const rs_real *w = p->w + (size_t)r * K;
-            lk_vec a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
-            a0 += p->b[r];
-            a1 += p->b[r + 1];
-            a2 += p->b[r + 2];
-            a3 += p->b[r + 3];
-            const rs_real *x = uh + t0, *w1 = w + K, *w2 = w1 + K, *w3 = w2 + K;
-            for (uint32_t k = 0; k < K; k++, x += T) { /* pointers, not indices: no 32-bit */
-                lk_vec xv;                              /* index arithmetic in the loop */
-                memcpy(&xv, x, sizeof xv);
-                a0 += w[k] * xv;
-                a1 += w1[k] * xv;
-                a2 += w2[k] * xv;
-                a3 += w3[k] * xv;
+    const uint32_t F = p->n_feat, K = F + p->hid;
+    const rs_real *w = p->w + (size_t)r * K, *w1 = w + K, *w2 = w1 + K, *w3 = w2 + K;
+    lk_vec a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+    a0 += p->b[r];
+    a1 += p->b[r + 1];
+    a2 += p->b[r + 2];
+    a3 += p->b[r + 3];
+    const rs_real *u = x + t0;
+    for (uint32_t k = 0; k < K; k++, u += T) { /* pointers, not indices: no 32-bit */
+        if (k == F)                            /* index arithmetic in the loop */
+            u = h + t0;
+        lk_vec uv;
+        memcpy(&uv, u, sizeof uv);
+        a0 += w[k] * uv;
+        a1 += w1[k] * uv;
+        a2 += w2[k] * uv;
+        a3 += w3[k] * uv;
+    }
+    lk_clamp(&a0);
+    lk_clamp(&a1);
+    lk_clamp(&a2);
+    lk_clamp(&a3);
+    memcpy(z + (size_t)r * LK_LANES, &a0, sizeof a0);
+    memcpy(z + (size_t)(r + 1) * LK_LANES, &a1, sizeof a1);
+    memcpy(z + (size_t)(r + 2) * LK_LANES, &a2, sizeof a2);
+    memcpy(z + (size_t)(r + 3) * LK_LANES, &a3, sizeof a3);
+}
+
+/* The gates' exponentials for one block, in place in z (4H, LK_LANES): rows i, f, o become the
+ * denominators 1 + e of their sigmoids, e = 2^z = e^{-z_gate} (lk_lstm); rows g become e_g - 1
+ * (fm_pow2m1: tanh's numerator 1 - e_g keeps its precision; its denominator is 2 + (e_g - 1)).
+ * Every row is independent of the others: done apart from the cell's chains of divisions, they
+ * keep the vector units busy instead of waiting on them. */
+static inline void lk_gate_exps(rs_real *z, uint32_t H)
+{
+    for (uint32_t r = 0; r < 4 * H; r++) {
+        rs_real *zr = z + (size_t)r * LK_LANES;
+        if (r / H == 2)
+            for (int t = 0; t < LK_LANES; t++) {
+                rs_real e;
+                zr[t] = fm_pow2m1(zr[t], &e);
             }
-            memcpy(z + (size_t)r * T + t0, &a0, sizeof a0);
-            memcpy(z + (size_t)(r + 1) * T + t0, &a1, sizeof a1);
-            memcpy(z + (size_t)(r + 2) * T + t0, &a2, sizeof a2);
-            memcpy(z + (size_t)(r + 3) * T + t0, &a3, sizeof a3);
-        }
+        else
+            for (int t = 0; t < LK_LANES; t++)
+                zr[t] = 1 + fm_pow2(zr[t]);
+    }
 }
 
-/* One step for a tile of T synapses. uh (K, T): rows 0..F-1 the inputs, rows F..K-1 the old
- * state h. c (H, T) the cell state, updated in place; h (H, T) receives the new state, and may
- * be uh's own rows F.. (every read of uh is over before the first write of h). z (4H, T) is
- * scratch. r (T) receives the read-out v.h + c0, which the rule turns into Δw (lk_out_raw,
- * lk_out_bounded). */
-static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *uh, rs_real *z,
+/* Unit k of the cell for LK_LANES synapses, from lk_gate_exps' rows: c' = sigma(z_f) c +
+ * sigma(z_i) tanh(z_g) and h = sigma(z_o) tanh(c') over common denominators, two divisions
+ * instead of five (division is the slowest vector op); tanh(c') = -(e_c - 1) / (1 + e_c),
+ * e_c = e^{-2c'}. */
+static inline void lk_unit(const rs_real *z, uint32_t H, uint32_t k, rs_real *c, rs_real *h)
+{
+    const rs_real *di = z + (size_t)k * LK_LANES, *df = z + (size_t)(H + k) * LK_LANES;
+    const rs_real *egm1 = z + (size_t)(2 * H + k) * LK_LANES;
+    const rs_real *dout = z + (size_t)(3 * H + k) * LK_LANES;
+    for (int t = 0; t < LK_LANES; t++) {
+        const rs_real dg = 2 + egm1[t];
+        const rs_real cn = (c[t] * di[t] * dg - egm1[t] * df[t]) / (df[t] * di[t] * dg);
+        rs_real ec;
+        const rs_real ecm1 = fm_pow2m1(fm_clamp(cn * (float)(-2 * FM_LOG2E), LK_ZMAX), &ec);
+        c[t] = cn;
+        h[t] = -ecm1 / ((1 + ec) * dout[t]);
+    }
+}
+
+/* One step for a tile of T synapses (T a multiple of LK_LANES), LK_LANES at a time: x (F, T) the
+ * inputs; h and c (H, T) the state, updated in place (a block's gates read its h before its
+ * cell writes it). z is scratch for one block, (4H, LK_LANES). r (T) receives the read-out
+ * v.h + c0, which the rule turns into Δw (lk_out_raw, lk_out_bounded). */
+static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_real *z,
                            rs_real *h, rs_real *c, rs_real *r)
 {
     const uint32_t H = p->hid;
-    lk_gates(p, T, uh, z);
-    for (uint32_t k = 0; k < H; k++) {
-        const rs_real *zi = z + (size_t)k * T, *zf = z + (size_t)(H + k) * T;
-        const rs_real *zg = z + (size_t)(2 * H + k) * T, *zo = z + (size_t)(3 * H + k) * T;
-        rs_real *ck = c + (size_t)k * T, *hk = h + (size_t)k * T;
-        for (uint32_t t = 0; t < T; t++) {
-            /* c' = σ(z_f) c + σ(z_i) tanh(z_g) and h = σ(z_o) tanh(c') over common
-             * denominators: two divisions instead of five (division is the slowest vector op).
-             * With e_x = exp(-x) clamped to |x| <= 20, every product stays below 1e27; σ and
-             * tanh are then within a float ulp of 0 or 1 already. */
-            const rs_real ei = fm_exp(-lk_clamp20(zi[t])), ef = fm_exp(-lk_clamp20(zf[t]));
-            const rs_real eg = fm_exp(-lk_clamp20(2 * zg[t])), eo = fm_exp(-lk_clamp20(zo[t]));
-            const rs_real di = 1 + ei, df = 1 + ef, dg = 1 + eg;
-            const rs_real cn = (ck[t] * di * dg + (1 - eg) * df) / (df * di * dg);
-            const rs_real ec = fm_exp(-lk_clamp20(2 * cn)), dc = 1 + ec;
-            ck[t] = cn;
-            hk[t] = (cn > -0.2f && cn < 0.2f ? fm_tanh_series(cn) * dc : 1 - ec) / ((1 + eo) * dc);
+    for (uint32_t t0 = 0; t0 < T; t0 += LK_LANES) {
+        for (uint32_t q = 0; q < 4 * H; q += 4)
+            lk_gates4(p, T, t0, x, h, q, z);
+        lk_gate_exps(z, H);
+        lk_vec acc = { 0 };
+        acc += p->c0;
+        for (uint32_t k = 0; k < H; k++) {
+            rs_real *hk = h + (size_t)k * T + t0;
+            lk_unit(z, H, k, c + (size_t)k * T + t0, hk);
+            lk_vec hv;
+            memcpy(&hv, hk, sizeof hv);
+            acc += p->v[k] * hv;
         }
-    }
-    for (uint32_t t = 0; t < T; t++)
-        r[t] = p->c0;
-    for (uint32_t k = 0; k < H; k++) {
-        const rs_real vk = p->v[k], *hk = h + (size_t)k * T;
-        for (uint32_t t = 0; t < T; t++)
-            r[t] += vk * hk[t];
+        memcpy(r + t0, &acc, sizeof acc);
     }
 }
 
-/* The sum of squares of n floats, in blocks of LK_LANES lanes summed into a double every 4096
- * values (fixed order: the same sum whatever the alignment or the caller). */
-static inline double lk_sumsq(const rs_real *v, size_t n)
+/* The sum (square = 0) or the sum of squares (1) of n floats: LK_LANES lanes, each chunk of
+ * 4096 values reduced by a fixed tree of halves and added into a double (fixed order: the same
+ * sum whatever the alignment or the caller; a lane-by-lane double sum was a chain of sixteen
+ * dependent additions, as long as the whole sum of a short row). */
+static inline double lk_reduce(const rs_real *v, size_t n, int square)
 {
     double acc = 0;
     size_t k = 0;
     while (k < n) {
         const size_t end = n - k > 4096 ? k + 4096 : n;
+        const int vectors = end - k >= LK_LANES; /* else the tree would add zeros: skip it */
         lk_vec part = { 0 };
         for (; k + LK_LANES <= end; k += LK_LANES) {
             lk_vec x;
             memcpy(&x, v + k, sizeof x);
-            part += x * x;
+            part += square ? x * x : x;
         }
+        rs_real p[LK_LANES], tail = 0;
         for (; k < end; k++)
-            part[0] += v[k] * v[k];
-        for (int q = 0; q < LK_LANES; q++)
-            acc += part[q];
+            tail += square ? v[k] * v[k] : v[k];
+        memcpy(p, &part, sizeof p);
+        for (int w = LK_LANES / 2; vectors && w > 0; w /= 2)
+            for (int q = 0; q < w; q++)
+                p[q] += p[q + w];
+        acc += (double)p[0] + tail;
     }
     return acc;
+}
+
+static inline double lk_sum(const rs_real *v, size_t n)
+{
+    return lk_reduce(v, n, 0);
+}
+
+static inline double lk_sumsq(const rs_real *v, size_t n)
+{
+    return lk_reduce(v, n, 1);
 }
 
 /* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). One loop per

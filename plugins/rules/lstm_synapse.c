@@ -53,7 +53,7 @@
 
 #define LS_TENSORS 6     /* per LSTM: w_x, w_h, b, v, c0, skip */
 #define LS_IN_CLIP 5.0
-#define LS_TILE 64       /* step: the largest tile of synapses (a multiple of LK_LANES) */
+#define LS_TILE 256      /* step: the largest tile of synapses (a multiple of LK_LANES) */
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
 
@@ -82,15 +82,18 @@ typedef struct ls_state {
     lk_lstm cell[RS_TAPE_MAX_LAYERS];   /* per group: [W_x | W_h], b, v, c0, θ_skip */
     rs_real *cell_w, *cell_b, *cell_v;  /* their storage, group after group */
     rs_real *fbf[RS_TAPE_MAX_LAYERS + 1];  /* fb as float */
-    rs_real *ust[RS_TAPE_MAX_LAYERS];   /* layer l's tiles' inputs and state h, each (F + H, T_l):
-                                         * rows F.. are h, rows 0..F-1 rewritten every step */
-    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* the cell state c, tile after tile, each (H, T_l) */
+    rs_real *hst[RS_TAPE_MAX_LAYERS];   /* layer l's state h, tile after tile, each (H, T_l) */
+    rs_real *cst[RS_TAPE_MAX_LAYERS];   /* and its cell state c, the same way */
     rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
-    rs_real *mpre, *mpost, *mmod;       /* one layer's batch means of pre, post, m */
+    rs_real *mbuf[3];                   /* one layer's batch means of pre, post, m (n > 1) */
+    const rs_real *mpre, *mpost, *mmod; /* those means: mbuf, or with one example the
+                                         * activations and m themselves */
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
-    rs_real *z, *pm, *wv, *dw;          /* one tile's scratch: (4H, T) (T) (T) (T) */
+    rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
+                                         * one block (4H, LK_LANES), (T), (T), (T) */
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
+    rs_real inv[5];                     /* 1 / cur's pre, post, w, m, pm, as float */
 } ls_state;
 
 
@@ -194,10 +197,11 @@ static double rms_d(const double *v, size_t n)
     return n ? sqrt(acc / (double)n) : 0;
 }
 
-/* The same for float, vectorised: the layer's weights are the longest of these sums. */
-static double rms_f(const rs_real *v, size_t n)
+/* The root mean square of `count` floats whose squares sum to ss (lk_sumsq, vectorised: the
+ * layer's weights are the longest of these sums). */
+static double rms_of(double ss, double count)
 {
-    return n ? sqrt(lk_sumsq(v, n) / (double)n) : 0;
+    return count > 0 ? sqrt(ss / count) : 0;
 }
 
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
@@ -418,50 +422,52 @@ static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv 
 
 /* ---- step: the same update in float, without the tape ---------------------------------- */
 
-/* Input k of a synapse, clipped as the tape version clips them. */
+/* Input k of a synapse, clipped as the tape version clips them (NaN stays NaN): two selects,
+ * which compile to a vector max and min. */
 static inline rs_real ls_in(rs_real v)
 {
-    return v < -LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v > LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
+    v = v < (rs_real)-LS_IN_CLIP ? (rs_real)-LS_IN_CLIP : v;
+    return v > (rs_real)LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
 }
 
-/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each divided
- * by its scale in s->cur; T columns, the unused ones zero), their weights into s->wv and the
- * scaled pre m into s->pm: the batch means
- * s->mpre, s->mpost, s->mmod and s->pmat (n_in1 = n_in + bias columns). Synapse k of the layer
- * is (i, j) = (k / n_in1, k % n_in1), j = n_in being the bias; (*i, *j) is the tile's first and
- * is advanced past its last. A tile is filled a row segment (one post unit) at a time, so the
- * inner loops run over contiguous pre units. */
-static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
-                        uint32_t *i, uint32_t *j)
+/* Layers whose units have fewer inputs than this (bias included) are read a synapse at a time:
+ * their row segments are too short for vector loops to pay for themselves. Both ways compute
+ * the same values. */
+#define LS_NARROW 16
+
+/* tile_inputs for a narrow layer: a unit's synapses at a time, its pre inputs from a pattern
+ * made once for the tile. The loop over a unit's inputs has no test in it: rows 3 and 4 are
+ * written whatever the modulator (u has room for them; lk_step reads only F rows), pre m is
+ * <m pre> times 0 without one (pmat is never written then: zeros), and w and pre m are clipped
+ * afterwards in vector loops (a clip in a scalar loop compiles to compares and branches). */
+static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
+                               uint32_t n, uint32_t *i, uint32_t *j)
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
-    const rs_real ir = (rs_real)(1 / s->cur.pre), ip = (rs_real)(1 / s->cur.post);
-    const rs_real iw = (rs_real)(1 / s->cur.w), im = (rs_real)(1 / s->cur.m);
-    const rs_real ig = (rs_real)(1 / s->cur.pm);
+    const int mod = s->mod != MOD_NONE;
+    const rs_real *inv = s->inv, iw = inv[2], ig = mod ? inv[4] : 0;
+    rs_real pat[LS_NARROW], *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
+    for (uint32_t k = 0; k < n_in; k++)
+        pat[k] = ls_in(s->mpre[k] * inv[0]);
+    pat[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
     for (uint32_t t = 0; t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
         const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
-        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? s->mmod[i0] * im : 0;
-        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
-        const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
-        for (uint32_t k = 0; k < len_w; k++) {
-            u[t + k] = ls_in(pre[k] * ir);
-            s->wv[t + k] = w[k];
+        const rs_real post = ls_in(s->mpost[i0] * inv[1]);
+        const rs_real m = mod ? ls_in(s->mmod[i0] * inv[3]) : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in, *pm = s->pmat + (size_t)i0 * n_in1;
+        const rs_real b = len_w < len ? ly->b[i0] : 0; /* the tile holds the unit's bias */
+        rs_real *wv = s->wv, *spm = s->pm;
+        for (uint32_t k = 0, jk = j0; k < len; k++, jk++) {
+            const rs_real wk = k < len_w ? w[jk] : b, pmk = pm[jk] * ig;
+            u0[t + k] = pat[jk];
+            u1[t + k] = post;
+            u2[t + k] = wk * iw;
+            u3[t + k] = m;
+            u4[t + k] = pmk;
+            wv[t + k] = wk;
+            spm[t + k] = pmk;
         }
-        if (len_w < len) { /* the bias: pre = 1 */
-            u[t + len_w] = ls_in(ir);
-            s->wv[t + len_w] = ly->b[i0];
-        }
-        for (uint32_t k = 0; k < len; k++) {
-            u[T + t + k] = post;
-            u[2 * T + t + k] = ls_in(s->wv[t + k] * iw);
-            s->pm[t + k] = mod ? pm[k] * ig : 0;
-        }
-        for (uint32_t k = 0; mod && k < len; k++)
-            u[3 * T + t + k] = ls_in(m);
-        for (uint32_t k = 0; pre_mod && k < len; k++)
-            u[4 * T + t + k] = ls_in(s->pm[t + k]);
         t += len;
         *j += len;
         if (*j == n_in1) {
@@ -469,8 +475,63 @@ static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
             ++*i;
         }
     }
-    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns */
-        memset(u + (size_t)f * T + n, 0, (T - n) * sizeof(rs_real));
+    for (uint32_t t = 0; t < n; t++)
+        u2[t] = ls_in(u2[t]);
+    for (uint32_t t = 0; t < n; t++)
+        u4[t] = ls_in(u4[t]);
+}
+
+/* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
+ * its divisor's inverse s->inv; T columns, the unused ones zero), their weights into s->wv and
+ * the scaled pre m into s->pm: the batch means s->mpre, s->mpost, s->mmod and s->pmat (n_in1 =
+ * n_in + bias columns). Synapse k of the layer is (i, j) = (k / n_in1, k % n_in1), j = n_in
+ * being the bias; (*i, *j) is the tile's first and is advanced past its last. A wide layer's
+ * tile is filled a row segment (one post unit) at a time, so the inner loops run over
+ * contiguous pre units. */
+static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
+                        uint32_t *i, uint32_t *j)
+{
+    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
+    const rs_real ir = s->inv[0], ip = s->inv[1], iw = s->inv[2], im = s->inv[3];
+    const rs_real ig = s->inv[4];
+    if (n_in1 < LS_NARROW)
+        tile_inputs_narrow(s, ly, u, T, n, i, j);
+    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) {
+        const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
+        const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
+        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? ls_in(s->mmod[i0] * im) : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
+        const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
+        rs_real *u0 = u + t, *u1 = u0 + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
+        for (uint32_t k = 0; k < len_w; k++) {
+            u0[k] = ls_in(pre[k] * ir);
+            u2[k] = ls_in(w[k] * iw);
+        }
+        memcpy(s->wv + t, w, len_w * sizeof(rs_real));
+        if (len_w < len) { /* the bias: pre = 1 */
+            u0[len_w] = ls_in(ir);
+            u2[len_w] = ls_in(ly->b[i0] * iw);
+            s->wv[t + len_w] = ly->b[i0];
+        }
+        for (uint32_t k = 0; k < len; k++)
+            u1[k] = post;
+        for (uint32_t k = 0; k < len; k++)
+            s->pm[t + k] = mod ? pm[k] * ig : 0;
+        for (uint32_t k = 0; mod && k < len; k++)
+            u3[k] = m;
+        for (uint32_t k = 0; pre_mod && k < len; k++)
+            u4[k] = ls_in(s->pm[t + k]);
+        t += len;
+        *j += len;
+        if (*j == n_in1) {
+            *j = 0;
+            ++*i;
+        }
+    }
+    for (uint32_t f = 0; f < s->n_feat; f++) /* the tile's unused columns (fewer than */
+        for (uint32_t t = n; t < T; t++)     /* LK_LANES but in the last tile: no memset) */
+            u[(size_t)f * T + t] = 0;
 }
 
 /* The tile's new weights w + Δw, clipped, into the network; (i, j) is its first synapse. */
@@ -478,16 +539,29 @@ static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, 
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const rs_real lim = (rs_real)s->clip;
-    for (uint32_t t = 0; t < n; t++) {
-        rs_real nw = s->wv[t] + s->dw[t];
-        s->dw[t] = lim > 0 ? (nw < -lim ? -lim : nw > lim ? lim : nw) : nw;
+    rs_real *nw = s->dw;
+    for (uint32_t t = 0; t < n; t++)
+        nw[t] += s->wv[t];
+    for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
+        const rs_real x = nw[t] < -lim ? -lim : nw[t];
+        nw[t] = x > lim ? lim : x;
     }
-    for (uint32_t t = 0; t < n;) {
+    for (uint32_t t = 0; n_in1 < LS_NARROW && t < n; t++) { /* a synapse at a time */
+        if (j < n_in)
+            ly->w[(size_t)i * n_in + j] = nw[t];
+        else
+            ly->b[i] = nw[t];
+        if (++j == n_in1) {
+            j = 0;
+            i++;
+        }
+    }
+    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) { /* a row segment at a time */
         const uint32_t len = n - t < n_in1 - j ? n - t : n_in1 - j;
         const uint32_t len_w = j + len > n_in ? n_in - j : len;
-        memcpy(ly->w + (size_t)i * n_in + j, s->dw + t, len_w * sizeof(rs_real));
+        memcpy(ly->w + (size_t)i * n_in + j, nw + t, len_w * sizeof(rs_real));
         if (len_w < len)
-            ly->b[i] = s->dw[t + len_w];
+            ly->b[i] = nw[t + len_w];
         t += len;
         j += len;
         if (j == n_in1) {
@@ -497,15 +571,14 @@ static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, 
     }
 }
 
-/* Row means of a feature-major (rows, n) matrix into out (rows). */
-static void row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
+/* Row means of a feature-major (rows, n) matrix: out (rows), or v itself when n = 1. */
+static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_real *out)
 {
-    for (uint32_t r = 0; r < rows; r++) {
-        rs_real acc = 0;
-        for (uint32_t e = 0; e < n; e++)
-            acc += v[(size_t)r * n + e];
-        out[r] = acc / (rs_real)n;
-    }
+    if (n == 1)
+        return v;
+    for (uint32_t r = 0; r < rows; r++)
+        out[r] = (rs_real)(lk_sum(v + (size_t)r * n, n) / n);
+    return out;
 }
 
 /* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
@@ -514,11 +587,11 @@ static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    row_means(net->a[l - 1], n_in, n, s->mpre);
-    row_means(net->a[l], ly->n_out, n, s->mpost);
+    s->mpre = row_means(net->a[l - 1], n_in, n, s->mbuf[0]);
+    s->mpost = row_means(net->a[l], ly->n_out, n, s->mbuf[1]);
     if (s->mod == MOD_NONE)
         return;
-    row_means(s->mod_at[l], ly->n_out, n, s->mmod);
+    s->mmod = row_means(s->mod_at[l], ly->n_out, n, s->mbuf[2]);
     if (n == 1) /* the product itself, as the tape takes it */
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
@@ -535,15 +608,15 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias, n_out = ly->n_out;
-    const double r_pre = rms_f(s->mpre, n_in), r_w = rms_f(ly->w, (size_t)n_out * n_in);
-    const double r_b = s->bias ? rms_f(ly->b, n_out) : 0;
+    const double S = (double)n_out * n_in1;
+    const double ss_w = lk_sumsq(ly->w, (size_t)n_out * n_in)
+                        + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     const int mod = s->mod != MOD_NONE;
     /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
-    s->cur = scales_of(s, l, n_in1, sqrt((r_pre * r_pre * n_in + s->bias) / n_in1),
-                       rms_f(s->mpost, n_out),
-                       sqrt((r_w * r_w * n_in + r_b * r_b * s->bias) / n_in1),
-                       mod ? rms_f(s->mmod, n_out) : 0,
-                       mod ? rms_f(s->pmat, (size_t)n_out * n_in1) : 0);
+    s->cur = scales_of(s, l, n_in1, rms_of(lk_sumsq(s->mpre, n_in) + s->bias, n_in1),
+                       rms_of(lk_sumsq(s->mpost, n_out), n_out), rms_of(ss_w, S),
+                       mod ? rms_of(lk_sumsq(s->mmod, n_out), n_out) : 0,
+                       mod ? rms_of(lk_sumsq(s->pmat, (size_t)n_out * n_in1), S) : 0);
 }
 
 /* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
@@ -551,18 +624,21 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
 static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
 {
     rs_layer *ly = &net->layers[l - 1];
-    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid, K = s->n_feat + H;
+    const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
     layer_means(s, net, l);
     if (s->norm)
         layer_scales(s, net, l);
+    const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
+    for (int k = 0; k < 5; k++)
+        s->inv[k] = (rs_real)(1 / div[k]);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
-        rs_real *u = s->ust[l - 1] + (size_t)q * K * T, *c = s->cst[l - 1] + (size_t)q * H * T;
-        tile_inputs(s, ly, u, T, n, &i, &j);
+        rs_real *hs = s->hst[l - 1] + (size_t)q * H * T, *c = s->cst[l - 1] + (size_t)q * H * T;
+        tile_inputs(s, ly, s->u, T, n, &i, &j);
         const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
-        lk_step(cell, T, u, s->z, u + (size_t)s->n_feat * T, c, s->dw);
+        lk_step(cell, T, s->u, s->z, hs, c, s->dw);
         if (s->norm)
             lk_out_bounded(cell, T, pm, s->gate && pm ? u + 3 * T : NULL,
                            (rs_real)s->cur.kappa, s->dw);
@@ -619,8 +695,9 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
     return RS_OK;
 }
 
-/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side, b, v, c0,
- * θ_skip, from phi (the group's 6 tensors in make_shapes' order); the feedback as float. */
+/* The float copy step runs on: each group's [W_x | W_h] (4H, F + H) side by side and b, every
+ * gate's row times lk_scale_of (lstm_kernel.h), v, c0, θ_skip, from phi (the group's 6 tensors
+ * in make_shapes' order); the feedback as float. */
 static void fast_prepare(ls_state *s, const rs_net *net)
 {
     const uint32_t H = s->hid, F = s->n_feat, K = F + H;
@@ -631,11 +708,12 @@ static void fast_prepare(ls_state *s, const rs_net *net)
         const double *wx = g, *wh = wx + (size_t)4 * H * F, *bb = wh + (size_t)4 * H * H;
         const double *vv = bb + 4 * H;
         for (uint32_t r = 0; r < 4 * H; r++) {
+            const double a = lk_scale_of(r, H);
             for (uint32_t k = 0; k < F; k++)
-                w[(size_t)r * K + k] = (rs_real)wx[(size_t)r * F + k];
+                w[(size_t)r * K + k] = (rs_real)(a * wx[(size_t)r * F + k]);
             for (uint32_t k = 0; k < H; k++)
-                w[(size_t)r * K + F + k] = (rs_real)wh[(size_t)r * H + k];
-            b[r] = (rs_real)bb[r];
+                w[(size_t)r * K + F + k] = (rs_real)(a * wh[(size_t)r * H + k]);
+            b[r] = (rs_real)(a * bb[r]);
         }
         for (uint32_t k = 0; k < H; k++)
             v[k] = (rs_real)vv[k];
@@ -690,13 +768,13 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
-    rs_block_reals(&b, &t.mpre, rs_net_widest(net));
-    rs_block_reals(&b, &t.mpost, rs_net_widest(net));
-    rs_block_reals(&b, &t.mmod, rs_net_widest(net));
+    for (int k = 0; k < 3; k++)
+        rs_block_reals(&b, &t.mbuf[k], rs_net_widest(net));
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
-    rs_block_reals(&b, &t.z, (size_t)4 * H * LS_TILE);
+    rs_block_reals(&b, &t.u, (size_t)5 * LS_TILE); /* room for every input: tile_inputs */
+    rs_block_reals(&b, &t.z, (size_t)4 * H * LK_LANES);
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
@@ -706,7 +784,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         t.syn[l - 1] = S;
         t.tile[l - 1] = tile_of(S);
         const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
-        rs_block_reals(&b, &t.ust[l - 1], padded * K);
+        rs_block_reals(&b, &t.hst[l - 1], padded * H);
         rs_block_reals(&b, &t.cst[l - 1], padded * H);
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
         max_syn = S > max_syn ? S : max_syn;
