@@ -55,7 +55,7 @@ int main(int argc, char **argv)
             while (elapsed < seconds / 5) {
                 for (int k = 0; k < 1000; k++) {
                     lk_step(&p, T, x, z, h, c, r);
-                    lk_out_bounded(&p, T, pm, 0.01f, r);
+                    lk_out_bounded(&p, T, pm, x + 3 * T, 0.01f, r); /* 2.1: the gate on the m row */
                 }
                 calls += 1000;
                 elapsed = bench_cpu_now() - t0;

@@ -640,7 +640,7 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
         const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
         lk_step(cell, T, s->u, s->z, hs, c, s->dw);
         if (s->norm)
-            lk_out_bounded(cell, T, pm, s->gate && pm ? u + 3 * T : NULL,
+            lk_out_bounded(cell, T, pm, s->gate && pm ? s->u + 3 * T : NULL,
                            (rs_real)s->cur.kappa, s->dw);
         else
             lk_out_raw(cell, T, pm, s->dw);
