@@ -303,6 +303,40 @@ START_TEST(test_lstm_step_bounded)
 }
 END_TEST
 
+/* 2.1's gate: where the error is zero (targets equal to the outputs) no weight moves, whatever
+ * the LSTM's own term; 2.0's head (error_gate=false) moves them by kappa scale tanh(v.h + c0). */
+static double step_at_zero_error(const char *params)
+{
+    const net_case c = { "lstm_synapse", params, { 3, 8, 2 }, 2, 4, 1, "tanh", "identity" };
+    side sd;
+    side_open(&sd, &c);
+    rs_real x[3 * 4], y[2 * 4], before[512];
+    for (int i = 0; i < 12; i++)
+        x[i] = (rs_real)sin(1.7 * i + 0.3);
+    ck_assert_int_eq(rs_net_forward(sd.net, x, 4), RS_OK);
+    memcpy(y, sd.net->a[2], sizeof y);
+    memcpy(before, sd.net->params, sd.net->n_params * sizeof(rs_real));
+    rs_batch b = { .n = 4, .n_in = 3, .n_out = 2, .loss = RS_LOSS_MSE, .x = x, .y = y };
+    rs_step_stats st = { 0 };
+    ck_assert_int_eq(rule_of(&c)->step(sd.state, sd.ctx, sd.net, &b, &st), RS_OK);
+    double largest = 0;
+    for (size_t q = 0; q < sd.net->n_params; q++)
+        largest = fmax(largest, fabs((double)sd.net->params[q] - before[q]));
+    side_close(&sd, &c);
+    return largest;
+}
+
+START_TEST(test_lstm_gate_no_error_no_step)
+{
+    /* the untrained LSTM: v.h is non-zero from the first step (its inputs pre, post, w) */
+    const double gated = step_at_zero_error("weights=,hidden=4");
+    const double open = step_at_zero_error("weights=,hidden=4,error_gate=false");
+    ck_assert_msg(gated == 0, "2.1 moved a weight by %g with no error anywhere", gated);
+    ck_assert_msg(open > 1e-6, "2.0's head moved nothing (%g): the test cannot tell them apart",
+                  open);
+}
+END_TEST
+
 START_TEST(test_meta_hebbian_fast_equals_tape)
 {
     static const net_case cases[] = {
@@ -325,6 +359,7 @@ int main(void)
     tcase_add_test(tc, test_fast_math);
     tcase_add_test(tc, test_lstm_fast_equals_tape);
     tcase_add_test(tc, test_lstm_step_bounded);
+    tcase_add_test(tc, test_lstm_gate_no_error_no_step);
     tcase_add_test(tc, test_meta_hebbian_fast_equals_tape);
     suite_add_tcase(s, tc);
     return rs_test_run(s);
