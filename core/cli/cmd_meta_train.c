@@ -264,9 +264,10 @@ static void log_start(const meta_train *t)
     const rs_meta *m = &t->m;
     log_line(&t->lg, "meta-train %s: rule %s (%zu meta-parameters in %u tensors), %zu training "
              "tasks, %zu held out, %ld episodes x %ld inner steps per meta-step, truncation %ld, "
-             "%ld threads -> %s%s", t->o.spec_file, t->spec->rules[0].label, m->n_phi,
+             "%ld thread%s -> %s%s", t->o.spec_file, t->spec->rules[0].label, m->n_phi,
              m->n_shapes, m->n_train, m->n_held, t->cfg.episodes, m->max_steps,
-             t->cfg.truncation, t->o.threads, t->dir, t->o.resume ? " (resumed)" : "");
+             t->cfg.truncation, t->o.threads, t->o.threads == 1 ? "" : "s", t->dir,
+             t->o.resume ? " (resumed)" : "");
     if (t->o.resume)
         log_line(&t->lg, "resuming at meta-step %ld of %ld", m->done, t->cfg.iterations);
 }
@@ -343,9 +344,10 @@ static int write_weights(meta_train *t, double t0)
         return RS_EXIT_INTERNAL;
     }
     printf("meta-trained %s: meta-loss %.4f -> %.4f (mean of the last %ld) over %ld meta-steps "
-           "in %.1f s on %ld threads; wrote %s; curves in %s (ruleset plot %s)\n", rule->label,
+           "in %.1f s on %ld thread%s; wrote %s; curves in %s (ruleset plot %s)\n", rule->label,
            t->h.n_steps ? t->h.steps[0].meta_loss : NAN, rs_meta_recent_loss(&t->h, (size_t)window),
-           window, t->m.done, rs_now_s() - t0, t->o.threads, t->o.out, t->dir, t->dir);
+           window, t->m.done, rs_now_s() - t0, t->o.threads, t->o.threads == 1 ? "" : "s",
+           t->o.out, t->dir, t->dir);
     return RS_EXIT_OK;
 }
 

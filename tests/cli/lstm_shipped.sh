@@ -2,12 +2,15 @@
 # tests/cli/lstm_shipped.sh BINARY SOURCE_DIR FIXTURE_DIR: the shipped meta-learned synapses
 # solve cells their meta-training never saw through `ruleset compare`, over 60 seeds each
 # (this spec's seed 3, not the evaluation's seed 1). Measured with this spec, then the limits:
-#   - 2.0 (rules/lstm_synapse.weights.json, found by its default path; rules/meta.json held
-#     XOR out, never saw sigmoid units): XOR coded {0,1} on 2-10-1 with biases 52/60 (>= 42);
-#     XOR (+-1) on 2-10-1 with sigmoid hidden units 51/60 (>= 40), where the same rule with its
-#     untrained LSTM (weights="") solves 17/60 (<= 30): the difference is meta-training's;
+#   - 2.1 (rules/lstm_synapse.weights.json, found by its default path; rules/meta.json held
+#     XOR and |x| out, never saw sigmoid units): XOR coded {0,1} on 2-10-1 with biases 51/60
+#     (>= 42); XOR (+-1) on 2-10-1 with sigmoid hidden units 54/60 (>= 44); the regression |x|
+#     online on 1-10-1, 4000 steps, MSE < 1e-3: 44/60 (>= 30);
+#   - the error gate is what makes |x| precise: the same rule untrained (weights="") 52/60
+#     (>= 40), 2.0's head untrained (error_gate=false, scale 0.3) 5/60 (<= 18);
 #   - 1.x (rules/lstm_synapse-v1.weights.json with its parameters; rules/meta-v1.json held XOR
-#     out): XOR (+-1) on 004's 2-10-1 60/60 (>= 54), its untrained LSTM 1/60 (<= 12).
+#     out): XOR (+-1) on 004's 2-10-1 58/60 (>= 52), its untrained LSTM 2/60 (<= 12), |x| 0/60
+#     (<= 6).
 # The limits sit about 4 standard errors below (above) the measured counts.
 set -u
 bin=${1:?usage: lstm_shipped.sh BINARY SOURCE_DIR FIXTURE_DIR}
@@ -25,9 +28,13 @@ cat >"$tmp/spec.json" <<EOF
                              { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true },
                              { "label": "2-10-1 sigmoid+bias", "hidden": [10], "act": ["sigmoid", "tanh"], "bias": true } ] },
              { "plugin": "gates", "label": "XOR 01", "params": { "gate": "xor", "coding": "01" },
-               "networks": [ { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true } ] } ],
+               "networks": [ { "label": "2-10-1+bias", "hidden": [10], "act": ["relu", "tanh"], "bias": true } ] },
+             { "plugin": "circuits", "label": "|x|", "params": { "fn": "abs" }, "steps": 4000, "eval_every": 100,
+               "networks": [ { "label": "1-10-1+bias", "hidden": [10], "act": ["relu", "identity"], "bias": true } ] } ],
   "rules": [ { "plugin": "lstm_synapse", "label": "shipped" },
              { "plugin": "lstm_synapse", "label": "untrained", "params": { "weights": "" } },
+             { "plugin": "lstm_synapse", "label": "2.0-head-untrained",
+               "params": { "weights": "", "error_gate": false, "scale": 0.3 } },
              { "plugin": "lstm_synapse", "label": "v1",
                "params": { "weights": "rules/lstm_synapse-v1.weights.json", "hidden": 10, "normalize": false,
                            "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0, "clip": 4 } },
@@ -53,8 +60,11 @@ check() { # check RULE TASK NET OP LIMIT
     fi
 }
 check shipped "XOR 01" 2-10-1+bias -ge 42
-check shipped "XOR pm1" "2-10-1 sigmoid+bias" -ge 40
-check untrained "XOR pm1" "2-10-1 sigmoid+bias" -le 30
-check v1 "XOR pm1" 2-10-1 -ge 54
+check shipped "XOR pm1" "2-10-1 sigmoid+bias" -ge 44
+check shipped "|x|" 1-10-1+bias -ge 30
+check untrained "|x|" 1-10-1+bias -ge 40
+check 2.0-head-untrained "|x|" 1-10-1+bias -le 18
+check v1 "|x|" 1-10-1+bias -le 6
+check v1 "XOR pm1" 2-10-1 -ge 52
 check v1-untrained "XOR pm1" 2-10-1 -le 12
 exit $((failures > 0))
