@@ -337,17 +337,7 @@ static void sgemm_bwd(tnode *o, tnode *na, tnode *nb, size_t m, size_t n, size_t
 #define MM_BLAS(m, n, k) 0
 #define MM_BLAS_FWD(o, na, nb, m, n, k) (void)0
 #define MM_BLAS_BWD(o, na, nb, m, n, k) (void)0
-#include "tape_kernels.inc"
-#undef T
-#undef SFX
-#undef SIGMOID
-#undef TANH
-#undef EXP
-#undef LOG
-#undef LOG1P
-#undef MM_BLAS
-#undef MM_BLAS_FWD
-#undef MM_BLAS_BWD
+#include "tape_kernels.inc" /* it #undefs the macros above at its end */
 
 #define T float
 #define SFX _f
@@ -359,17 +349,7 @@ static void sgemm_bwd(tnode *o, tnode *na, tnode *nb, size_t m, size_t n, size_t
 #define MM_BLAS(m, n, k) ((m) * (n) * (k) >= TAPE_BLAS_MIN_MACS)
 #define MM_BLAS_FWD sgemm_fwd
 #define MM_BLAS_BWD sgemm_bwd
-#include "tape_kernels.inc"
-#undef T
-#undef SFX
-#undef SIGMOID
-#undef TANH
-#undef EXP
-#undef LOG
-#undef LOG1P
-#undef MM_BLAS
-#undef MM_BLAS_FWD
-#undef MM_BLAS_BWD
+#include "tape_kernels.inc" /* it #undefs the macros above at its end */
 
 /* The kernel `name` of the tape's precision. */
 #define KERNEL(t, name) ((t)->f32 ? name##_f : name##_d)
