@@ -229,21 +229,6 @@ END_TEST
 
 /* ---- meta-training lowers the meta-loss; determinism ------------------------------------------- */
 
-/* Mean meta-loss of 32 fixed evaluation episodes (streams no meta-step uses). */
-static double eval_loss(rs_meta *m)
-{
-    rs_episode eps[32];
-    for (int k = 0; k < 32; k++)
-        eps[k] = (rs_episode){ .stream = rs_meta_stream(1000000 + k, 0), .task = -1 };
-    rs_meta_run_episodes(m, m->phi, eps, 32, NULL);
-    double s = 0;
-    for (int k = 0; k < 32; k++) {
-        ck_assert_msg(!eps[k].failed, "%s", eps[k].err);
-        s += eps[k].meta_loss / 32;
-    }
-    return s;
-}
-
 static void check_lowers(const char *rule, const char *params, double lr, long iters,
                          double factor, int precision)
 {
@@ -256,13 +241,13 @@ static void check_lowers(const char *rule, const char *params, double lr, long i
     cfg.truncation = 10;
     cfg.tape_precision = precision;
     open_meta(&m, s, &cfg, 2);
-    double before = eval_loss(&m);
+    double before = rs_test_meta_loss(&m, 1000000, 32);
     rs_meta_step_stats st;
     for (long i = 0; i < iters; i++) {
         rs_meta_step(&m, &st);
         ck_assert(!st.skipped);
     }
-    double after = eval_loss(&m);
+    double after = rs_test_meta_loss(&m, 1000000, 32);
     ck_assert_msg(after < factor * before, "%s (%s tape): meta-loss %g before, %g after %ld "
                   "meta-steps (wanted below %g)", rule, precision ? "float" : "double", before,
                   after, iters, factor * before);

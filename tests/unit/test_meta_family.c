@@ -21,21 +21,6 @@ static rs_registry *reg;
 static void setup(void) { reg = rs_test_registry(); }
 static void teardown(void) { rs_registry_destroy(reg); }
 
-/* Mean meta-loss of N_EVAL fixed episodes (streams no meta-step uses). */
-static double eval_loss(rs_meta *m)
-{
-    rs_episode eps[N_EVAL];
-    for (int k = 0; k < N_EVAL; k++)
-        eps[k] = (rs_episode){ .stream = rs_meta_stream(2000000 + k, 0), .task = -1 };
-    rs_meta_run_episodes(m, m->phi, eps, N_EVAL, NULL);
-    double s = 0;
-    for (int k = 0; k < N_EVAL; k++) {
-        ck_assert_msg(!eps[k].failed, "%s", eps[k].err);
-        s += eps[k].meta_loss / N_EVAL;
-    }
-    return s;
-}
-
 START_TEST(test_family_meta_training_lowers_loss)
 {
     char err[2048];
@@ -56,13 +41,13 @@ START_TEST(test_family_meta_training_lowers_loss)
     cfg.validation = 0;
     rs_meta m;
     ck_assert_msg(rs_meta_open(&m, s, reg, &cfg, 2, err, sizeof err) == 0, "%s", err);
-    const double before = eval_loss(&m);
+    const double before = rs_test_meta_loss(&m, 2000000, N_EVAL);
     rs_meta_step_stats st;
     for (int i = 0; i < 50; i++) {
         rs_meta_step(&m, &st);
         ck_assert(!st.skipped);
     }
-    const double after = eval_loss(&m);
+    const double after = rs_test_meta_loss(&m, 2000000, N_EVAL);
     printf("broad family: meta-loss %.4f before, %.4f after 50 meta-steps\n", before, after);
     ck_assert_msg(after < 0.95 * before, "meta-loss %g before, %g after (wanted below %g)",
                   before, after, 0.95 * before);

@@ -4,6 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meta.h"
+
+double rs_test_meta_loss(struct rs_meta *m, long first, int n)
+{
+    rs_episode eps[64];
+    ck_assert_int_le(n, 64);
+    for (int k = 0; k < n; k++)
+        eps[k] = (rs_episode){ .stream = rs_meta_stream(first + k, 0), .task = -1 };
+    rs_meta_run_episodes(m, m->phi, eps, (size_t)n, NULL);
+    double s = 0;
+    for (int k = 0; k < n; k++) {
+        ck_assert_msg(!eps[k].failed, "%s", eps[k].err);
+        s += eps[k].meta_loss / n;
+    }
+    return s;
+}
+
 rs_registry *rs_test_registry(void)
 {
     rs_registry *reg = rs_registry_create();
