@@ -167,6 +167,12 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
 {
     double acc = 0;
     size_t k = 0;
+    if (n < LK_LANES) { /* the loop below's tail alone, without its set-up */
+        rs_real tail = 0;
+        for (; k < n; k++)
+            tail += square ? v[k] * v[k] : v[k];
+        return acc + tail;
+    }
     while (k < n) {
         const size_t end = n - k > 4096 ? k + 4096 : n;
         const int vectors = end - k >= LK_LANES; /* else the tree would add zeros: skip it */

@@ -43,7 +43,7 @@
  * tanh run along the synapses; the meta-parameters are converted to float once, in create.
  * tests/unit/test_fast_step.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
- * state; here one layer, H = 4 (2.0; 10 in 1.x).
+ * state; here one layer, H = 2 (2.2; 4 in 2.0 and 2.1, 10 in 1.x).
  */
 #include <math.h>
 #include <stdio.h>
@@ -91,6 +91,10 @@ typedef struct ls_state {
     rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
     rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
                                          * one block (4H, LK_LANES), (T), (T), (T) */
+    void *nmap[RS_TAPE_MAX_LAYERS];     /* a narrow layer (LS_NARROW): synapse k's post unit
+                                         * i = map[k] and pre unit j = map[S + k] (uint32_t) */
+    rs_real *ws;                        /* a narrow layer's weights in synapse order */
+    rs_real *unit_in[3];                /* its inputs by unit: pre (n_in + 1), post, m (n_out) */
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
     rs_real inv[5];                     /* 1 / cur's pre, post, w, m, pm, as float */
@@ -98,8 +102,8 @@ typedef struct ls_state {
 
 
 static const rs_param_spec ls_params[] = {
-    { .name = "hidden", .type = RS_PARAM_INT, .def = 4, .lo = 1, .hi = 256,
-      .help = "LSTM units H" },
+    { .name = "hidden", .type = RS_PARAM_INT, .def = 2, .lo = 1, .hi = 256,
+      .help = "LSTM units H (2.2: 2; 2.0 and 2.1: 4; 1.x: 10)" },
     { .name = "modulator", .type = RS_PARAM_CHOICE, .def_str = "error",
       .choices = "error|global|none",
       .help = "error at the post unit (random feedback below the output), one scalar loss, "
@@ -430,55 +434,90 @@ static inline rs_real ls_in(rs_real v)
     return v > (rs_real)LS_IN_CLIP ? (rs_real)LS_IN_CLIP : v;
 }
 
-/* Layers whose units have fewer inputs than this (bias included) are read a synapse at a time:
- * their row segments are too short for vector loops to pay for themselves. Both ways compute
- * the same values. */
+/* Layers whose units have fewer inputs than this (bias included) are read through a synapse
+ * map (narrow_gather): their row segments are too short for tile_inputs' loops along a unit's
+ * inputs to pay for themselves. Both ways compute the same values. */
 #define LS_NARROW 16
 
-/* tile_inputs for a narrow layer: a unit's synapses at a time, its pre inputs from a pattern
- * made once for the tile. The loop over a unit's inputs has no test in it: rows 3 and 4 are
- * written whatever the modulator (u has room for them; lk_step reads only F rows), pre m is
- * <m pre> times 0 without one (pmat is never written then: zeros), and w and pre m are clipped
- * afterwards in vector loops (a clip in a scalar loop compiles to compares and branches). */
-static void tile_inputs_narrow(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
-                               uint32_t n, uint32_t *i, uint32_t *j)
+/* A narrow layer is read through its synapse map (nmap, made in create): once a step its
+ * weights are gathered into s->ws in synapse order and every unit's clipped inputs are computed
+ * once (narrow_gather); a tile's rows are then gathers by unit (narrow_inputs), its new weights
+ * go back into ws (narrow_write) and into the network after the last tile (narrow_scatter).
+ * The values are tile_inputs' own, from the same operations. */
+static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
 {
-    const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const uint32_t n_in = ly->n_in, n_out = ly->n_out, S = s->syn[l - 1];
+    const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
     const int mod = s->mod != MOD_NONE;
-    const rs_real *inv = s->inv, iw = inv[2], ig = mod ? inv[4] : 0;
-    rs_real pat[LS_NARROW], *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
+    const rs_real *inv = s->inv;
+    rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
     for (uint32_t k = 0; k < n_in; k++)
-        pat[k] = ls_in(s->mpre[k] * inv[0]);
-    pat[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
-    for (uint32_t t = 0; t < n;) {
-        const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
-        const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
-        const rs_real post = ls_in(s->mpost[i0] * inv[1]);
-        const rs_real m = mod ? ls_in(s->mmod[i0] * inv[3]) : 0;
-        const rs_real *w = ly->w + (size_t)i0 * n_in, *pm = s->pmat + (size_t)i0 * n_in1;
-        const rs_real b = len_w < len ? ly->b[i0] : 0; /* the tile holds the unit's bias */
-        rs_real *wv = s->wv, *spm = s->pm;
-        for (uint32_t k = 0, jk = j0; k < len; k++, jk++) {
-            const rs_real wk = k < len_w ? w[jk] : b, pmk = pm[jk] * ig;
-            u0[t + k] = pat[jk];
-            u1[t + k] = post;
-            u2[t + k] = wk * iw;
-            u3[t + k] = m;
-            u4[t + k] = pmk;
-            wv[t + k] = wk;
-            spm[t + k] = pmk;
-        }
-        t += len;
-        *j += len;
-        if (*j == n_in1) {
-            *j = 0;
-            ++*i;
-        }
+        pre[k] = ls_in(s->mpre[k] * inv[0]);
+    pre[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
+    for (uint32_t i = 0; i < n_out; i++)
+        post[i] = ls_in(s->mpost[i] * inv[1]);
+    for (uint32_t i = 0; i < n_out; i++)
+        m[i] = mod ? ls_in(s->mmod[i] * inv[3]) : 0;
+    if (!s->bias) /* synapse k = i n_in + j: w's own order */
+        memcpy(s->ws, ly->w, (size_t)S * sizeof(rs_real));
+    for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
+        s->ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
+}
+
+/* The rows u (F, T) of the n synapses of a narrow layer's tile from synapse s0, as
+ * tile_inputs writes them: w and <m pre> (times its divisor's inverse, into s->pm; pmat is in
+ * synapse order) by synapse, the rest by unit. Rows 3 and 4 are written whatever the
+ * modulator (lk_step reads only F rows); the unused columns are zero. */
+static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint32_t T,
+                          rs_real *u)
+{
+    const uint32_t S = s->syn[l - 1], *mi = (const uint32_t *)s->nmap[l - 1] + s0;
+    const uint32_t *mj = mi + S;
+    const rs_real iw = s->inv[2], ig = s->mod != MOD_NONE ? s->inv[4] : 0;
+    const rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
+    const rs_real *w = s->ws + s0, *pm = s->pmat + s0;
+    rs_real *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
+    for (uint32_t t = 0; t < n; t++)
+        u0[t] = pre[mj[t]];
+    for (uint32_t t = 0; t < n; t++)
+        u1[t] = post[mi[t]];
+    for (uint32_t t = 0; t < n; t++)
+        u2[t] = ls_in(w[t] * iw);
+    for (uint32_t t = 0; t < n; t++)
+        u3[t] = m[mi[t]];
+    for (uint32_t t = 0; t < n; t++)
+        s->pm[t] = pm[t] * ig;
+    for (uint32_t t = 0; t < n; t++)
+        u4[t] = ls_in(s->pm[t]);
+    for (uint32_t f = 0; f < 5; f++)
+        for (uint32_t t = n; t < T; t++)
+            u[(size_t)f * T + t] = 0;
+}
+
+/* The tile's new weights w + Δw (s->dw), clipped, back into s->ws from synapse s0. */
+static void narrow_write(const ls_state *s, uint32_t s0, uint32_t n)
+{
+    const rs_real lim = (rs_real)s->clip;
+    rs_real *w = s->ws + s0;
+    for (uint32_t t = 0; t < n; t++)
+        w[t] += s->dw[t];
+    for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
+        const rs_real x = w[t] < -lim ? -lim : w[t];
+        w[t] = x > lim ? lim : x;
     }
-    for (uint32_t t = 0; t < n; t++)
-        u2[t] = ls_in(u2[t]);
-    for (uint32_t t = 0; t < n; t++)
-        u4[t] = ls_in(u4[t]);
+}
+
+static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
+{
+    const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
+    const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
+    if (!s->bias)
+        memcpy(ly->w, s->ws, (size_t)S * sizeof(rs_real));
+    for (uint32_t k = 0; s->bias && k < S; k++)
+        if (mj[k] < n_in)
+            ly->w[k - mi[k]] = s->ws[k];
+        else
+            ly->b[mi[k]] = s->ws[k];
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
@@ -495,9 +534,7 @@ static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T,
     const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
     const rs_real ir = s->inv[0], ip = s->inv[1], iw = s->inv[2], im = s->inv[3];
     const rs_real ig = s->inv[4];
-    if (n_in1 < LS_NARROW)
-        tile_inputs_narrow(s, ly, u, T, n, i, j);
-    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) {
+    for (uint32_t t = 0; t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
         const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
         const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? ls_in(s->mmod[i0] * im) : 0;
@@ -546,17 +583,7 @@ static void tile_write(const ls_state *s, rs_layer *ly, uint32_t n, uint32_t i, 
         const rs_real x = nw[t] < -lim ? -lim : nw[t];
         nw[t] = x > lim ? lim : x;
     }
-    for (uint32_t t = 0; n_in1 < LS_NARROW && t < n; t++) { /* a synapse at a time */
-        if (j < n_in)
-            ly->w[(size_t)i * n_in + j] = nw[t];
-        else
-            ly->b[i] = nw[t];
-        if (++j == n_in1) {
-            j = 0;
-            i++;
-        }
-    }
-    for (uint32_t t = 0; n_in1 >= LS_NARROW && t < n;) { /* a row segment at a time */
+    for (uint32_t t = 0; t < n;) { /* a row segment at a time */
         const uint32_t len = n - t < n_in1 - j ? n - t : n_in1 - j;
         const uint32_t len_w = j + len > n_in ? n_in - j : len;
         memcpy(ly->w + (size_t)i * n_in + j, nw + t, len_w * sizeof(rs_real));
@@ -632,11 +659,17 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
     for (int k = 0; k < 5; k++)
         s->inv[k] = (rs_real)(1 / div[k]);
+    const int narrow = s->nmap[l - 1] != NULL;
+    if (narrow)
+        narrow_gather(s, ly, l);
     uint32_t i = 0, j = 0;
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
         rs_real *hs = s->hst[l - 1] + (size_t)q * H * T, *c = s->cst[l - 1] + (size_t)q * H * T;
-        tile_inputs(s, ly, s->u, T, n, &i, &j);
+        if (narrow)
+            narrow_inputs(s, l, s0, n, T, s->u);
+        else
+            tile_inputs(s, ly, s->u, T, n, &i, &j);
         const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
         lk_step(cell, T, s->u, s->z, hs, c, s->dw);
         if (s->norm)
@@ -644,7 +677,30 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
                            (rs_real)s->cur.kappa, s->dw);
         else
             lk_out_raw(cell, T, pm, s->dw);
-        tile_write(s, ly, n, wi, wj);
+        if (narrow)
+            narrow_write(s, s0, n);
+        else
+            tile_write(s, ly, n, wi, wj);
+    }
+    if (narrow)
+        narrow_scatter(s, ly, l);
+}
+
+/* m (rows, n) = B (rows, cols) m_up (cols, n): with one example a matrix-vector product in
+ * the plugin (a call into the host's gemm cost more than the product of a small net), in
+ * the order of the host's own small-product loop; else the host's gemm. */
+static void feedback_product(const ls_state *s, uint32_t rows, uint32_t cols, uint32_t n,
+                             const rs_real *B, const rs_real *m_up, rs_real *m)
+{
+    if (n > 1) {
+        s->base.host->gemm(0, 0, rows, n, cols, 1, B, cols, m_up, n, 0, m, n);
+        return;
+    }
+    for (uint32_t i = 0; i < rows; i++) {
+        rs_real acc = 0;
+        for (uint32_t k = 0; k < cols; k++)
+            acc += B[(size_t)i * cols + k] * m_up[k];
+        m[i] = acc;
     }
 }
 
@@ -663,8 +719,8 @@ static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, dou
             for (size_t k = 0; k < len; k++)
                 m[k] = net->a[L][k] - y[k];
         else { /* m_l = B_{l+1} m_{l+1} (times f'_l with derivative), B (n_l, n_{l+1}) */
-            s->base.host->gemm(0, 0, net->sizes[l], n, net->sizes[l + 1], 1, s->fbf[l + 1],
-                               net->sizes[l + 1], s->mod_at[l + 1], n, 0, m, n);
+            feedback_product(s, net->sizes[l], net->sizes[l + 1], n, s->fbf[l + 1],
+                             s->mod_at[l + 1], m);
             if (!s->deriv)
                 continue;
             s->base.host->act_derivative(net->layers[l - 1].act, net->z[l], net->a[l], s->df,
@@ -727,6 +783,19 @@ static void fast_prepare(ls_state *s, const rs_net *net)
             s->fbf[l][k] = (rs_real)s->fb[l][k];
 }
 
+/* The synapse maps of the narrow layers (nmap): synapse k = i (n_in + bias) + j. */
+static void narrow_maps(ls_state *s, const rs_net *net)
+{
+    for (uint32_t l = 1; l <= net->n_layers; l++) {
+        uint32_t *mi = s->nmap[l - 1];
+        const uint32_t S = s->syn[l - 1], n_in1 = net->sizes[l - 1] + (uint32_t)s->bias;
+        for (uint32_t k = 0; mi && k < S; k++) {
+            mi[k] = k / n_in1;
+            mi[S + k] = k % n_in1;
+        }
+    }
+}
+
 /* ---- the rule ----------------------------------------------------------------------------------- */
 
 /* The tile of a layer of S synapses: S rounded up to whole register blocks, at most LS_TILE. */
@@ -778,7 +847,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
-    uint32_t max_syn = 0;
+    uint32_t max_syn = 0, max_narrow = 0;
     for (uint32_t l = 1; l <= L; l++) {
         const uint32_t S = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
         t.syn[l - 1] = S;
@@ -788,12 +857,20 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         rs_block_reals(&b, &t.cst[l - 1], padded * H);
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
         max_syn = S > max_syn ? S : max_syn;
+        if (net->sizes[l - 1] + (t.bias ? 1 : 0) < LS_NARROW) { /* read by unit: nmap */
+            rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * S * sizeof(uint32_t));
+            max_narrow = S > max_narrow ? S : max_narrow;
+        }
         if (l >= 2 && t.mod == MOD_ERROR) {
             rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
             rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
         }
     }
     rs_block_reals(&b, &t.pmat, max_syn);
+    rs_block_reals(&b, &t.ws, max_narrow);
+    rs_block_reals(&b, &t.unit_in[0], LS_NARROW);
+    rs_block_reals(&b, &t.unit_in[1], rs_net_widest(net));
+    rs_block_reals(&b, &t.unit_in[2], rs_net_widest(net));
     const size_t wide = (size_t)rs_net_widest(net) * net->max_batch;
     rs_block_reals(&b, &t.zf, wide);
     rs_block_reals(&b, &t.af, wide);
@@ -815,6 +892,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         return st;
     }
     fast_prepare(s, net);
+    narrow_maps(s, net);
     *state_out = s;
     return RS_OK;
 }
@@ -867,8 +945,9 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "2.1.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
-                              * derivative, and their defaults; 2.1: error_gate, scale 0.6 */
+    .head.version = "2.2.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
+                              * derivative, and their defaults; 2.1: error_gate, scale 0.6;
+                              * 2.2: H = 2 */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",
