@@ -74,6 +74,8 @@ typedef struct ls_state {
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
     uint32_t n_shapes;
     double *fb[RS_TAPE_MAX_LAYERS + 1]; /* fb[l], l = 2..L: B_l (n_{l-1}, n_l), error mode */
+    double w0[RS_TAPE_MAX_LAYERS];      /* normalize: layer l's w0 and kappa (scales_of), */
+    double kappa[RS_TAPE_MAX_LAYERS];   /* fixed by its fan-in: computed once, in create */
     double mmax[RS_TAPE_MAX_LAYERS];    /* normalize: the largest RMS of layer l's <m> and */
     double gmax[RS_TAPE_MAX_LAYERS];    /* of its <m pre^T> so far in this run */
     rs_real *zf, *af, *df;              /* derivative: one layer's z, a, f' (widest, batch) */
@@ -93,7 +95,12 @@ typedef struct ls_state {
                                          * one block (4H, LK_LANES), (T), (T), (T) */
     void *nmap[RS_TAPE_MAX_LAYERS];     /* a narrow layer (LS_NARROW): synapse k's post unit
                                          * i = map[k] and pre unit j = map[S + k] (uint32_t) */
-    rs_real *ws;                        /* a narrow layer's weights in synapse order */
+    rs_real *ws;                        /* a narrow layer's weights in synapse order: */
+    rs_real *ws_at[RS_TAPE_MAX_LAYERS]; /* layer l's at ws_at[l - 1] (one buffer unless packed) */
+    int packed;                         /* every layer narrow and all synapses in one tile: */
+    uint32_t pack_T;                    /* the tile (pack_off[l - 1]: layer l's first synapse) */
+    uint32_t pack_off[RS_TAPE_MAX_LAYERS];
+    rs_real *pack_h, *pack_c;           /* its state (H, pack_T) */
     rs_real *unit_in[3];                /* its inputs by unit: pre (n_in + 1), post, m (n_out) */
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
@@ -209,7 +216,8 @@ static double rms_of(double ss, double count)
 }
 
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
- * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit.
+ * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit
+ * (w0 and kappa, fixed by n_in1, from create: scale_units).
  * pre and post are read at their current scale; w over its RMS, but at least w0, the RMS of
  * PyTorch's initial U(+-1/sqrt(n_in1)); m and <m pre> relative to the largest they have been
  * in this run: the LSTM sees the task's scale removed but the error falling as learning
@@ -217,21 +225,31 @@ static double rms_of(double ss, double count)
  * scale times its initial size, whatever the fan-in; a unit relative to the CURRENT weights
  * (LARS's trust ratio) let regression weights grow geometrically (docs/RULES.md). Updates the
  * running maxima: call once per layer and step, before the layer's update. */
-static ls_scales scales_of(ls_state *s, uint32_t l, uint32_t n_in1, double r_pre, double r_post,
-                           double r_w, double r_m, double r_pm)
+static ls_scales scales_of(ls_state *s, uint32_t l, double r_pre, double r_post, double r_w,
+                           double r_m, double r_pm)
 {
     ls_scales sc;
     double *mm = &s->mmax[l - 1], *gm = &s->gmax[l - 1];
     *mm = r_m > *mm ? r_m : *mm;
     *gm = r_pm > *gm ? r_pm : *gm;
-    const double w0 = 1 / sqrt(3.0 * n_in1);
+    const double w0 = s->w0[l - 1];
     sc.pre = r_pre > 1e-6 ? r_pre : 1e-6;
     sc.post = r_post > 1e-6 ? r_post : 1e-6;
     sc.w = r_w > w0 ? r_w : w0;
-    sc.kappa = w0 / sqrt((double)n_in1);
+    sc.kappa = s->kappa[l - 1];
     sc.m = *mm > 0 ? *mm : 1;
     sc.pm = *gm > 0 ? *gm : 1;
     return sc;
+}
+
+/* Layer l's w0 = 1 / sqrt(3 n_in1) and kappa = w0 / sqrt(n_in1) (scales_of), l = 1..L. */
+static void scale_units(ls_state *s, const rs_net *net)
+{
+    for (uint32_t l = 1; l <= net->n_layers; l++) {
+        const uint32_t n_in1 = net->sizes[l - 1] + (uint32_t)s->bias;
+        s->w0[l - 1] = 1 / sqrt(3.0 * n_in1);
+        s->kappa[l - 1] = s->w0[l - 1] / sqrt((double)n_in1);
+    }
 }
 
 /* ---- the update on a tape -------------------------------------------------------------------- */
@@ -331,7 +349,7 @@ static void normalize_inputs(ls_state *s, rs_tape *t, uint32_t l, uint32_t n_in1
     const rs_host *h = s->base.host;
     const size_t S = (size_t)n_in1 * n_out;
     const int mod = *m != RS_TV_NONE;
-    ls_scales sc = scales_of(s, l, n_in1, rms_d(h->tape_value(t, mean_pre), n_in1),
+    ls_scales sc = scales_of(s, l, rms_d(h->tape_value(t, mean_pre), n_in1),
                              rms_d(h->tape_value(t, mean_post), n_out),
                              rms_d(h->tape_value(t, *w), S),
                              mod ? rms_d(h->tape_value(t, mean_m), n_out) : 0,
@@ -458,24 +476,26 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
         post[i] = ls_in(s->mpost[i] * inv[1]);
     for (uint32_t i = 0; i < n_out; i++)
         m[i] = mod ? ls_in(s->mmod[i] * inv[3]) : 0;
+    rs_real *ws = s->ws_at[l - 1];
     if (!s->bias) /* synapse k = i n_in + j: w's own order */
-        memcpy(s->ws, ly->w, (size_t)S * sizeof(rs_real));
+        memcpy(ws, ly->w, (size_t)S * sizeof(rs_real));
     for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
-        s->ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
+        ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
 }
 
-/* The rows u (F, T) of the n synapses of a narrow layer's tile from synapse s0, as
- * tile_inputs writes them: w and <m pre> (times its divisor's inverse, into s->pm; pmat is in
- * synapse order) by synapse, the rest by unit. Rows 3 and 4 are written whatever the
- * modulator (lk_step reads only F rows); the unused columns are zero. */
+/* The rows u (F, T) of the n synapses of a narrow layer from synapse s0, as tile_inputs writes
+ * them: w and <m pre> (times its divisor's inverse, into pm; pmat is in synapse order) by
+ * synapse, the rest by unit. Rows 3 and 4 are written whatever the modulator (lk_step reads
+ * only F rows). u and pm may point into a tile shared with other layers (fast_packed); the
+ * caller zeroes the tile's unused columns (tile_pad). */
 static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint32_t T,
-                          rs_real *u)
+                          rs_real *u, rs_real *pm_out)
 {
     const uint32_t S = s->syn[l - 1], *mi = (const uint32_t *)s->nmap[l - 1] + s0;
     const uint32_t *mj = mi + S;
     const rs_real iw = s->inv[2], ig = s->mod != MOD_NONE ? s->inv[4] : 0;
     const rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
-    const rs_real *w = s->ws + s0, *pm = s->pmat + s0;
+    const rs_real *w = s->ws_at[l - 1] + s0, *pm = s->pmat + s0;
     rs_real *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
     for (uint32_t t = 0; t < n; t++)
         u0[t] = pre[mj[t]];
@@ -486,21 +506,27 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     for (uint32_t t = 0; t < n; t++)
         u3[t] = m[mi[t]];
     for (uint32_t t = 0; t < n; t++)
-        s->pm[t] = pm[t] * ig;
+        pm_out[t] = pm[t] * ig;
     for (uint32_t t = 0; t < n; t++)
-        u4[t] = ls_in(s->pm[t]);
+        u4[t] = ls_in(pm_out[t]);
+}
+
+/* Zero the columns n..T-1 of a tile's five input rows (the last tile's unused lanes). */
+static void tile_pad(rs_real *u, uint32_t T, uint32_t n)
+{
     for (uint32_t f = 0; f < 5; f++)
         for (uint32_t t = n; t < T; t++)
             u[(size_t)f * T + t] = 0;
 }
 
-/* The tile's new weights w + Δw (s->dw), clipped, back into s->ws from synapse s0. */
-static void narrow_write(const ls_state *s, uint32_t s0, uint32_t n)
+/* The new weights w + Δw of layer l's n synapses from s0, clipped, back into its ws_at. */
+static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
+                         const rs_real *dw)
 {
     const rs_real lim = (rs_real)s->clip;
-    rs_real *w = s->ws + s0;
+    rs_real *w = s->ws_at[l - 1] + s0;
     for (uint32_t t = 0; t < n; t++)
-        w[t] += s->dw[t];
+        w[t] += dw[t];
     for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
         const rs_real x = w[t] < -lim ? -lim : w[t];
         w[t] = x > lim ? lim : x;
@@ -511,13 +537,14 @@ static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
     const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
+    const rs_real *ws = s->ws_at[l - 1];
     if (!s->bias)
-        memcpy(ly->w, s->ws, (size_t)S * sizeof(rs_real));
+        memcpy(ly->w, ws, (size_t)S * sizeof(rs_real));
     for (uint32_t k = 0; s->bias && k < S; k++)
         if (mj[k] < n_in)
-            ly->w[k - mi[k]] = s->ws[k];
+            ly->w[k - mi[k]] = ws[k];
         else
-            ly->b[mi[k]] = s->ws[k];
+            ly->b[mi[k]] = ws[k];
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
@@ -640,10 +667,58 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
                         + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     const int mod = s->mod != MOD_NONE;
     /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
-    s->cur = scales_of(s, l, n_in1, rms_of(lk_sumsq(s->mpre, n_in) + s->bias, n_in1),
+    s->cur = scales_of(s, l, rms_of(lk_sumsq(s->mpre, n_in) + s->bias, n_in1),
                        rms_of(lk_sumsq(s->mpost, n_out), n_out), rms_of(ss_w, S),
                        mod ? rms_of(lk_sumsq(s->mmod, n_out), n_out) : 0,
                        mod ? rms_of(lk_sumsq(s->pmat, (size_t)n_out * n_in1), S) : 0);
+}
+
+/* What layer l's synapses read: the batch means (layer_means), with normalize the divisors
+ * (layer_scales), and their inverses in float, s->inv. */
+static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
+{
+    layer_means(s, net, l);
+    if (s->norm)
+        layer_scales(s, net, l);
+    const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
+    for (int k = 0; k < 5; k++)
+        s->inv[k] = (rs_real)(1 / div[k]);
+}
+
+/* The Δw of layer l's n synapses in dw, from the read-outs dw holds (lk_step), pm the scaled
+ * <m pre> and m_row the normalised error row of the same synapses (row 3 of their tile). */
+static void layer_output(const ls_state *s, const lk_lstm *cell, uint32_t l, uint32_t n,
+                         const rs_real *pm, const rs_real *m_row, rs_real *dw)
+{
+    if (s->mod == MOD_NONE)
+        pm = NULL;
+    if (s->norm)
+        lk_out_bounded(cell, n, pm, s->gate && pm ? m_row : NULL, (rs_real)s->kappa[l - 1], dw);
+    else
+        lk_out_raw(cell, n, pm, dw);
+}
+
+/* packed: every layer's synapses side by side in one tile (layer l's from pack_off[l - 1]),
+ * so a small net runs the cell on ceil(sum S_l / LK_LANES) blocks instead of one tile per
+ * layer, each rounded up on its own. The lanes are independent: the same values as fast_layer. */
+static void fast_packed(ls_state *s, const rs_net *net)
+{
+    const uint32_t L = net->n_layers, T = s->pack_T;
+    for (uint32_t l = 1; l <= L; l++) {
+        layer_signals(s, net, l);
+        narrow_gather(s, &net->layers[l - 1], l);
+        narrow_inputs(s, l, 0, s->syn[l - 1], T, s->u + s->pack_off[l - 1],
+                      s->pm + s->pack_off[l - 1]);
+    }
+    tile_pad(s->u, T, s->pack_off[L - 1] + s->syn[L - 1]);
+    lk_step(&s->cell[0], T, s->u, s->z, s->pack_h, s->pack_c, s->dw);
+    for (uint32_t l = 1; l <= L; l++) {
+        const uint32_t off = s->pack_off[l - 1];
+        layer_output(s, &s->cell[0], l, s->syn[l - 1], s->pm + off, s->u + 3 * T + off,
+                     s->dw + off);
+        narrow_write(s, l, 0, s->syn[l - 1], s->dw + off);
+        narrow_scatter(s, &net->layers[l - 1], l);
+    }
 }
 
 /* One LSTM step for every synapse of layer l (1-based), tile after tile, and the new weights
@@ -653,12 +728,7 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     rs_layer *ly = &net->layers[l - 1];
     const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
-    layer_means(s, net, l);
-    if (s->norm)
-        layer_scales(s, net, l);
-    const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
-    for (int k = 0; k < 5; k++)
-        s->inv[k] = (rs_real)(1 / div[k]);
+    layer_signals(s, net, l);
     const int narrow = s->nmap[l - 1] != NULL;
     if (narrow)
         narrow_gather(s, ly, l);
@@ -666,19 +736,16 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     for (uint32_t s0 = 0, q = 0; s0 < S; s0 += T, q++) {
         const uint32_t n = S - s0 < T ? S - s0 : T, wi = i, wj = j; /* the tile's first */
         rs_real *hs = s->hst[l - 1] + (size_t)q * H * T, *c = s->cst[l - 1] + (size_t)q * H * T;
-        if (narrow)
-            narrow_inputs(s, l, s0, n, T, s->u);
-        else
+        if (narrow) {
+            narrow_inputs(s, l, s0, n, T, s->u, s->pm);
+            tile_pad(s->u, T, n);
+        } else {
             tile_inputs(s, ly, s->u, T, n, &i, &j);
-        const rs_real *pm = s->mod != MOD_NONE ? s->pm : NULL;
+        }
         lk_step(cell, T, s->u, s->z, hs, c, s->dw);
-        if (s->norm)
-            lk_out_bounded(cell, T, pm, s->gate && pm ? s->u + 3 * T : NULL,
-                           (rs_real)s->cur.kappa, s->dw);
-        else
-            lk_out_raw(cell, T, pm, s->dw);
+        layer_output(s, cell, l, T, s->pm, s->u + 3 * T, s->dw);
         if (narrow)
-            narrow_write(s, s0, n);
+            narrow_write(s, l, s0, n, s->dw);
         else
             tile_write(s, ly, n, wi, wj);
     }
@@ -744,7 +811,9 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
     const double loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], batch->n, NULL);
     fast_modulator(s, net, batch->y, loss);
-    for (uint32_t l = 1; l <= L; l++)
+    if (s->packed)
+        fast_packed(s, net);
+    for (uint32_t l = 1; !s->packed && l <= L; l++)
         fast_layer(s, net, l);
     stats->loss = loss;
     stats->has_loss = 1;
@@ -831,6 +900,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .loss = task->loss,
         .bias = net->layers[0].b != NULL,
     };
+    scale_units(&t, net);
     t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;
     make_shapes(&t);
     const uint32_t H = t.hid, K = t.n_feat + H;
@@ -867,7 +937,19 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         }
     }
     rs_block_reals(&b, &t.pmat, max_syn);
-    rs_block_reals(&b, &t.ws, max_narrow);
+    uint32_t total = 0, all_narrow = 1;
+    for (uint32_t l = 1; l <= L; l++) {
+        t.pack_off[l - 1] = total;
+        total += t.syn[l - 1];
+        all_narrow = all_narrow && net->sizes[l - 1] + (t.bias ? 1 : 0) < LS_NARROW;
+    }
+    t.packed = all_narrow && t.n_groups == 1 && total <= LS_TILE;
+    t.pack_T = tile_of(total);
+    rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
+    if (t.packed) {
+        rs_block_reals(&b, &t.pack_h, (size_t)H * t.pack_T);
+        rs_block_reals(&b, &t.pack_c, (size_t)H * t.pack_T);
+    }
     rs_block_reals(&b, &t.unit_in[0], LS_NARROW);
     rs_block_reals(&b, &t.unit_in[1], rs_net_widest(net));
     rs_block_reals(&b, &t.unit_in[2], rs_net_widest(net));
@@ -893,6 +975,8 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     }
     fast_prepare(s, net);
     narrow_maps(s, net);
+    for (uint32_t l = 1; l <= L; l++) /* packed: each layer its own part of ws */
+        s->ws_at[l - 1] = s->ws + (s->packed ? s->pack_off[l - 1] : 0);
     *state_out = s;
     return RS_OK;
 }
