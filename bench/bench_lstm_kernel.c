@@ -1,8 +1,8 @@
 /* bench_lstm_kernel.c: nanoseconds of lstm_synapse's float cell alone (plugins/rules/
  * lstm_kernel.h: lk_step and the bounded output, lk_out_bounded), per tile and per block of
  * LK_LANES synapses, with everything in L1: the arithmetic floor under a `step`, apart from the
- * forward pass, the batch means and scales, and filling and writing the tiles. Both shapes the
- * rule has shipped with five inputs, H = 2 (2.2) and H = 4 (2.0, 2.1), random meta-parameters
+ * forward pass, the batch means and scales, and filling and writing the tiles. Five inputs and
+ * H = 1 (2.2), 2 and 4 (2.0, 2.1), random meta-parameters
  * of Xavier's size, inputs in [-2, 2]; tiles of
  * 16 (a layer narrower than a vector: 2-10-1's output layer), 32 (its hidden layer) and 256
  * (the largest tile, as in 784-256-10). CPU time, the best of 5 timings each.
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     static rs_real h[H_MAX * LANES_MAX], c[H_MAX * LANES_MAX], z[4 * H_MAX * LK_LANES];
     static rs_real r[LANES_MAX], pm[LANES_MAX];
     printf("H\ttile\tns_per_tile\tns_per_block\n");
-    for (uint32_t H = 2; H <= H_MAX; H += 2) {
+    for (uint32_t H = 1; H <= H_MAX; H *= 2) {
         const uint32_t K = F + H;
         uint64_t seed = 42;
         for (uint32_t k = 0; k < 4 * H * K; k++) /* as fast_prepare stores them */

@@ -43,7 +43,7 @@
  * tanh run along the synapses; the meta-parameters are converted to float once, in create.
  * tests/unit/test_fast_step.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
- * state; here one layer, H = 2 (2.2; 4 in 2.0 and 2.1, 10 in 1.x).
+ * state; here one layer, H = 1 (2.2; 4 in 2.0 and 2.1, 10 in 1.x).
  */
 #include <math.h>
 #include <stdio.h>
@@ -109,8 +109,8 @@ typedef struct ls_state {
 
 
 static const rs_param_spec ls_params[] = {
-    { .name = "hidden", .type = RS_PARAM_INT, .def = 2, .lo = 1, .hi = 256,
-      .help = "LSTM units H (2.2: 2; 2.0 and 2.1: 4; 1.x: 10)" },
+    { .name = "hidden", .type = RS_PARAM_INT, .def = 1, .lo = 1, .hi = 256,
+      .help = "LSTM units H (2.2: 1; 2.0 and 2.1: 4; 1.x: 10)" },
     { .name = "modulator", .type = RS_PARAM_CHOICE, .def_str = "error",
       .choices = "error|global|none",
       .help = "error at the post unit (random feedback below the output), one scalar loss, "
@@ -1031,7 +1031,7 @@ static const rs_rule_desc lstm_synapse = {
     .head.name = "lstm_synapse",
     .head.version = "2.2.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
                               * derivative, and their defaults; 2.1: error_gate, scale 0.6;
-                              * 2.2: H = 2 */
+                              * 2.2: H = 1 */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",

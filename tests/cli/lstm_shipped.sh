@@ -3,11 +3,11 @@
 # solve cells their meta-training never saw through `ruleset compare`, over 60 seeds each
 # (this spec's seed 3, not the evaluation's seed 1). Measured with this spec, then the limits:
 #   - 2.2 (rules/lstm_synapse.weights.json, found by its default path; rules/meta.json held
-#     XOR and |x| out, never saw sigmoid units): XOR coded {0,1} on 2-10-1 with biases 48/60
-#     (>= 36); XOR (+-1) on 2-10-1 with sigmoid hidden units 45/60 (>= 32); the regression |x|
+#     XOR and |x| out, never saw sigmoid units): XOR coded {0,1} on 2-10-1 with biases 53/60
+#     (>= 36); XOR (+-1) on 2-10-1 with sigmoid hidden units 52/60 (>= 32); the regression |x|
 #     online on 1-10-1, 4000 steps, MSE < 1e-3: 55/60 (>= 46);
-#   - the error gate is what makes |x| precise: the same rule untrained (weights="") 55/60
-#     (>= 46), and untrained without the gate (error_gate=false, scale 0.3: 2.0's head) 11/60
+#   - the error gate is what makes |x| precise: the same rule untrained (weights="") 54/60
+#     (>= 44), and untrained without the gate (error_gate=false, scale 0.3: 2.0's head) 10/60
 #     (<= 24);
 #   - 1.x (rules/lstm_synapse-v1.weights.json with its parameters; rules/meta-v1.json held XOR
 #     out): XOR (+-1) on 004's 2-10-1 58/60 (>= 52), its untrained LSTM 2/60 (<= 12), |x| 0/60
@@ -63,7 +63,7 @@ check() { # check RULE TASK NET OP LIMIT
 check shipped "XOR 01" 2-10-1+bias -ge 36
 check shipped "XOR pm1" "2-10-1 sigmoid+bias" -ge 32
 check shipped "|x|" 1-10-1+bias -ge 46
-check untrained "|x|" 1-10-1+bias -ge 46
+check untrained "|x|" 1-10-1+bias -ge 44
 check no-gate-untrained "|x|" 1-10-1+bias -le 24
 check v1 "|x|" 1-10-1+bias -le 6
 check v1 "XOR pm1" 2-10-1 -ge 52
