@@ -167,12 +167,6 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
 {
     double acc = 0;
     size_t k = 0;
-    if (n < LK_LANES) { /* the loop below's tail alone, without its set-up */
-        rs_real tail = 0;
-        for (; k < n; k++)
-            tail += square ? v[k] * v[k] : v[k];
-        return acc + tail;
-    }
     while (k < n) {
         const size_t end = n - k > 4096 ? k + 4096 : n;
         const int vectors = end - k >= LK_LANES; /* else the tree would add zeros: skip it */
@@ -194,14 +188,24 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
     return acc;
 }
 
+/* Fewer than LK_LANES values: lk_reduce's own tail loop, inline (a call and its set-up cost
+ * more than the sum of a small net's row). The same value as lk_reduce. */
+static inline double lk_short_sum(const rs_real *v, size_t n, int square)
+{
+    rs_real tail = 0;
+    for (size_t k = 0; k < n; k++)
+        tail += square ? v[k] * v[k] : v[k];
+    return 0.0 + tail;
+}
+
 static inline double lk_sum(const rs_real *v, size_t n)
 {
-    return lk_reduce(v, n, 0);
+    return n < LK_LANES ? lk_short_sum(v, n, 0) : lk_reduce(v, n, 0);
 }
 
 static inline double lk_sumsq(const rs_real *v, size_t n)
 {
-    return lk_reduce(v, n, 1);
+    return n < LK_LANES ? lk_short_sum(v, n, 1) : lk_reduce(v, n, 1);
 }
 
 /* 1.x's output, in place: Δw = scale tanh(r) - skip pm (pm NULL: no skip term). One loop per

@@ -97,6 +97,8 @@ typedef struct ls_state {
                                          * i = map[k] and pre unit j = map[S + k] (uint32_t) */
     rs_real *ws;                        /* a narrow layer's weights in synapse order: */
     rs_real *ws_at[RS_TAPE_MAX_LAYERS]; /* layer l's at ws_at[l - 1] (one buffer unless packed) */
+    rs_real *w_live[RS_TAPE_MAX_LAYERS];/* what a step reads and writes: ws_at, or without biases
+                                         * the layer's own w (already in synapse order) */
     int packed;                         /* every layer narrow and all synapses in one tile: */
     uint32_t pack_T;                    /* the tile (pack_off[l - 1]: layer l's first synapse) */
     uint32_t pack_off[RS_TAPE_MAX_LAYERS];
@@ -477,8 +479,7 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
     for (uint32_t i = 0; i < n_out; i++)
         m[i] = mod ? ls_in(s->mmod[i] * inv[3]) : 0;
     rs_real *ws = s->ws_at[l - 1];
-    if (!s->bias) /* synapse k = i n_in + j: w's own order */
-        memcpy(ws, ly->w, (size_t)S * sizeof(rs_real));
+    s->w_live[l - 1] = s->bias ? ws : ly->w; /* without biases synapse k = i n_in + j: w's order */
     for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
         ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
 }
@@ -495,7 +496,7 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     const uint32_t *mj = mi + S;
     const rs_real iw = s->inv[2], ig = s->mod != MOD_NONE ? s->inv[4] : 0;
     const rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
-    const rs_real *w = s->ws_at[l - 1] + s0, *pm = s->pmat + s0;
+    const rs_real *w = s->w_live[l - 1] + s0, *pm = s->pmat + s0;
     rs_real *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
     for (uint32_t t = 0; t < n; t++)
         u0[t] = pre[mj[t]];
@@ -524,7 +525,7 @@ static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
                          const rs_real *dw)
 {
     const rs_real lim = (rs_real)s->clip;
-    rs_real *w = s->ws_at[l - 1] + s0;
+    rs_real *w = s->w_live[l - 1] + s0;
     for (uint32_t t = 0; t < n; t++)
         w[t] += dw[t];
     for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
@@ -538,9 +539,7 @@ static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
     const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
     const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
     const rs_real *ws = s->ws_at[l - 1];
-    if (!s->bias)
-        memcpy(ly->w, ws, (size_t)S * sizeof(rs_real));
-    for (uint32_t k = 0; s->bias && k < S; k++)
+    for (uint32_t k = 0; s->bias && k < S; k++) /* without biases written in place already */
         if (mj[k] < n_in)
             ly->w[k - mi[k]] = ws[k];
         else
