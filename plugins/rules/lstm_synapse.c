@@ -41,6 +41,8 @@
  * arithmetic in float without the tape: the host's forward pass, then lstm_kernel.h on tiles of
  * synapses laid out synapse-minor, so the cell's matrix product and its vectorised sigmoid and
  * tanh run along the synapses; the meta-parameters are converted to float once, in create.
+ * Layers with fewer than LS_NARROW inputs a unit are read through a synapse map, and a net of
+ * only such layers puts every layer's synapses in one tile (fast_packed).
  * tests/unit/test_fast_step.c checks that both give the same weights. Published settings for
  * comparison: L2L uses 2 layers x 20 units, output scale 0.01 (MNIST), Adam 1e-3; VSML 16-unit
  * state; here one layer, H = 1 (2.2; 4 in 2.0 and 2.1, 10 in 1.x).
