@@ -98,9 +98,9 @@ typedef struct ls_state {
     void *nmap[RS_TAPE_MAX_LAYERS];     /* a narrow layer (LS_NARROW): synapse k's post unit
                                          * i = map[k] and pre unit j = map[S + k] (uint32_t) */
     rs_real *ws;                        /* a narrow layer's weights in synapse order: */
-    rs_real *ws_at[RS_TAPE_MAX_LAYERS]; /* layer l's at ws_at[l - 1] (one buffer unless packed) */
-    rs_real *w_live[RS_TAPE_MAX_LAYERS];/* what a step reads and writes: ws_at, or without biases
-                                         * the layer's own w (already in synapse order) */
+    rs_real *w_live[RS_TAPE_MAX_LAYERS];/* what layer l's step reads and writes: with biases ws
+                                         * (packed: from pack_off[l - 1]), without them the
+                                         * layer's own w (already in synapse order) */
     int packed;                         /* every layer narrow and all synapses in one tile: */
     uint32_t pack_T;                    /* the tile (pack_off[l - 1]: layer l's first synapse) */
     uint32_t pack_off[RS_TAPE_MAX_LAYERS];
@@ -480,7 +480,7 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
         post[i] = ls_in(s->mpost[i] * inv[1]);
     for (uint32_t i = 0; i < n_out; i++)
         m[i] = mod ? ls_in(s->mmod[i] * inv[3]) : 0;
-    rs_real *ws = s->ws_at[l - 1];
+    rs_real *ws = s->ws + (s->packed ? s->pack_off[l - 1] : 0);
     s->w_live[l - 1] = s->bias ? ws : ly->w; /* without biases synapse k = i n_in + j: w's order */
     for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
         ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
@@ -522,7 +522,7 @@ static void tile_pad(rs_real *u, uint32_t T, uint32_t n)
             u[(size_t)f * T + t] = 0;
 }
 
-/* The new weights w + Δw of layer l's n synapses from s0, clipped, back into its ws_at. */
+/* The new weights w + Δw of layer l's n synapses from s0, clipped, back into its w_live. */
 static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
                          const rs_real *dw)
 {
@@ -540,7 +540,7 @@ static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
     const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
-    const rs_real *ws = s->ws_at[l - 1];
+    const rs_real *ws = s->w_live[l - 1];
     for (uint32_t k = 0; s->bias && k < S; k++) /* without biases written in place already */
         if (mj[k] < n_in)
             ly->w[k - mi[k]] = ws[k];
@@ -814,8 +814,9 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
     fast_modulator(s, net, batch->y, loss);
     if (s->packed)
         fast_packed(s, net);
-    for (uint32_t l = 1; !s->packed && l <= L; l++)
-        fast_layer(s, net, l);
+    else
+        for (uint32_t l = 1; l <= L; l++)
+            fast_layer(s, net, l);
     stats->loss = loss;
     stats->has_loss = 1;
     return RS_OK;
@@ -875,6 +876,30 @@ static uint32_t tile_of(uint32_t S)
     return r < LS_TILE ? r : LS_TILE;
 }
 
+/* Whether layer l's units have fewer than LS_NARROW inputs (bias included): read by unit. */
+static int layer_is_narrow(const ls_state *t, const rs_net *net, uint32_t l)
+{
+    return net->sizes[l - 1] + (t->bias ? 1u : 0u) < LS_NARROW;
+}
+
+/* Every layer's synapse count and tile, and whether the net is packed (every layer narrow, one
+ * LSTM for all, all synapses in one tile: fast_packed) with each layer's offset in that tile.
+ * Returns the net's synapse count. */
+static uint32_t tile_layout(ls_state *t, const rs_net *net)
+{
+    uint32_t total = 0, all_narrow = 1;
+    for (uint32_t l = 1; l <= net->n_layers; l++) {
+        t->syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (t->bias ? 1 : 0));
+        t->tile[l - 1] = tile_of(t->syn[l - 1]);
+        t->pack_off[l - 1] = total;
+        total += t->syn[l - 1];
+        all_narrow = all_narrow && layer_is_narrow(t, net, l);
+    }
+    t->packed = all_narrow && t->n_groups == 1 && total <= LS_TILE;
+    t->pack_T = tile_of(total);
+    return total;
+}
+
 static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
                            const rs_net *net, const rs_task_info *task, void **state_out)
 {
@@ -918,17 +943,18 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.pm, LS_TILE);
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
+    const uint32_t total = tile_layout(&t, net);
     uint32_t max_syn = 0, max_narrow = 0;
     for (uint32_t l = 1; l <= L; l++) {
-        const uint32_t S = net->sizes[l] * (net->sizes[l - 1] + (t.bias ? 1 : 0));
-        t.syn[l - 1] = S;
-        t.tile[l - 1] = tile_of(S);
-        const size_t padded = (size_t)(S + t.tile[l - 1] - 1) / t.tile[l - 1] * t.tile[l - 1];
-        rs_block_reals(&b, &t.hst[l - 1], padded * H);
-        rs_block_reals(&b, &t.cst[l - 1], padded * H);
+        const uint32_t S = t.syn[l - 1], T = t.tile[l - 1];
+        const size_t padded = (size_t)(S + T - 1) / T * T;
+        if (!t.packed) { /* packed: the one tile's pack_h, pack_c */
+            rs_block_reals(&b, &t.hst[l - 1], padded * H);
+            rs_block_reals(&b, &t.cst[l - 1], padded * H);
+        }
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
         max_syn = S > max_syn ? S : max_syn;
-        if (net->sizes[l - 1] + (t.bias ? 1 : 0) < LS_NARROW) { /* read by unit: nmap */
+        if (layer_is_narrow(&t, net, l)) { /* read by unit: nmap */
             rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * S * sizeof(uint32_t));
             max_narrow = S > max_narrow ? S : max_narrow;
         }
@@ -938,15 +964,8 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         }
     }
     rs_block_reals(&b, &t.pmat, max_syn);
-    uint32_t total = 0, all_narrow = 1;
-    for (uint32_t l = 1; l <= L; l++) {
-        t.pack_off[l - 1] = total;
-        total += t.syn[l - 1];
-        all_narrow = all_narrow && net->sizes[l - 1] + (t.bias ? 1 : 0) < LS_NARROW;
-    }
-    t.packed = all_narrow && t.n_groups == 1 && total <= LS_TILE;
-    t.pack_T = tile_of(total);
-    rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
+    if (t.bias) /* without biases a narrow layer is updated in place */
+        rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
     if (t.packed) {
         rs_block_reals(&b, &t.pack_h, (size_t)H * t.pack_T);
         rs_block_reals(&b, &t.pack_c, (size_t)H * t.pack_T);
@@ -976,8 +995,6 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     }
     fast_prepare(s, net);
     narrow_maps(s, net);
-    for (uint32_t l = 1; l <= L; l++) /* packed: each layer its own part of ws */
-        s->ws_at[l - 1] = s->ws + (s->packed ? s->pack_off[l - 1] : 0);
     *state_out = s;
     return RS_OK;
 }
