@@ -30,6 +30,7 @@ typedef struct lk_lstm {
     const rs_real *b;      /* (4H) times lk_scale_of */
     const rs_real *v;      /* (H) the read-out */
     rs_real c0, skip, scale;
+    uint32_t gate_power;   /* rho's power in lk_out_bounded */
 } lk_lstm;
 
 /* The factor row r of 4H gates (i f g o, as PyTorch) is stored times. */
@@ -165,6 +166,10 @@ static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_re
  * dependent additions, as long as the whole sum of a short row). */
 static inline double lk_reduce(const rs_real *v, size_t n, int square)
 {
+    /* The tree is shuffles in registers, not a stack array of lanes: ASan moves an
+     * address-taken local into its fake stack frames, which do not keep the 64-byte alignment
+     * the compiler gives such an array (an aligned store there faulted). */
+    _Static_assert(LK_LANES == 16, "lk_reduce's shuffles are written for 16 lanes");
     double acc = 0;
     size_t k = 0;
     while (k < n) {
@@ -176,14 +181,20 @@ static inline double lk_reduce(const rs_real *v, size_t n, int square)
             memcpy(&x, v + k, sizeof x);
             part += square ? x * x : x;
         }
-        rs_real p[LK_LANES], tail = 0;
+        rs_real tail = 0;
         for (; k < end; k++)
             tail += square ? v[k] * v[k] : v[k];
-        memcpy(p, &part, sizeof p);
-        for (int w = LK_LANES / 2; vectors && w > 0; w /= 2)
-            for (int q = 0; q < w; q++)
-                p[q] += p[q + w];
-        acc += (double)p[0] + tail;
+        if (vectors) { /* the tree: lane q += lane q + w for q < w, w = 8, 4, 2, 1 */
+            part += __builtin_shufflevector(part, part, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10,
+                                            11, 12, 13, 14, 15);
+            part += __builtin_shufflevector(part, part, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4,
+                                            5, 6, 7);
+            part += __builtin_shufflevector(part, part, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2,
+                                            3, 2, 3);
+            part += __builtin_shufflevector(part, part, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            1, 1, 1);
+        }
+        acc += (double)part[0] + tail;
     }
     return acc;
 }
@@ -221,17 +232,20 @@ static inline void lk_out_raw(const lk_lstm *p, uint32_t T, const rs_real *pm, r
             r[t] = a * fm_tanh(r[t]);
 }
 
-/* normalize's output, in place: Δw = kappa scale tanh(rho r - skip pm), pm the normalised pre m
- * (NULL: none), rho = min(|m|, 1) from the normalised error row m (NULL: rho = 1, 2.0's head);
- * |Δw| < kappa scale whatever the LSTM does. */
+/* normalize's output, in place: Δw = kappa scale tanh(rho^P r - skip pm), pm the normalised
+ * pre m (NULL: none), rho = min(|m|, 1) from the normalised error row m (NULL: rho = 1, 2.0's
+ * head), P = gate_power; |Δw| < kappa scale whatever the LSTM does. */
 static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *pm,
                                   const rs_real *m, rs_real kappa, rs_real *r)
 {
     const rs_real a = kappa * p->scale, k = p->skip;
     if (m)
         for (uint32_t t = 0; t < T; t++) {
-            const rs_real rho = m[t] < 0 ? -m[t] : m[t];
-            r[t] *= rho < 1 ? rho : 1;
+            rs_real rho = m[t] < 0 ? -m[t] : m[t], g = 1;
+            rho = rho < 1 ? rho : 1;
+            for (uint32_t q = 0; q < p->gate_power; q++)
+                g *= rho;
+            r[t] *= g;
         }
     if (pm)
         for (uint32_t t = 0; t < T; t++)

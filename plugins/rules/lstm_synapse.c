@@ -15,6 +15,8 @@
  *            ρ = min(|mu|/M, 1) the post unit's remaining error (2.1, error_gate; 2.0: ρ = 1):
  *            with no error left there is no step, so the rule can converge exactly instead
  *            of settling where its own term balances the error's;
+ *            explore (2.3): a hidden unit's m is the feedback error plus explore times a
+ *            simultaneous-perturbation estimate of its gradient (lstm_explore.h);
  *   1.x:     u = clip([p, q, w, mu, g], -5, 5), Δw = scale tanh(v·h + c0) − θ_skip g;
  *   LSTM     z = u W_x^T + h W_h^T + b;  i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g)   (H units)
  *            c <- f c + i g;  h <- o tanh(c)          (h, c: the synapse's own state, from 0)
@@ -50,6 +52,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "lstm_explore.h"
 #include "lstm_kernel.h"
 #include "meta_rules.h"
 
@@ -71,6 +74,7 @@ typedef struct ls_state {
     uint32_t syn[RS_TAPE_MAX_LAYERS];   /* S_l, synapses of layer l (bias included) */
     uint32_t tile[RS_TAPE_MAX_LAYERS];  /* T_l, synapses per tile of layer l (step) */
     int mod, pre_mod, bias, norm, deriv, gate;
+    uint32_t gate_power;                /* error_gate: rho^gate_power */
     double scale, clip, skip_init;
     double *phi;                        /* the meta-parameters (double: explain's tape) */
     rs_meta_shape shapes[LS_TENSORS * RS_TAPE_MAX_LAYERS];
@@ -109,6 +113,11 @@ typedef struct ls_state {
     ls_scales cur;                      /* the divisors of the layer being updated (all 1
                                          * without normalize) */
     rs_real inv[5];                     /* 1 / cur's pre, post, w, m, pm, as float */
+    lx_state ex;                        /* explore: the perturbation estimate (lstm_explore.h) */
+    rs_real *wf[RS_TAPE_MAX_LAYERS];    /* explore in dstep: the tape's W_l, b_l as float */
+    rs_real *bf[RS_TAPE_MAX_LAYERS];
+    rs_real *z1f;                       /* their first layer's net input (n_1, batch) */
+    rs_real *ex_m[RS_TAPE_MAX_LAYERS];  /* and hidden layer l's explore e_l (n_l, batch) */
 } ls_state;
 
 
@@ -130,6 +139,9 @@ static const rs_param_spec ls_params[] = {
     { .name = "error_gate", .type = RS_PARAM_BOOL, .def = 1,
       .help = "normalize: the LSTM's own term times the post unit's remaining error "
               "min(|m|/M, 1), so the step vanishes with the error (2.1); false: 2.0's head" },
+    { .name = "gate_power", .type = RS_PARAM_INT, .def = 2, .lo = 1, .hi = 4,
+      .help = "error_gate: the LSTM's own term times the remaining error to this power (2.3: "
+              "2, so that near a solution the step is the delta term's; 2.1 and 2.2: 1)" },
     { .name = "per_layer", .type = RS_PARAM_BOOL, .def = 0,
       .help = "one LSTM per layer instead of one for every synapse" },
     { .name = "scale", .type = RS_PARAM_REAL, .def = 0.6, .lo = 0, .hi = 100,
@@ -137,6 +149,15 @@ static const rs_param_spec ls_params[] = {
               "scale tanh(v.h + c0) - skip pre m without" },
     { .name = "skip_init", .type = RS_PARAM_REAL, .def = 1, .lo = -100, .hi = 100,
       .help = "initial θ_skip of the -θ pre m term (0: the LSTM discovers everything)" },
+    { .name = "explore", .type = RS_PARAM_REAL, .def = 20, .lo = 0, .hi = 1000,
+      .help = "error mode: add this over the number of hidden units times a simultaneous-"
+              "perturbation estimate of each hidden unit's gradient (two noisy passes a step) "
+              "to its feedback error; 0: none" },
+    { .name = "explore_sigma", .type = RS_PARAM_REAL, .def = 0.5, .lo = 1e-6, .hi = 10,
+      .help = "explore: the perturbation of every hidden unit's net input, +-explore_sigma" },
+    { .name = "explore_fade", .type = RS_PARAM_REAL, .def = 3, .lo = 0, .hi = 100,
+      .help = "explore: the estimate times (output error RMS / its largest so far)^fade, so "
+              "that exploration fades as the task is solved; 0: never" },
     { .name = "clip", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6,
       .help = "clip every weight to [-c, c] after the update; 0 = none" },
     { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
@@ -282,10 +303,13 @@ static rs_tv synapse_step(const ls_state *s, rs_tape *t, const rs_tv *meta, rs_t
     *cs = c;
     rs_tv r = h->tape_add(t, h->tape_matmul(t, *hs, 0, meta[3], 0), meta[4]);
     if (s->norm) { /* kappa scale tanh(rho r - θ_skip pm): bounded */
-        if (s->mod != MOD_NONE && s->gate) /* rho = min(|m|, 1): |x| = relu(x) + relu(-x) */
-            r = h->tape_mul(t, r, h->tape_clip(t, h->tape_add(t, h->tape_relu(t, m),
-                                                              h->tape_relu(t, h->tape_scale(t, m, -1))),
-                                               0, 1));
+        if (s->mod != MOD_NONE && s->gate) { /* rho = min(|m|, 1): |x| = relu(x) + relu(-x) */
+            rs_tv rho = h->tape_clip(t, h->tape_add(t, h->tape_relu(t, m),
+                                                    h->tape_relu(t, h->tape_scale(t, m, -1))),
+                                     0, 1);
+            for (uint32_t q = 0; q < s->gate_power; q++) /* rho^gate_power */
+                r = h->tape_mul(t, r, rho);
+        }
         if (s->mod != MOD_NONE)
             r = h->tape_sub(t, r, h->tape_mul(t, meta[5], pm));
         return h->tape_scale(t, h->tape_tanh(t, r), kappa * s->scale);
@@ -347,8 +371,9 @@ static rs_tv deriv_const(ls_state *s, rs_tape *t, const rs_net *net, uint32_t l,
  * values), and the step's unit in *kappa. pre, post, m: (S, 1) per synapse; mean_pre (n_in1,
  * 1), mean_post, mean_m (n_out, 1) the batch means they repeat. */
 static void normalize_inputs(ls_state *s, rs_tape *t, uint32_t l, uint32_t n_in1, uint32_t n_out,
-                             rs_tv mean_pre, rs_tv mean_post, rs_tv mean_m, rs_tv *pre,
-                             rs_tv *post, rs_tv *w, rs_tv *m, rs_tv *pm, double *kappa)
+                             rs_tv mean_pre, rs_tv mean_post, rs_tv mean_m, const rs_tv *ex,
+                             rs_tv *pre, rs_tv *post, rs_tv *w, rs_tv *m, rs_tv *pm,
+                             double *kappa)
 {
     const rs_host *h = s->base.host;
     const size_t S = (size_t)n_in1 * n_out;
@@ -361,6 +386,10 @@ static void normalize_inputs(ls_state *s, rs_tape *t, uint32_t l, uint32_t n_in1
     *pre = h->tape_scale(t, *pre, 1 / sc.pre);
     *post = h->tape_scale(t, *post, 1 / sc.post);
     *w = h->tape_scale(t, *w, 1 / sc.w);
+    if (ex[0] != RS_TV_NONE) { /* explore: added after the divisors (explore_means) */
+        *m = h->tape_add(t, *m, ex[0]);
+        *pm = h->tape_add(t, *pm, ex[1]);
+    }
     if (mod) {
         *m = h->tape_scale(t, *m, 1 / sc.m);
         *pm = h->tape_scale(t, *pm, 1 / sc.pm);
@@ -420,10 +449,22 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
                                                            1.0 / n), S, 1);
         }
         rs_tv post_s = per_post(h, t, mean_post, n_out, n_in), w_s = h->tape_reshape(t, wa, S, 1);
+        rs_tv ex[2] = { RS_TV_NONE, RS_TV_NONE }; /* explore's share of <m>, <m pre^T> */
+        if (s->ex.weight > 0 && l < L) {
+            rs_tv e = h->tape_const_real(t, n_out, n, s->ex_m[l]);
+            ex[0] = per_post(h, t, batch_mean(h, t, e, n), n_out, n_in);
+            ex[1] = n == 1 ? h->tape_mul(t, pre_s, ex[0])
+                           : h->tape_reshape(t, h->tape_scale(t, h->tape_matmul(t, e, 0, pre, 1),
+                                                              1.0 / n), S, 1);
+        }
         double kappa = 1;
         if (s->norm)
-            normalize_inputs(s, t, l, n_in, n_out, mean_pre, mean_post, mean_m, &pre_s, &post_s,
-                             &w_s, &mm, &pm, &kappa);
+            normalize_inputs(s, t, l, n_in, n_out, mean_pre, mean_post, mean_m, ex, &pre_s,
+                             &post_s, &w_s, &mm, &pm, &kappa);
+        else if (ex[0] != RS_TV_NONE) {
+            mm = h->tape_add(t, mm, ex[0]);
+            pm = h->tape_add(t, pm, ex[1]);
+        }
         rs_tv d = synapse_step(s, t, g, pre_s, post_s, w_s, mm, pm, kappa, hs, cs);
         rs_tv nw = h->tape_add(t, wa, h->tape_reshape(t, d, n_out, n_in));
         if (s->clip > 0)
@@ -435,11 +476,40 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
     return loss;
 }
 
-/* The update for a batch (dstep). Returns its loss. */
-static double ls_update(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *meta,
-                        const rs_batch *batch, rs_tv *w, rs_tv *b, rs_tv *carry)
+/* explore on the tape's weights: the estimate step's fast_explore adds, for ls_batch to add
+ * as a constant (float, as step computes it; the meta-gradient does not flow through it). */
+static void tape_explore(ls_state *s, rs_ctx *ctx, rs_tape *t, const rs_net *net,
+                         const rs_batch *batch, const rs_tv *w, const rs_tv *b)
 {
     const rs_host *h = s->base.host;
+    const uint32_t L = net->n_layers, n = batch->n;
+    const rs_real *wp[RS_TAPE_MAX_LAYERS], *bp[RS_TAPE_MAX_LAYERS];
+    for (uint32_t l = 1; l <= L; l++) {
+        const size_t nw = (size_t)net->sizes[l] * net->sizes[l - 1];
+        const double *wv = h->tape_value(t, w[l - 1]);
+        const double *bv = s->bias ? h->tape_value(t, b[l - 1]) : NULL;
+        for (size_t k = 0; wv && k < nw; k++)
+            s->wf[l - 1][k] = (rs_real)wv[k];
+        for (uint32_t i = 0; bv && i < net->sizes[l]; i++)
+            s->bf[l - 1][i] = (rs_real)bv[i];
+        wp[l - 1] = s->wf[l - 1];
+        bp[l - 1] = s->bias ? s->bf[l - 1] : NULL;
+    }
+    lx_affine(h, net->sizes[1], net->sizes[0], n, wp[0], bp[0], batch->x, s->z1f);
+    lx_draw(&s->ex, h, ctx, net, n);
+    lx_estimate(&s->ex, h, net, wp, bp, s->z1f, NULL, batch->y, n, s->loss);
+    for (uint32_t l = 1; l < L; l++)
+        lx_layer(&s->ex, l, net->sizes[l], n, s->ex_m[l]);
+}
+
+/* The update for a batch (dstep). Returns its loss. */
+static double ls_update(ls_state *s, rs_ctx *ctx, rs_tape *t, const rs_net *net,
+                        const rs_tv *meta, const rs_batch *batch, rs_tv *w, rs_tv *b,
+                        rs_tv *carry)
+{
+    const rs_host *h = s->base.host;
+    if (s->ex.weight > 0)
+        tape_explore(s, ctx, t, net, batch, w, b);
     rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
     rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
     const double *v = h->tape_value(t, ls_batch(s, t, net, meta, x, y, batch->n, w, b, carry));
@@ -674,6 +744,29 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
                        mod ? rms_of(lk_sumsq(s->pmat, (size_t)n_out * n_in1), S) : 0);
 }
 
+/* explore: hidden layer l's estimate (ex_m[l]) added to the means its synapses read, <m> and
+ * <m pre^T>, after layer_scales took the divisors M and G from the feedback error alone, so
+ * that the estimate does not set the scale it is read in. */
+static void explore_means(ls_state *s, const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const rs_real *e = s->ex_m[l];
+    rs_real *mm = s->mbuf[2];
+    for (uint32_t i = 0; i < ly->n_out; i++)
+        mm[i] = s->mmod[i] + (n == 1 ? e[i] : (rs_real)(lk_sum(e + (size_t)i * n, n) / n));
+    s->mmod = mm;
+    if (n == 1) /* the product itself, as the tape takes it */
+        for (uint32_t i = 0; i < ly->n_out; i++)
+            for (uint32_t j = 0; j < n_in; j++)
+                s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * mm[i];
+    else
+        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, e, n, net->a[l - 1], n, 1,
+                           s->pmat, n_in1);
+    for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
+        s->pmat[(size_t)i * n_in1 + n_in] = mm[i];
+}
+
 /* What layer l's synapses read: the batch means (layer_means), with normalize the divisors
  * (layer_scales), and their inverses in float, s->inv. */
 static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
@@ -681,6 +774,8 @@ static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
     layer_means(s, net, l);
     if (s->norm)
         layer_scales(s, net, l);
+    if (s->ex.weight > 0 && l < net->n_layers)
+        explore_means(s, net, l);
     const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
     for (int k = 0; k < 5; k++)
         s->inv[k] = (rs_real)(1 / div[k]);
@@ -799,6 +894,23 @@ static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, dou
     }
 }
 
+/* explore: every hidden layer's estimate e_l into ex_m[l] (lstm_explore.h), on the net's
+ * weights; layer_signals adds it to what the layer's synapses read. */
+static void fast_explore(ls_state *s, rs_ctx *ctx, const rs_net *net, const rs_batch *batch)
+{
+    const rs_host *h = s->base.host;
+    const uint32_t L = net->n_layers, n = batch->n;
+    const rs_real *w[RS_TAPE_MAX_LAYERS], *bias[RS_TAPE_MAX_LAYERS];
+    for (uint32_t l = 0; l < L; l++) {
+        w[l] = net->layers[l].w;
+        bias[l] = net->layers[l].b;
+    }
+    lx_draw(&s->ex, h, ctx, net, n);
+    lx_estimate(&s->ex, h, net, w, bias, net->z[1], net->a[L], batch->y, n, s->loss);
+    for (uint32_t l = 1; l < L; l++)
+        lx_layer(&s->ex, l, net->sizes[l], n, s->ex_m[l]);
+}
+
 /* step: ls_batch's arithmetic in float: the host's forward pass of the batch, the modulator,
  * the batch means, every layer's synapses. */
 static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *batch,
@@ -812,6 +924,8 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
     const double loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], batch->n, NULL);
     fast_modulator(s, net, batch->y, loss);
+    if (s->ex.weight > 0)
+        fast_explore(s, ctx, net, batch);
     if (s->packed)
         fast_packed(s, net);
     else
@@ -846,7 +960,7 @@ static void fast_prepare(ls_state *s, const rs_net *net)
             v[k] = (rs_real)vv[k];
         s->cell[q] = (lk_lstm){ .hid = H, .n_feat = F, .w = w, .b = b, .v = v,
                                 .c0 = (rs_real)vv[H], .skip = (rs_real)vv[H + 1],
-                                .scale = (rs_real)s->scale };
+                                .scale = (rs_real)s->scale, .gate_power = s->gate_power };
         g = vv + H + 2;
     }
     for (uint32_t l = 2; s->mod == MOD_ERROR && l <= net->n_layers; l++)
@@ -918,6 +1032,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .norm = host->param_bool(p, "normalize"),
         .deriv = host->param_bool(p, "derivative"),
         .gate = host->param_bool(p, "error_gate"),
+        .gate_power = (uint32_t)host->param_int(p, "gate_power"),
         .cur = { 1, 1, 1, 1, 1, 1 },
         .n_groups = host->param_bool(p, "per_layer") ? L : 1,
         .scale = host->param_real(p, "scale"),
@@ -926,6 +1041,14 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .loss = task->loss,
         .bias = net->layers[0].b != NULL,
     };
+    if (t.mod == MOD_ERROR && L >= 2) { /* explore: only hidden units are perturbed */
+        uint32_t units = 0; /* the estimate's variance grows with them: explore / units */
+        for (uint32_t l = 1; l < L; l++)
+            units += net->sizes[l];
+        t.ex.weight = host->param_real(p, "explore") / units;
+        t.ex.sigma = host->param_real(p, "explore_sigma");
+        t.ex.fade = host->param_real(p, "explore_fade");
+    }
     scale_units(&t, net);
     t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;
     make_shapes(&t);
@@ -978,6 +1101,17 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.af, wide);
     rs_block_reals(&b, &t.df, wide);
     rs_block_doubles(&b, &t.dd, wide);
+    if (t.ex.weight > 0) {
+        lx_declare(&b, &t.ex, net);
+        for (uint32_t l = 1; l <= L; l++) {
+            rs_block_reals(&b, &t.wf[l - 1], (size_t)net->sizes[l] * net->sizes[l - 1]);
+            if (l < L)
+                rs_block_reals(&b, &t.ex_m[l], (size_t)net->sizes[l] * net->max_batch);
+            if (t.bias)
+                rs_block_reals(&b, &t.bf[l - 1], net->sizes[l]);
+        }
+        rs_block_reals(&b, &t.z1f, (size_t)net->sizes[1] * net->max_batch);
+    }
     ls_state *s = mr_alloc(host, ctx, &b, &t, sizeof t, "lstm_synapse");
     if (!s)
         return RS_ERR_NOMEM;
@@ -1007,7 +1141,8 @@ static rs_status ls_dstep(void *state, rs_ctx *ctx, rs_dstep_io *io)
         for (uint32_t k = 0; k < io->n_carry; k++)
             io->carry[k] = RS_TV_NONE;
     }
-    double loss = ls_update(s, io->tape, io->net, io->meta, io->batch, io->w, io->b, io->carry);
+    double loss = ls_update(s, ctx, io->tape, io->net, io->meta, io->batch, io->w, io->b,
+                            io->carry);
     rs_status st = mr_tape_status(s->base.host, ctx, io->tape);
     if (st != RS_OK)
         return st;
@@ -1047,9 +1182,9 @@ static rs_status ls_local(void *state, rs_ctx *ctx, uint32_t layer, const double
 static const rs_rule_desc lstm_synapse = {
     RS_PLUGIN_HEAD(rs_rule_desc, RS_KIND_RULE),
     .head.name = "lstm_synapse",
-    .head.version = "2.2.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
+    .head.version = "2.3.0", /* 1.1: a batch is one LSTM step on its means; 2.0: normalize,
                               * derivative, and their defaults; 2.1: error_gate, scale 0.6;
-                              * 2.2: H = 1 */
+                              * 2.2: H = 1; 2.3: explore */
     .head.summary = "a meta-learned LSTM shared by all synapses emits each synapse's Δw",
     .head.citation = "Andrychowicz et al. (2016) NeurIPS 29; Kirsch & Schmidhuber (2021) "
                      "NeurIPS 34; docs/RULES.md",

@@ -38,10 +38,12 @@ cat >"$tmp/spec.json" <<EOF
                "params": { "weights": "", "error_gate": false, "scale": 0.3 } },
              { "plugin": "lstm_synapse", "label": "v1",
                "params": { "weights": "rules/lstm_synapse-v1.weights.json", "hidden": 10, "normalize": false,
-                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0, "clip": 4 } },
+                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0,
+                           "clip": 4, "explore": 0 } },
              { "plugin": "lstm_synapse", "label": "v1-untrained",
                "params": { "weights": "", "hidden": 10, "normalize": false,
-                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0, "clip": 4 } } ] }
+                           "derivative": false, "error_gate": false, "scale": 0.1, "skip_init": 0,
+                           "clip": 4, "explore": 0 } } ] }
 EOF
 if ! "$bin" compare "$tmp/spec.json" -o "$tmp/run" --threads 2 --quiet --no-plot >"$tmp/out" 2>&1; then
     echo "FAIL: compare: $(head -c 600 "$tmp/out")"

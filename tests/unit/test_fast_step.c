@@ -7,7 +7,7 @@
  *     exercise every path: biases or none, one to three weight layers (random feedback), a
  *     layer of more synapses than one tile (lstm_kernel.h's tiles, the last one partial),
  *     batches of several examples (the batch means both rules read), every modulator,
- *     pre_mod off, one LSTM per layer, clamp off.
+ *     pre_mod off, one LSTM per layer, clamp off, explore on and off.
  *
  * Tolerance: |step - dstep| <= W_TOL max(1, |w|) for every weight after 4 steps, and 1e-4
  * relative for the losses. Float rounding of the step path is ~1e-7 relative per operation, and
@@ -225,7 +225,7 @@ START_TEST(test_lstm_fast_equals_tape)
          * tiles; then 60 of 30-input units; without biases, then 1.x's settings with them */
         { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 21, 30, 2 }, 2, 2, 0, "tanh",
           "identity" },
-        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=4,scale=0.1",
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=4,scale=0.1,explore=0",
           { 20, 30, 2 }, 2, 3, 1, "tanh", "identity" },
         /* a wide layer with no modulator, and with no pre m */
         { "lstm_synapse", "weights=,hidden=4,modulator=none,scale=0.5", { 20, 6, 1 }, 2, 2, 1,
@@ -242,16 +242,23 @@ START_TEST(test_lstm_fast_equals_tape)
         /* a clip that binds */
         { "lstm_synapse", "weights=,hidden=4,scale=1,clip=0.3", { 2, 5, 1 }, 2, 1, 1, "tanh",
           "tanh" },
-        /* 1.x's raw signals and unbounded output: a batch, biases, two hidden layers */
-        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=5", { 2, 3, 1 }, 2,
-          3, 1, "relu", "tanh" },
-        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=3,scale=0.5",
+        /* 1.x's raw signals and unbounded output: a batch, biases, two hidden layers (1.x has
+         * no explore: with raw losses of order 10 the float difference C+ - C- would carry
+         * rounding of order 1e-5 into its estimate) */
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=5,explore=0",
+          { 2, 3, 1 }, 2, 3, 1, "relu", "tanh" },
+        { "lstm_synapse", "weights=,normalize=false,derivative=false,hidden=3,scale=0.5,explore=0",
           { 2, 6, 5, 2 }, 3, 2, 0, "tanh", "tanh" },
         /* normalize with the raw error below the output (no f') and a ReLU's f' with it */
         { "lstm_synapse", "weights=,derivative=false,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4,
           1, "relu", "identity" },
         { "lstm_synapse", "weights=,hidden=4,scale=0.5", { 3, 8, 6, 2 }, 3, 4, 1, "relu",
           "identity" },
+        /* explore (on by default in every error-mode case with a hidden layer above): a large
+         * weight and sigma through two hidden layers and a batch; off, 2.2's path */
+        { "lstm_synapse", "weights=,hidden=2,explore=3,explore_sigma=0.5", { 3, 8, 6, 2 }, 3,
+          4, 1, "tanh", "identity" },
+        { "lstm_synapse", "weights=,explore=0", { 2, 10, 1 }, 2, 1, 0, "relu", "tanh" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         check_fast_equals_tape(&cases[k]);
@@ -337,6 +344,32 @@ START_TEST(test_lstm_gate_no_error_no_step)
 }
 END_TEST
 
+/* explore changes the step (so the fast = tape cases above compare it, not two copies of a
+ * skipped branch): one step of 2-6-1 from the same weights, explore 0 against explore 1. */
+static double one_step_weight(const char *params)
+{
+    const net_case c = { "lstm_synapse", params, { 2, 6, 1 }, 2, 1, 0, "relu", "tanh" };
+    side sd;
+    side_open(&sd, &c);
+    rs_real x[2] = { 0.7f, -0.4f }, y[1] = { 0.9f };
+    rs_batch b = { .n = 1, .n_in = 2, .n_out = 1, .loss = RS_LOSS_MSE, .x = x, .y = y };
+    rs_step_stats st = { 0 };
+    ck_assert_int_eq(rule_of(&c)->step(sd.state, sd.ctx, sd.net, &b, &st), RS_OK);
+    double sum = 0;
+    for (size_t q = 0; q < sd.net->n_params; q++)
+        sum += fabs((double)sd.net->params[q]);
+    side_close(&sd, &c);
+    return sum;
+}
+
+START_TEST(test_lstm_explore_changes_step)
+{
+    const double off = one_step_weight("weights=,explore=0");
+    const double on = one_step_weight("weights=,explore=1");
+    ck_assert_msg(fabs(on - off) > 1e-4, "explore=1 gave explore=0's weights (%g, %g)", on, off);
+}
+END_TEST
+
 START_TEST(test_meta_hebbian_fast_equals_tape)
 {
     static const net_case cases[] = {
@@ -360,6 +393,7 @@ int main(void)
     tcase_add_test(tc, test_lstm_fast_equals_tape);
     tcase_add_test(tc, test_lstm_step_bounded);
     tcase_add_test(tc, test_lstm_gate_no_error_no_step);
+    tcase_add_test(tc, test_lstm_explore_changes_step);
     tcase_add_test(tc, test_meta_hebbian_fast_equals_tape);
     suite_add_tcase(s, tc);
     return rs_test_run(s);

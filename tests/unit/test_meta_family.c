@@ -16,7 +16,7 @@
 #define FAMILY RS_TEST_DATA_DIR "/../../rules/meta.json"
 #define MAX_STEPS 60
 #define N_EVAL 32
-#define META_STEPS 50
+#define META_STEPS 100
 
 static rs_registry *reg;
 
@@ -39,7 +39,7 @@ START_TEST(test_family_meta_training_lowers_loss)
             s->tasks[t].steps = MAX_STEPS;
     cfg.episodes = 8;
     cfg.truncation = 60;
-    cfg.lr = 0.01;
+    cfg.lr = 0.03;
     cfg.validation = 0;
     rs_meta m;
     ck_assert_msg(rs_meta_open(&m, s, reg, &cfg, 2, err, sizeof err) == 0, "%s", err);
@@ -52,8 +52,10 @@ START_TEST(test_family_meta_training_lowers_loss)
     const double after = rs_test_meta_loss(&m, 2000000, N_EVAL);
     printf("broad family: meta-loss %.4f before, %.4f after %d meta-steps\n", before, after,
            META_STEPS);
-    /* measured 1.157 -> 1.112 (0.961) with 2.2's H = 1 (2.1's H = 4 fell 9 % with truncation
-     * 20); a meta-gradient of the wrong sign or size raises the loss instead. */
+    /* measured 0.9441 -> 0.9091 (0.963) with 2.3 (its exploration flattens these short
+     * episodes' meta-loss: at Adam 1e-2, 2.2's rate here, 100 meta-steps gave 0.988 and 50
+     * none); 2.2's H = 1 fell 1.157 -> 1.112 in 50 steps at 1e-2. A meta-gradient of the wrong
+     * sign or size raises the loss instead. */
     ck_assert_msg(after < 0.98 * before, "meta-loss %g before, %g after (wanted below %g)",
                   before, after, 0.98 * before);
     rs_meta_close(&m);
