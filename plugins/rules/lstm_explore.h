@@ -29,7 +29,7 @@ typedef struct lx_state {
     double err_max;                 /* the largest RMS of the output error so far in the run */
     rs_real *xi[LR_MAX_LAYERS];     /* xi_l (n_l, max_batch), hidden layers l = 1..L-1 */
     rs_real *z, *a[2];              /* one layer's noisy z (widest, batch); a ping-pong */
-    double *c_plus, *c_minus;       /* (max_batch) C+_b, C-_b */
+    double *c2;                     /* (2 max_batch) C+_b, then C-_b */
     double *coef;                   /* (max_batch) explore (C+_b - C-_b) / (2 sigma^2) */
     rs_real *col;                   /* (2 n_L) one example's loss */
 } lx_state;
@@ -39,11 +39,10 @@ static inline void lx_declare(rs_block *b, lx_state *x, const rs_net *net)
     const size_t nb = net->max_batch, wide = (size_t)rs_net_widest(net) * nb;
     for (uint32_t l = 1; l < net->n_layers; l++)
         rs_block_reals(b, &x->xi[l], (size_t)net->sizes[l] * nb);
-    rs_block_reals(b, &x->z, wide);
-    rs_block_reals(b, &x->a[0], wide);
-    rs_block_reals(b, &x->a[1], wide);
-    rs_block_doubles(b, &x->c_plus, nb);
-    rs_block_doubles(b, &x->c_minus, nb);
+    rs_block_reals(b, &x->z, 2 * wide); /* the + pass's layer, then the - pass's */
+    rs_block_reals(b, &x->a[0], 2 * wide);
+    rs_block_reals(b, &x->a[1], 2 * wide);
+    rs_block_doubles(b, &x->c2, 2 * nb);
     rs_block_doubles(b, &x->coef, nb);
     rs_block_reals(b, &x->col, 2 * (size_t)net->sizes[net->n_layers]);
 }
@@ -82,29 +81,59 @@ static inline void lx_affine(const rs_host *h, uint32_t rows, uint32_t cols, uin
     }
 }
 
-/* One noisy pass, the hidden net inputs moved by sgn xi_l, into out[b] = C_b. z1 (n_1, n): the
- * clean first layer's net input, which the noise only shifts. */
-static inline void lx_pass(lx_state *x, const rs_host *h, const rs_net *net,
-                           const rs_real *const *w, const rs_real *const *bias,
-                           const rs_real *z1, const rs_real *y, uint32_t n, uint32_t loss,
-                           rs_real sgn, double *out)
+/* Example b's loss for pred (n_out, n): the host's, squared error inline (the host's own sum
+ * in the same order: the mean over the outputs of ((double)pred - y)^2, so the same bits). */
+static inline void lx_losses(lx_state *x, const rs_host *h, uint32_t loss, const rs_real *pred,
+                             const rs_real *y, uint32_t n_out, uint32_t n, double *out)
+{
+    if (loss != RS_LOSS_MSE) {
+        lr_example_losses(h, loss, pred, y, n_out, n, x->col, out);
+        return;
+    }
+    for (uint32_t b = 0; b < n; b++) {
+        double ss = 0;
+        for (uint32_t i = 0; i < n_out; i++) {
+            const double e = (double)pred[(size_t)i * n + b] - y[(size_t)i * n + b];
+            ss += e * e;
+        }
+        out[b] = ss / (double)n_out;
+    }
+}
+
+/* The noisy passes, layer by layer: k = 2 passes with every hidden net input moved by +xi_l
+ * and by -xi_l (k = 1: the clean pass, unmoved), each pass's layer a block of len values,
+ * side by side so that one activation call serves both; example b's loss of pass q into
+ * out[q n + b]. z1 (n_1, n): the clean first layer's net input, which the noise only shifts.
+ * Each pass's arithmetic is that of a pass on its own. */
+static inline void lx_passes(lx_state *x, const rs_host *h, const rs_net *net,
+                             const rs_real *const *w, const rs_real *const *bias,
+                             const rs_real *z1, const rs_real *y, uint32_t n, uint32_t loss,
+                             uint32_t k, double *out)
 {
     const uint32_t L = net->n_layers;
     const rs_real *in = NULL;
+    size_t len_in = 0;
     for (uint32_t l = 1; l <= L; l++) {
         const size_t len = (size_t)net->sizes[l] * n;
-        if (l == 1)
-            memcpy(x->z, z1, len * sizeof *x->z);
-        else
-            lx_affine(h, net->sizes[l], net->sizes[l - 1], n, w[l - 1], bias[l - 1], in, x->z);
-        if (l < L)
-            for (size_t k = 0; k < len; k++)
-                x->z[k] += sgn * x->xi[l][k];
+        for (uint32_t q = 0; q < k; q++) {
+            rs_real *z = x->z + q * len;
+            if (l == 1)
+                memcpy(z, z1, len * sizeof *z);
+            else
+                lx_affine(h, net->sizes[l], net->sizes[l - 1], n, w[l - 1], bias[l - 1],
+                          in + q * len_in, z);
+            const rs_real sgn = k == 1 ? 0 : q == 0 ? 1 : -1;
+            if (l < L)
+                for (size_t e = 0; e < len; e++)
+                    z[e] += sgn * x->xi[l][e];
+        }
         rs_real *a = x->a[l & 1];
-        h->act_forward(net->layers[l - 1].act, x->z, a, len);
+        h->act_forward(net->layers[l - 1].act, x->z, a, k * len);
         in = a;
+        len_in = len;
     }
-    lr_example_losses(h, loss, in, y, net->sizes[L], n, x->col, out);
+    for (uint32_t q = 0; q < k; q++)
+        lx_losses(x, h, loss, in + q * len_in, y, net->sizes[L], n, out + q * n);
 }
 
 /* Both passes and coef[b]; then layer l's estimate times explore is coef[b] xi_l[i,b]. out
@@ -118,9 +147,9 @@ static inline void lx_estimate(lx_state *x, const rs_host *h, const rs_net *net,
 {
     const uint32_t n_out = net->sizes[net->n_layers];
     if (out)
-        lr_example_losses(h, loss, out, y, n_out, n, x->col, x->coef);
+        lx_losses(x, h, loss, out, y, n_out, n, x->coef);
     else {
-        lx_pass(x, h, net, w, bias, z1, y, n, loss, 0, x->coef);
+        lx_passes(x, h, net, w, bias, z1, y, n, loss, 1, x->coef);
         out = x->a[net->n_layers & 1];
     }
     /* explore's gate: the output error left relative to the largest it has been, ^fade */
@@ -130,11 +159,10 @@ static inline void lx_estimate(lx_state *x, const rs_host *h, const rs_net *net,
     const double r = sqrt(ss / ((double)n_out * n));
     x->err_max = r > x->err_max ? r : x->err_max;
     const double gate = x->err_max > 0 ? pow(r / x->err_max, x->fade) : 0;
-    lx_pass(x, h, net, w, bias, z1, y, n, loss, 1, x->c_plus);
-    lx_pass(x, h, net, w, bias, z1, y, n, loss, -1, x->c_minus);
+    lx_passes(x, h, net, w, bias, z1, y, n, loss, 2, x->c2);
     const double f = gate * x->weight / (2 * x->sigma * x->sigma);
     for (uint32_t b = 0; b < n; b++)
-        x->coef[b] = x->coef[b] > 0 ? f * (x->c_plus[b] - x->c_minus[b]) : 0;
+        x->coef[b] = x->coef[b] > 0 ? f * (x->c2[b] - x->c2[n + b]) : 0;
 }
 
 /* e (n_l, n) = coef_b xi_l[i,b]: hidden layer l's estimate, times explore and the gate. */

@@ -269,6 +269,7 @@ static void check_lowers(const char *rule, const char *params, double lr, long i
 START_TEST(test_meta_training_lowers_loss)
 {
     check_lowers("meta_hebbian", "", 0.05, 40, 0.9, RS_TAPE_DOUBLE);
+    /* lstm_synapse 2.3: measured 0.4862 -> 0.4038 (0.831), float tape 0.3996 (0.822) */
     check_lowers("lstm_synapse", "\"hidden\": 6", 0.01, 60, 0.9, RS_TAPE_DOUBLE);
     /* the float tape's meta-gradient trains as well */
     check_lowers("meta_hebbian", "", 0.05, 40, 0.9, RS_TAPE_FLOAT);
