@@ -5,7 +5,7 @@
 # `ruleset compare`. Each rule's mean test accuracy over the 3 seeds must reach the mean
 # measured with seed 3 (the spec runs seed 4) less a margin of 0.08 (0.05 for
 # weight_perturbation, which barely learns here): backprop 0.727, feedback_alignment 0.687,
-# lstm_synapse (the shipped 2.2, meta-trained without Fashion-MNIST) 0.729,
+# lstm_synapse (the shipped 2.3, meta-trained without Fashion-MNIST) 0.721,
 # node_perturbation 0.427, node_perturbation-decor (decorrelated, activity-based) 0.738,
 # weight_perturbation 0.210, oja 0.607, krotov_hopfield 0.613,
 # predictive_coding 0.817, eqprop (centred) 0.723, chl 0.784 (chance is 0.1). Then every row of
@@ -42,7 +42,7 @@ while read -r rule floor; do
 done <<'FLOORS'
 backprop 0.647
 feedback_alignment 0.607
-lstm_synapse 0.649
+lstm_synapse 0.641
 node_perturbation 0.347
 node_perturbation-decor 0.658
 weight_perturbation 0.160
