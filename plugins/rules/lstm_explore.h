@@ -11,9 +11,11 @@
  * an estimate of dC_b/dz_l[i] whose second-order term cancels (antithetic), so it vanishes
  * with the gradient as the feedback error does. It is local in node perturbation's sense: a
  * unit needs its own noise and one broadcast scalar per example. lstm_synapse reads
- * m_l + explore e_l at hidden units: the random-feedback error follows a fixed direction and
- * stops where it stops, the perturbation estimate follows the true gradient of a loss smoothed
- * over sigma and can leave minima the feedback error cannot (docs/RULES.md). Signs instead of
+ * m_l + w gamma e_l at hidden units, w = explore / (the net's hidden units: the estimate's
+ * variance grows with them) and gamma = (output error RMS / its largest so far)^fade (the
+ * exploration fades as the task is solved): the random-feedback error follows a fixed
+ * direction and stops where it stops, the perturbation estimate follows the true gradient of a
+ * loss smoothed over sigma and can leave minima the feedback error cannot (docs/RULES.md). Signs instead of
  * Gaussian noise: the same estimate (E[xi xi^T] = sigma^2 I), one uniform draw a unit, and
  * exactly ±sigma, so no draw is an outlier.
  *

@@ -15,8 +15,9 @@
  *            ρ = min(|mu|/M, 1) the post unit's remaining error (2.1, error_gate; 2.0: ρ = 1):
  *            with no error left there is no step, so the rule can converge exactly instead
  *            of settling where its own term balances the error's;
- *            explore (2.3): a hidden unit's m is the feedback error plus explore times a
- *            simultaneous-perturbation estimate of its gradient (lstm_explore.h);
+ *            explore (2.3): a hidden unit's m is the feedback error plus explore / (the
+ *            net's hidden units) times a simultaneous-perturbation estimate of its gradient
+ *            (lstm_explore.h); the LSTM's own term is gated by rho^gate_power (2.3: 2);
  *   1.x:     u = clip([p, q, w, mu, g], -5, 5), Δw = scale tanh(v·h + c0) − θ_skip g;
  *   LSTM     z = u W_x^T + h W_h^T + b;  i, f, o = σ(z_i, z_f, z_o), g = tanh(z_g)   (H units)
  *            c <- f c + i g;  h <- o tanh(c)          (h, c: the synapse's own state, from 0)
