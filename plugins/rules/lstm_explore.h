@@ -62,21 +62,22 @@ static inline void lx_draw(lx_state *x, const rs_host *h, rs_ctx *ctx, const rs_
     }
 }
 
-/* z (rows, n) = W (rows, cols) in (cols, n) + bias: one example in a loop (the host's gemm
- * costs more than a small product), a batch through the host's gemm. */
+/* z (rows, n) = W (rows, cols) in (cols, n) + bias (NULL: none): one example in a loop (a call
+ * into the host's gemm costs more than the product of a small net), a batch through the
+ * host's gemm. Also lstm_synapse's feedback product B m. */
 static inline void lx_affine(const rs_host *h, uint32_t rows, uint32_t cols, uint32_t n,
                              const rs_real *w, const rs_real *bias, const rs_real *in,
                              rs_real *z)
 {
-    for (uint32_t i = 0; i < rows; i++)
-        for (uint32_t b = 0; b < n; b++)
-            z[(size_t)i * n + b] = bias ? bias[i] : 0;
     if (n > 1) {
-        h->gemm(0, 0, rows, n, cols, 1, w, cols, in, n, 1, z, n);
+        for (uint32_t i = 0; bias && i < rows; i++)
+            for (uint32_t b = 0; b < n; b++)
+                z[(size_t)i * n + b] = bias[i];
+        h->gemm(0, 0, rows, n, cols, 1, w, cols, in, n, bias ? 1 : 0, z, n);
         return;
     }
     for (uint32_t i = 0; i < rows; i++) {
-        rs_real acc = z[i];
+        rs_real acc = bias ? bias[i] : 0;
         for (uint32_t k = 0; k < cols; k++)
             acc += w[(size_t)i * cols + k] * in[k];
         z[i] = acc;

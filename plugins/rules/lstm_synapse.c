@@ -368,6 +368,15 @@ static rs_tv deriv_const(ls_state *s, rs_tape *t, const rs_net *net, uint32_t l,
     return h->tape_const(t, ly->n_out, n, s->dd);
 }
 
+/* explore's share ex = (<e>, <e pre^T>) (RS_TV_NONE: none) added to the synapses' m and pm. */
+static void add_explore(const rs_host *h, rs_tape *t, const rs_tv *ex, rs_tv *m, rs_tv *pm)
+{
+    if (ex[0] == RS_TV_NONE)
+        return;
+    *m = h->tape_add(t, *m, ex[0]);
+    *pm = h->tape_add(t, *pm, ex[1]);
+}
+
 /* normalize: the inputs of layer l's synapses divided by their scales (scales_of, from the
  * values), and the step's unit in *kappa. pre, post, m: (S, 1) per synapse; mean_pre (n_in1,
  * 1), mean_post, mean_m (n_out, 1) the batch means they repeat. */
@@ -387,10 +396,7 @@ static void normalize_inputs(ls_state *s, rs_tape *t, uint32_t l, uint32_t n_in1
     *pre = h->tape_scale(t, *pre, 1 / sc.pre);
     *post = h->tape_scale(t, *post, 1 / sc.post);
     *w = h->tape_scale(t, *w, 1 / sc.w);
-    if (ex[0] != RS_TV_NONE) { /* explore: added after the divisors (explore_means) */
-        *m = h->tape_add(t, *m, ex[0]);
-        *pm = h->tape_add(t, *pm, ex[1]);
-    }
+    add_explore(h, t, ex, m, pm); /* after the divisors, as explore_means adds it */
     if (mod) {
         *m = h->tape_scale(t, *m, 1 / sc.m);
         *pm = h->tape_scale(t, *pm, 1 / sc.pm);
@@ -462,10 +468,8 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
         if (s->norm)
             normalize_inputs(s, t, l, n_in, n_out, mean_pre, mean_post, mean_m, ex, &pre_s,
                              &post_s, &w_s, &mm, &pm, &kappa);
-        else if (ex[0] != RS_TV_NONE) {
-            mm = h->tape_add(t, mm, ex[0]);
-            pm = h->tape_add(t, pm, ex[1]);
-        }
+        else
+            add_explore(h, t, ex, &mm, &pm);
         rs_tv d = synapse_step(s, t, g, pre_s, post_s, w_s, mm, pm, kappa, hs, cs);
         rs_tv nw = h->tape_add(t, wa, h->tape_reshape(t, d, n_out, n_in));
         if (s->clip > 0)
@@ -709,24 +713,35 @@ static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_
 
 /* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
  * of the last being <m> (pre = 1). */
-static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
+/* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = s->mmod: with one
+ * example the product of s->mpre and s->mmod itself, as the tape takes it; with a batch
+ * beta pmat + <m pre^T> by the host's gemm (beta 1: adding explore's share). */
+static void layer_products(ls_state *s, const rs_net *net, uint32_t l, const rs_real *m,
+                           rs_real beta)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
-    s->mpre = row_means(net->a[l - 1], n_in, n, s->mbuf[0]);
-    s->mpost = row_means(net->a[l], ly->n_out, n, s->mbuf[1]);
-    if (s->mod == MOD_NONE)
-        return;
-    s->mmod = row_means(s->mod_at[l], ly->n_out, n, s->mbuf[2]);
-    if (n == 1) /* the product itself, as the tape takes it */
+    if (n == 1)
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
                 s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * s->mmod[i];
     else
-        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, s->mod_at[l], n,
-                           net->a[l - 1], n, 0, s->pmat, n_in1);
+        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, m, n, net->a[l - 1], n,
+                           beta, s->pmat, n_in1);
     for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
         s->pmat[(size_t)i * n_in1 + n_in] = s->mmod[i];
+}
+
+static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
+{
+    const rs_layer *ly = &net->layers[l - 1];
+    const uint32_t n = net->n;
+    s->mpre = row_means(net->a[l - 1], ly->n_in, n, s->mbuf[0]);
+    s->mpost = row_means(net->a[l], ly->n_out, n, s->mbuf[1]);
+    if (s->mod == MOD_NONE)
+        return;
+    s->mmod = row_means(s->mod_at[l], ly->n_out, n, s->mbuf[2]);
+    layer_products(s, net, l, s->mod_at[l], 0);
 }
 
 /* normalize: layer l's divisors (scales_of) into s->cur, from the means layer_means left. */
@@ -750,22 +765,13 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
  * that the estimate does not set the scale it is read in. */
 static void explore_means(ls_state *s, const rs_net *net, uint32_t l)
 {
-    const rs_layer *ly = &net->layers[l - 1];
-    const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    const uint32_t n = net->n, n_out = net->layers[l - 1].n_out;
     const rs_real *e = s->ex_m[l];
     rs_real *mm = s->mbuf[2];
-    for (uint32_t i = 0; i < ly->n_out; i++)
+    for (uint32_t i = 0; i < n_out; i++)
         mm[i] = s->mmod[i] + (n == 1 ? e[i] : (rs_real)(lk_sum(e + (size_t)i * n, n) / n));
     s->mmod = mm;
-    if (n == 1) /* the product itself, as the tape takes it */
-        for (uint32_t i = 0; i < ly->n_out; i++)
-            for (uint32_t j = 0; j < n_in; j++)
-                s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * mm[i];
-    else
-        s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, e, n, net->a[l - 1], n, 1,
-                           s->pmat, n_in1);
-    for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
-        s->pmat[(size_t)i * n_in1 + n_in] = mm[i];
+    layer_products(s, net, l, e, 1);
 }
 
 /* What layer l's synapses read: the batch means (layer_means), with normalize the divisors
@@ -850,24 +856,6 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
         narrow_scatter(s, ly, l);
 }
 
-/* m (rows, n) = B (rows, cols) m_up (cols, n): with one example a matrix-vector product in
- * the plugin (a call into the host's gemm cost more than the product of a small net), in
- * the order of the host's own small-product loop; else the host's gemm. */
-static void feedback_product(const ls_state *s, uint32_t rows, uint32_t cols, uint32_t n,
-                             const rs_real *B, const rs_real *m_up, rs_real *m)
-{
-    if (n > 1) {
-        s->base.host->gemm(0, 0, rows, n, cols, 1, B, cols, m_up, n, 0, m, n);
-        return;
-    }
-    for (uint32_t i = 0; i < rows; i++) {
-        rs_real acc = 0;
-        for (uint32_t k = 0; k < cols; k++)
-            acc += B[(size_t)i * cols + k] * m_up[k];
-        m[i] = acc;
-    }
-}
-
 /* The modulatory signal m_l (n_l, n) at every layer for the batch whose forward pass is in
  * net->a, with targets y (n_L, n) and task loss `loss`. */
 static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, double loss)
@@ -883,8 +871,8 @@ static void fast_modulator(ls_state *s, const rs_net *net, const rs_real *y, dou
             for (size_t k = 0; k < len; k++)
                 m[k] = net->a[L][k] - y[k];
         else { /* m_l = B_{l+1} m_{l+1} (times f'_l with derivative), B (n_l, n_{l+1}) */
-            feedback_product(s, net->sizes[l], net->sizes[l + 1], n, s->fbf[l + 1],
-                             s->mod_at[l + 1], m);
+            lx_affine(s->base.host, net->sizes[l], net->sizes[l + 1], n, s->fbf[l + 1], NULL,
+                      s->mod_at[l + 1], m);
             if (!s->deriv)
                 continue;
             s->base.host->act_derivative(net->layers[l - 1].act, net->z[l], net->a[l], s->df,
