@@ -157,6 +157,8 @@ int main(int argc, char **argv)
           "lr=0.0001,loss=mse" },
         { "2-10-1 batch 1 lstm_synapse", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
           "lstm_synapse", "" },
+        { "2-10-1 batch 1 lstm_synapse explore=0 untrained", { 2, 10, 1 }, 2, 1, "relu",
+          "identity", "fn=add", "lstm_synapse", "explore=0,weights=" },
         { "2-10-1 batch 1 meta_hebbian", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
           "meta_hebbian", "" },
         MNIST("784-256-10 batch 128", 256, "backprop", "lr=0.01,loss=ce"),

@@ -75,10 +75,19 @@ static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs
     a1 += p->b[r + 1];
     a2 += p->b[r + 2];
     a3 += p->b[r + 3];
+    /* the columns of x, then those of h: the same sums in the same order, two loops with no
+     * test in them (pointers, not indices: no 32-bit index arithmetic in the loops) */
     const rs_real *u = x + t0;
-    for (uint32_t k = 0; k < K; k++, u += T) { /* pointers, not indices: no 32-bit */
-        if (k == F)                            /* index arithmetic in the loop */
-            u = h + t0;
+    for (uint32_t k = 0; k < F; k++, u += T) {
+        lk_vec uv;
+        memcpy(&uv, u, sizeof uv);
+        a0 += w[k] * uv;
+        a1 += w1[k] * uv;
+        a2 += w2[k] * uv;
+        a3 += w3[k] * uv;
+    }
+    u = h + t0;
+    for (uint32_t k = F; k < K; k++, u += T) {
         lk_vec uv;
         memcpy(&uv, u, sizeof uv);
         a0 += w[k] * uv;
@@ -101,19 +110,21 @@ static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs
  * (fm_pow2m1: tanh's numerator 1 - e_g keeps its precision; its denominator is 2 + (e_g - 1)).
  * Every row is independent of the others: done apart from the cell's chains of divisions, they
  * keep the vector units busy instead of waiting on them. */
+static inline void lk_sigmoid_dens(rs_real *z, uint32_t rows)
+{
+    for (uint32_t k = 0; k < rows * LK_LANES; k++)
+        z[k] = 1 + fm_pow2(z[k]);
+}
+
 static inline void lk_gate_exps(rs_real *z, uint32_t H)
 {
-    for (uint32_t r = 0; r < 4 * H; r++) {
-        rs_real *zr = z + (size_t)r * LK_LANES;
-        if (r / H == 2)
-            for (int t = 0; t < LK_LANES; t++) {
-                rs_real e;
-                zr[t] = fm_pow2m1(zr[t], &e);
-            }
-        else
-            for (int t = 0; t < LK_LANES; t++)
-                zr[t] = 1 + fm_pow2(zr[t]);
+    lk_sigmoid_dens(z, 2 * H); /* i and f */
+    rs_real *zg = z + (size_t)2 * H * LK_LANES;
+    for (uint32_t k = 0; k < H * LK_LANES; k++) {
+        rs_real e;
+        zg[k] = fm_pow2m1(zg[k], &e);
     }
+    lk_sigmoid_dens(z + (size_t)3 * H * LK_LANES, H); /* o */
 }
 
 /* Unit k of the cell for LK_LANES synapses, from lk_gate_exps' rows: c' = sigma(z_f) c +
@@ -239,11 +250,18 @@ static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *p
                                   const rs_real *m, rs_real kappa, rs_real *r)
 {
     const rs_real a = kappa * p->scale, k = p->skip;
-    if (m)
+    const uint32_t P = p->gate_power;
+    if (m && P == 2) /* the default: rho rho is (1 rho) rho, the general loop's bits, in vectors */
+        for (uint32_t t = 0; t < T; t++) {
+            rs_real rho = m[t] < 0 ? -m[t] : m[t];
+            rho = rho < 1 ? rho : 1;
+            r[t] *= rho * rho;
+        }
+    else if (m)
         for (uint32_t t = 0; t < T; t++) {
             rs_real rho = m[t] < 0 ? -m[t] : m[t], g = 1;
             rho = rho < 1 ? rho : 1;
-            for (uint32_t q = 0; q < p->gate_power; q++)
+            for (uint32_t q = 0; q < P; q++)
                 g *= rho;
             r[t] *= g;
         }

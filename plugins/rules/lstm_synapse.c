@@ -69,6 +69,18 @@ typedef struct ls_scales {
     double kappa;               /* Δw = kappa scale tanh(...): w0 / sqrt(n_in1) (scales_of) */
 } ls_scales;
 
+/* What layer l's synapses read at one step (layer_signals), kept per layer so that a packed
+ * net's layers are all read before any is updated and their chains of sums, square roots and
+ * divisions overlap (fast_packed). */
+typedef struct ls_signals {
+    rs_real *buf[3];                   /* the batch means of pre, post, m (n > 1) */
+    const rs_real *pre, *post, *mod;   /* those means: buf, or with one example the
+                                        * activations and m themselves */
+    rs_real *pmat;                     /* <m pre^T> (n_out, n_in + bias) */
+    ls_scales cur;                     /* the divisors (all 1 without normalize) */
+    rs_real inv[5];                    /* 1 / cur's pre, post, w, m, pm, as float */
+} ls_signals;
+
 typedef struct ls_state {
     mr_base base;                       /* the host and the values-only tape explain runs on */
     uint32_t n_layers, hid, n_feat, n_groups, loss;
@@ -94,10 +106,7 @@ typedef struct ls_state {
     rs_real *hst[RS_TAPE_MAX_LAYERS];   /* layer l's state h, tile after tile, each (H, T_l) */
     rs_real *cst[RS_TAPE_MAX_LAYERS];   /* and its cell state c, the same way */
     rs_real *mod_at[RS_TAPE_MAX_LAYERS + 1]; /* m_l (n_l, n) of the batch */
-    rs_real *mbuf[3];                   /* one layer's batch means of pre, post, m (n > 1) */
-    const rs_real *mpre, *mpost, *mmod; /* those means: mbuf, or with one example the
-                                         * activations and m themselves */
-    rs_real *pmat;                      /* one layer's <m pre^T> (n_out, n_in + bias) */
+    ls_signals sig[RS_TAPE_MAX_LAYERS]; /* what layer l's synapses read: sig[l - 1] */
     rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
                                          * one block (4H, LK_LANES), (T), (T), (T) */
     void *nmap[RS_TAPE_MAX_LAYERS];     /* a narrow layer (LS_NARROW): synapse k's post unit
@@ -111,9 +120,6 @@ typedef struct ls_state {
     uint32_t pack_off[RS_TAPE_MAX_LAYERS];
     rs_real *pack_h, *pack_c;           /* its state (H, pack_T) */
     rs_real *unit_in[3];                /* its inputs by unit: pre (n_in + 1), post, m (n_out) */
-    ls_scales cur;                      /* the divisors of the layer being updated (all 1
-                                         * without normalize) */
-    rs_real inv[5];                     /* 1 / cur's pre, post, w, m, pm, as float */
     lx_state ex;                        /* explore: the perturbation estimate (lstm_explore.h) */
     rs_real *wf[RS_TAPE_MAX_LAYERS];    /* explore in dstep: the tape's W_l, b_l as float */
     rs_real *bf[RS_TAPE_MAX_LAYERS];
@@ -546,15 +552,16 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
     const uint32_t n_in = ly->n_in, n_out = ly->n_out, S = s->syn[l - 1];
     const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
     const int mod = s->mod != MOD_NONE;
-    const rs_real *inv = s->inv;
+    const ls_signals *g = &s->sig[l - 1];
+    const rs_real *inv = g->inv;
     rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
     for (uint32_t k = 0; k < n_in; k++)
-        pre[k] = ls_in(s->mpre[k] * inv[0]);
+        pre[k] = ls_in(g->pre[k] * inv[0]);
     pre[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
     for (uint32_t i = 0; i < n_out; i++)
-        post[i] = ls_in(s->mpost[i] * inv[1]);
+        post[i] = ls_in(g->post[i] * inv[1]);
     for (uint32_t i = 0; i < n_out; i++)
-        m[i] = mod ? ls_in(s->mmod[i] * inv[3]) : 0;
+        m[i] = mod ? ls_in(g->mod[i] * inv[3]) : 0;
     rs_real *ws = s->ws + (s->packed ? s->pack_off[l - 1] : 0);
     s->w_live[l - 1] = s->bias ? ws : ly->w; /* without biases synapse k = i n_in + j: w's order */
     for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
@@ -571,10 +578,14 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
 {
     const uint32_t S = s->syn[l - 1], *mi = (const uint32_t *)s->nmap[l - 1] + s0;
     const uint32_t *mj = mi + S;
-    const rs_real iw = s->inv[2], ig = s->mod != MOD_NONE ? s->inv[4] : 0;
-    const rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
-    const rs_real *w = s->w_live[l - 1] + s0, *pm = s->pmat + s0;
-    rs_real *u0 = u, *u1 = u + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
+    const ls_signals *g = &s->sig[l - 1];
+    const rs_real iw = g->inv[2], ig = s->mod != MOD_NONE ? g->inv[4] : 0;
+    /* restrict: the rows, the unit inputs and the means are apart, so the gathers vectorise */
+    const rs_real *restrict pre = s->unit_in[0], *restrict post = s->unit_in[1];
+    const rs_real *restrict m = s->unit_in[2];
+    const rs_real *restrict w = s->w_live[l - 1] + s0, *restrict pm = g->pmat + s0;
+    rs_real *restrict u0 = u, *restrict u1 = u + T, *restrict u2 = u1 + T;
+    rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T, *restrict pmo = pm_out;
     for (uint32_t t = 0; t < n; t++)
         u0[t] = pre[mj[t]];
     for (uint32_t t = 0; t < n; t++)
@@ -584,9 +595,9 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     for (uint32_t t = 0; t < n; t++)
         u3[t] = m[mi[t]];
     for (uint32_t t = 0; t < n; t++)
-        pm_out[t] = pm[t] * ig;
+        pmo[t] = pm[t] * ig;
     for (uint32_t t = 0; t < n; t++)
-        u4[t] = ls_in(pm_out[t]);
+        u4[t] = ls_in(pmo[t]);
 }
 
 /* Zero the columns n..T-1 of a tile's five input rows (the last tile's unused lanes). */
@@ -624,25 +635,25 @@ static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
- * its divisor's inverse s->inv; T columns, the unused ones zero), their weights into s->wv and
- * the scaled pre m into s->pm: the batch means s->mpre, s->mpost, s->mmod and s->pmat (n_in1 =
+ * its divisor's inverse g->inv; T columns, the unused ones zero), their weights into s->wv and
+ * the scaled pre m into s->pm: the batch means g->pre, g->post, g->mod and g->pmat (n_in1 =
  * n_in + bias columns). Synapse k of the layer is (i, j) = (k / n_in1, k % n_in1), j = n_in
  * being the bias; (*i, *j) is the tile's first and is advanced past its last. A wide layer's
  * tile is filled a row segment (one post unit) at a time, so the inner loops run over
  * contiguous pre units. */
-static void tile_inputs(ls_state *s, const rs_layer *ly, rs_real *u, uint32_t T, uint32_t n,
-                        uint32_t *i, uint32_t *j)
+static void tile_inputs(ls_state *s, const ls_signals *g, const rs_layer *ly, rs_real *u,
+                        uint32_t T, uint32_t n, uint32_t *i, uint32_t *j)
 {
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     const int mod = s->mod != MOD_NONE, pre_mod = mod && s->pre_mod;
-    const rs_real ir = s->inv[0], ip = s->inv[1], iw = s->inv[2], im = s->inv[3];
-    const rs_real ig = s->inv[4];
+    const rs_real ir = g->inv[0], ip = g->inv[1], iw = g->inv[2], im = g->inv[3];
+    const rs_real ig = g->inv[4];
     for (uint32_t t = 0; t < n;) {
         const uint32_t len = n - t < n_in1 - *j ? n - t : n_in1 - *j, i0 = *i, j0 = *j;
         const uint32_t len_w = j0 + len > n_in ? n_in - j0 : len; /* the bias is not in w */
-        const rs_real post = ls_in(s->mpost[i0] * ip), m = mod ? ls_in(s->mmod[i0] * im) : 0;
-        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = s->mpre + j0;
-        const rs_real *pm = s->pmat + (size_t)i0 * n_in1 + j0;
+        const rs_real post = ls_in(g->post[i0] * ip), m = mod ? ls_in(g->mod[i0] * im) : 0;
+        const rs_real *w = ly->w + (size_t)i0 * n_in + j0, *pre = g->pre + j0;
+        const rs_real *pm = g->pmat + (size_t)i0 * n_in1 + j0;
         rs_real *u0 = u + t, *u1 = u0 + T, *u2 = u1 + T, *u3 = u2 + T, *u4 = u3 + T;
         for (uint32_t k = 0; k < len_w; k++) {
             u0[k] = ls_in(pre[k] * ir);
@@ -713,38 +724,40 @@ static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_
 
 /* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
  * of the last being <m> (pre = 1). */
-/* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = s->mmod: with one
- * example the product of s->mpre and s->mmod itself, as the tape takes it; with a batch
+/* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = g->mod: with one
+ * example the product of g->pre and g->mod itself, as the tape takes it; with a batch
  * beta pmat + <m pre^T> by the host's gemm (beta 1: adding explore's share). */
 static void layer_products(ls_state *s, const rs_net *net, uint32_t l, const rs_real *m,
                            rs_real beta)
 {
     const rs_layer *ly = &net->layers[l - 1];
+    ls_signals *g = &s->sig[l - 1];
     const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
     if (n == 1)
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
-                s->pmat[(size_t)i * n_in1 + j] = s->mpre[j] * s->mmod[i];
+                g->pmat[(size_t)i * n_in1 + j] = g->pre[j] * g->mod[i];
     else
         s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, m, n, net->a[l - 1], n,
-                           beta, s->pmat, n_in1);
+                           beta, g->pmat, n_in1);
     for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
-        s->pmat[(size_t)i * n_in1 + n_in] = s->mmod[i];
+        g->pmat[(size_t)i * n_in1 + n_in] = g->mod[i];
 }
 
 static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n = net->n;
-    s->mpre = row_means(net->a[l - 1], ly->n_in, n, s->mbuf[0]);
-    s->mpost = row_means(net->a[l], ly->n_out, n, s->mbuf[1]);
+    ls_signals *g = &s->sig[l - 1];
+    g->pre = row_means(net->a[l - 1], ly->n_in, n, g->buf[0]);
+    g->post = row_means(net->a[l], ly->n_out, n, g->buf[1]);
     if (s->mod == MOD_NONE)
         return;
-    s->mmod = row_means(s->mod_at[l], ly->n_out, n, s->mbuf[2]);
+    g->mod = row_means(s->mod_at[l], ly->n_out, n, g->buf[2]);
     layer_products(s, net, l, s->mod_at[l], 0);
 }
 
-/* normalize: layer l's divisors (scales_of) into s->cur, from the means layer_means left. */
+/* normalize: layer l's divisors (scales_of) into its cur, from the means layer_means left. */
 static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];
@@ -753,11 +766,12 @@ static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
     const double ss_w = lk_sumsq(ly->w, (size_t)n_out * n_in)
                         + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     const int mod = s->mod != MOD_NONE;
+    ls_signals *g = &s->sig[l - 1];
     /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
-    s->cur = scales_of(s, l, rms_of(lk_sumsq(s->mpre, n_in) + s->bias, n_in1),
-                       rms_of(lk_sumsq(s->mpost, n_out), n_out), rms_of(ss_w, S),
-                       mod ? rms_of(lk_sumsq(s->mmod, n_out), n_out) : 0,
-                       mod ? rms_of(lk_sumsq(s->pmat, (size_t)n_out * n_in1), S) : 0);
+    g->cur = scales_of(s, l, rms_of(lk_sumsq(g->pre, n_in) + s->bias, n_in1),
+                       rms_of(lk_sumsq(g->post, n_out), n_out), rms_of(ss_w, S),
+                       mod ? rms_of(lk_sumsq(g->mod, n_out), n_out) : 0,
+                       mod ? rms_of(lk_sumsq(g->pmat, (size_t)n_out * n_in1), S) : 0);
 }
 
 /* explore: hidden layer l's estimate (ex_m[l]) added to the means its synapses read, <m> and
@@ -767,15 +781,16 @@ static void explore_means(ls_state *s, const rs_net *net, uint32_t l)
 {
     const uint32_t n = net->n, n_out = net->layers[l - 1].n_out;
     const rs_real *e = s->ex_m[l];
-    rs_real *mm = s->mbuf[2];
+    ls_signals *g = &s->sig[l - 1];
+    rs_real *mm = g->buf[2];
     for (uint32_t i = 0; i < n_out; i++)
-        mm[i] = s->mmod[i] + (n == 1 ? e[i] : (rs_real)(lk_sum(e + (size_t)i * n, n) / n));
-    s->mmod = mm;
+        mm[i] = g->mod[i] + (n == 1 ? e[i] : (rs_real)(lk_sum(e + (size_t)i * n, n) / n));
+    g->mod = mm;
     layer_products(s, net, l, e, 1);
 }
 
 /* What layer l's synapses read: the batch means (layer_means), with normalize the divisors
- * (layer_scales), and their inverses in float, s->inv. */
+ * (layer_scales), and their inverses in float, inv: into s->sig[l - 1]. */
 static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
 {
     layer_means(s, net, l);
@@ -783,9 +798,10 @@ static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
         layer_scales(s, net, l);
     if (s->ex.weight > 0 && l < net->n_layers)
         explore_means(s, net, l);
-    const double div[5] = { s->cur.pre, s->cur.post, s->cur.w, s->cur.m, s->cur.pm };
+    ls_signals *g = &s->sig[l - 1];
+    const double div[5] = { g->cur.pre, g->cur.post, g->cur.w, g->cur.m, g->cur.pm };
     for (int k = 0; k < 5; k++)
-        s->inv[k] = (rs_real)(1 / div[k]);
+        g->inv[k] = (rs_real)(1 / div[k]);
 }
 
 /* The Δw of layer l's n synapses in dw, from the read-outs dw holds (lk_step), pm the scaled
@@ -807,8 +823,9 @@ static void layer_output(const ls_state *s, const lk_lstm *cell, uint32_t l, uin
 static void fast_packed(ls_state *s, const rs_net *net)
 {
     const uint32_t L = net->n_layers, T = s->pack_T;
+    for (uint32_t l = 1; l <= L; l++) /* every layer's before any layer's gathers, which wait */
+        layer_signals(s, net, l);     /* on them: the layers' chains run side by side */
     for (uint32_t l = 1; l <= L; l++) {
-        layer_signals(s, net, l);
         narrow_gather(s, &net->layers[l - 1], l);
         narrow_inputs(s, l, 0, s->syn[l - 1], T, s->u + s->pack_off[l - 1],
                       s->pm + s->pack_off[l - 1]);
@@ -843,7 +860,7 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
             narrow_inputs(s, l, s0, n, T, s->u, s->pm);
             tile_pad(s->u, T, n);
         } else {
-            tile_inputs(s, ly, s->u, T, n, &i, &j);
+            tile_inputs(s, &s->sig[l - 1], ly, s->u, T, n, &i, &j);
         }
         lk_step(cell, T, s->u, s->z, hs, c, s->dw);
         layer_output(s, cell, l, T, s->pm, s->u + 3 * T, s->dw);
@@ -1022,7 +1039,6 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .deriv = host->param_bool(p, "derivative"),
         .gate = host->param_bool(p, "error_gate"),
         .gate_power = (uint32_t)host->param_int(p, "gate_power"),
-        .cur = { 1, 1, 1, 1, 1, 1 },
         .n_groups = host->param_bool(p, "per_layer") ? L : 1,
         .scale = host->param_real(p, "scale"),
         .clip = host->param_real(p, "clip"),
@@ -1045,8 +1061,6 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block b;
     rs_block_init(&b, sizeof t);
     rs_block_doubles(&b, &t.phi, mr_count(t.shapes, t.n_shapes));
-    for (int k = 0; k < 3; k++)
-        rs_block_reals(&b, &t.mbuf[k], rs_net_widest(net));
     rs_block_reals(&b, &t.cell_w, (size_t)t.n_groups * 4 * H * K);
     rs_block_reals(&b, &t.cell_b, (size_t)t.n_groups * 4 * H);
     rs_block_reals(&b, &t.cell_v, (size_t)t.n_groups * H);
@@ -1056,7 +1070,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
     rs_block_reals(&b, &t.wv, LS_TILE);
     rs_block_reals(&b, &t.dw, LS_TILE);
     const uint32_t total = tile_layout(&t, net);
-    uint32_t max_syn = 0, max_narrow = 0;
+    uint32_t max_narrow = 0;
     for (uint32_t l = 1; l <= L; l++) {
         const uint32_t S = t.syn[l - 1], T = t.tile[l - 1];
         const size_t padded = (size_t)(S + T - 1) / T * T;
@@ -1065,7 +1079,12 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
             rs_block_reals(&b, &t.cst[l - 1], padded * H);
         }
         rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
-        max_syn = S > max_syn ? S : max_syn;
+        ls_signals *g = &t.sig[l - 1];
+        g->cur = (ls_scales){ 1, 1, 1, 1, 1, 1 };
+        rs_block_reals(&b, &g->buf[0], net->sizes[l - 1]);
+        rs_block_reals(&b, &g->buf[1], net->sizes[l]);
+        rs_block_reals(&b, &g->buf[2], net->sizes[l]);
+        rs_block_reals(&b, &g->pmat, S);
         if (layer_is_narrow(&t, net, l)) { /* read by unit: nmap */
             rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * S * sizeof(uint32_t));
             max_narrow = S > max_narrow ? S : max_narrow;
@@ -1075,7 +1094,6 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
             rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
         }
     }
-    rs_block_reals(&b, &t.pmat, max_syn);
     if (t.bias) /* without biases a narrow layer is updated in place */
         rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
     if (t.packed) {
