@@ -1,6 +1,8 @@
 /* bench_step.c: microseconds per training step of the gradient rules (backprop, feedback
  * alignment, direct feedback alignment, sign symmetry when built) and of the meta-learned rules
- * (lstm_synapse, meta_hebbian, with their shipped weights), through exactly the path a
+ * (lstm_synapse, meta_hebbian, with their shipped weights; on 2-10-1 also lstm_synapse with
+ * explore=0, untrained: the operations of 2.2's trained rule plus the squared gate, so the
+ * share of the step its exploration takes), through exactly the path a
  * `ruleset compare` job takes (task.batch -> rule.step via the plugin descriptors), single
  * thread, with the FLOP rate each step implies and that rate as a share of two peaks measured
  * by this same run on this same core (bench/peak.h):
