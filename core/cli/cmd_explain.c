@@ -271,9 +271,14 @@ static void print_header(const explain *x)
     const cJSON *it = mt ? cJSON_GetObjectItemCaseSensitive(mt, "iterations") : NULL;
     const cJSON *l0 = mt ? cJSON_GetObjectItemCaseSensitive(mt, "initial_meta_loss") : NULL;
     const cJSON *l1 = mt ? cJSON_GetObjectItemCaseSensitive(mt, "final_meta_loss") : NULL;
-    printf("%s: rule %s, meta-trained %g meta-steps on %s (meta-loss %.4g -> %.4g)\n", x->where,
-           x->rule, cJSON_IsNumber(it) ? it->valuedouble : NAN, x->spec->name,
-           cJSON_IsNumber(l0) ? l0->valuedouble : NAN, cJSON_IsNumber(l1) ? l1->valuedouble : NAN);
+    const cJSON *win = mt ? cJSON_GetObjectItemCaseSensitive(mt, "final_meta_loss_window") : NULL;
+    /* the first value is one meta-step's draw of episodes, the last a mean over a window:
+     * said so, since the two are not the same kind of number */
+    printf("%s: rule %s, meta-trained %g meta-steps on %s (meta-loss %.4g at the first meta-step, "
+           "%.4g the mean of the last %g)\n", x->where, x->rule,
+           cJSON_IsNumber(it) ? it->valuedouble : NAN, x->spec->name,
+           cJSON_IsNumber(l0) ? l0->valuedouble : NAN, cJSON_IsNumber(l1) ? l1->valuedouble : NAN,
+           cJSON_IsNumber(win) ? win->valuedouble : NAN);
     printf("signals: pre, post, m in [-1, 1], w in [-2, 2] (m: the rule's modulatory signal at "
            "the post unit); %ld^4 = %ld grid points\n", x->grid,
            x->grid * x->grid * x->grid * x->grid);
