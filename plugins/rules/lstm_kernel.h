@@ -75,19 +75,10 @@ static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs
     a1 += p->b[r + 1];
     a2 += p->b[r + 2];
     a3 += p->b[r + 3];
-    /* the columns of x, then those of h: the same sums in the same order, two loops with no
-     * test in them (pointers, not indices: no 32-bit index arithmetic in the loops) */
     const rs_real *u = x + t0;
-    for (uint32_t k = 0; k < F; k++, u += T) {
-        lk_vec uv;
-        memcpy(&uv, u, sizeof uv);
-        a0 += w[k] * uv;
-        a1 += w1[k] * uv;
-        a2 += w2[k] * uv;
-        a3 += w3[k] * uv;
-    }
-    u = h + t0;
-    for (uint32_t k = F; k < K; k++, u += T) {
+    for (uint32_t k = 0; k < K; k++, u += T) { /* pointers, not indices: no 32-bit */
+        if (k == F)                            /* index arithmetic in the loop */
+            u = h + t0;
         lk_vec uv;
         memcpy(&uv, u, sizeof uv);
         a0 += w[k] * uv;
