@@ -241,20 +241,14 @@ static inline void lk_out_bounded(const lk_lstm *p, uint32_t T, const rs_real *p
                                   const rs_real *m, rs_real kappa, rs_real *r)
 {
     const rs_real a = kappa * p->scale, k = p->skip;
-    const uint32_t P = p->gate_power;
-    if (m && P == 2) /* the default: rho rho is (1 rho) rho, the general loop's bits, in vectors */
+    const uint32_t P = p->gate_power; /* 1..4 (the parameter's range) */
+    if (m) /* g = rho^P, products in the order ((rho rho) rho) rho, chosen by selects the loop
+            * does not change, so it vectorises (a loop of P products in every lane did not) */
         for (uint32_t t = 0; t < T; t++) {
             rs_real rho = m[t] < 0 ? -m[t] : m[t];
             rho = rho < 1 ? rho : 1;
-            r[t] *= rho * rho;
-        }
-    else if (m)
-        for (uint32_t t = 0; t < T; t++) {
-            rs_real rho = m[t] < 0 ? -m[t] : m[t], g = 1;
-            rho = rho < 1 ? rho : 1;
-            for (uint32_t q = 0; q < P; q++)
-                g *= rho;
-            r[t] *= g;
+            const rs_real g2 = rho * rho, g3 = g2 * rho, g4 = g3 * rho;
+            r[t] *= P == 1 ? rho : P == 2 ? g2 : P == 3 ? g3 : g4;
         }
     if (pm)
         for (uint32_t t = 0; t < T; t++)

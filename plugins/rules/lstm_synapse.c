@@ -574,7 +574,7 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
  * only F rows). u and pm may point into a tile shared with other layers (fast_packed); the
  * caller zeroes the tile's unused columns (tile_pad). */
 static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint32_t T,
-                          rs_real *u, rs_real *pm_out)
+                          rs_real *u, rs_real *restrict pm_out)
 {
     const uint32_t S = s->syn[l - 1], *mi = (const uint32_t *)s->nmap[l - 1] + s0;
     const uint32_t *mj = mi + S;
@@ -585,7 +585,7 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     const rs_real *restrict m = s->unit_in[2];
     const rs_real *restrict w = s->w_live[l - 1] + s0, *restrict pm = g->pmat + s0;
     rs_real *restrict u0 = u, *restrict u1 = u + T, *restrict u2 = u1 + T;
-    rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T, *restrict pmo = pm_out;
+    rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T;
     for (uint32_t t = 0; t < n; t++)
         u0[t] = pre[mj[t]];
     for (uint32_t t = 0; t < n; t++)
@@ -595,9 +595,9 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     for (uint32_t t = 0; t < n; t++)
         u3[t] = m[mi[t]];
     for (uint32_t t = 0; t < n; t++)
-        pmo[t] = pm[t] * ig;
+        pm_out[t] = pm[t] * ig;
     for (uint32_t t = 0; t < n; t++)
-        u4[t] = ls_in(pmo[t]);
+        u4[t] = ls_in(pm_out[t]);
 }
 
 /* Zero the columns n..T-1 of a tile's five input rows (the last tile's unused lanes). */
@@ -722,8 +722,6 @@ static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_
     return out;
 }
 
-/* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
- * of the last being <m> (pre = 1). */
 /* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = g->mod: with one
  * example the product of g->pre and g->mod itself, as the tape takes it; with a batch
  * beta pmat + <m pre^T> by the host's gemm (beta 1: adding explore's share). */
@@ -744,6 +742,8 @@ static void layer_products(ls_state *s, const rs_net *net, uint32_t l, const rs_
         g->pmat[(size_t)i * n_in1 + n_in] = g->mod[i];
 }
 
+/* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
+ * of the last being <m> (pre = 1). */
 static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
 {
     const rs_layer *ly = &net->layers[l - 1];

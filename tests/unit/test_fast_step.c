@@ -7,7 +7,7 @@
  *     exercise every path: biases or none, one to three weight layers (random feedback), a
  *     layer of more synapses than one tile (lstm_kernel.h's tiles, the last one partial),
  *     batches of several examples (the batch means both rules read), every modulator,
- *     pre_mod off, one LSTM per layer, clamp off, explore on and off.
+ *     pre_mod off, one LSTM per layer, clamp off, explore on and off, gate_power 1, 2, 3.
  *
  * Tolerance: |step - dstep| <= W_TOL max(1, |w|) for every weight after 4 steps, and 1e-4
  * relative for the losses. Float rounding of the step path is ~1e-7 relative per operation, and
@@ -259,6 +259,10 @@ START_TEST(test_lstm_fast_equals_tape)
         { "lstm_synapse", "weights=,hidden=2,explore=3,explore_sigma=0.5", { 3, 8, 6, 2 }, 3,
           4, 1, "tanh", "identity" },
         { "lstm_synapse", "weights=,explore=0", { 2, 10, 1 }, 2, 1, 0, "relu", "tanh" },
+        /* the error gate's other powers (2 is the default above): 2.2's 1, and 3 */
+        { "lstm_synapse", "weights=,explore=0,gate_power=1", { 2, 10, 1 }, 2, 1, 0, "relu",
+          "tanh" },
+        { "lstm_synapse", "weights=,gate_power=3", { 2, 6, 1 }, 2, 2, 1, "tanh", "tanh" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         check_fast_equals_tape(&cases[k]);
