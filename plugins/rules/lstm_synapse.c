@@ -110,11 +110,10 @@ typedef struct ls_state {
     rs_real *u, *z, *pm, *wv, *dw;      /* one tile's scratch: its inputs (F, T), the gates of
                                          * one block (4H, LK_LANES), (T), (T), (T) */
     void *nmap[RS_TAPE_MAX_LAYERS];     /* a narrow layer (LS_NARROW): synapse k's post unit
-                                         * i = map[k] and pre unit j = map[S + k] (uint32_t) */
-    rs_real *ws;                        /* a narrow layer's weights in synapse order: */
-    rs_real *w_live[RS_TAPE_MAX_LAYERS];/* what layer l's step reads and writes: with biases ws
-                                         * (packed: from pack_off[l - 1]), without them the
-                                         * layer's own w (already in synapse order) */
+                                         * i = map[k] and pre unit j = map[P + k] (uint32_t),
+                                         * P = lanes_of(S) (narrow_maps: the padding) */
+    rs_real *ws;                        /* a narrow layer's weights in synapse order, P of them
+                                         * (packed: every layer's, from pack_off[l - 1]) */
     int packed;                         /* every layer narrow and all synapses in one tile: */
     uint32_t pack_T;                    /* the tile (pack_off[l - 1]: layer l's first synapse) */
     uint32_t pack_off[RS_TAPE_MAX_LAYERS];
@@ -542,58 +541,86 @@ static inline rs_real ls_in(rs_real v)
  * inputs to pay for themselves. Both ways compute the same values. */
 #define LS_NARROW 16
 
+/* n rounded up to whole register blocks: a narrow layer's loops run over whole blocks, their
+ * map and buffers padded to match, so no loop ends in a scalar remainder (the lanes are
+ * independent: the padding's values never reach a real synapse's). */
+static inline uint32_t lanes_of(uint32_t n)
+{
+    return (n + LK_LANES - 1) / LK_LANES * LK_LANES;
+}
+
 /* A narrow layer is read through its synapse map (nmap, made in create): once a step its
  * weights are gathered into s->ws in synapse order and every unit's clipped inputs are computed
  * once (narrow_gather); a tile's rows are then gathers by unit (narrow_inputs), its new weights
  * go back into ws (narrow_write) and into the network after the last tile (narrow_scatter).
  * The values are tile_inputs' own, from the same operations. */
+/* Layer l's weights in synapse order, padded to whole blocks (packed: from pack_off[l - 1]). */
+static rs_real *narrow_ws(const ls_state *s, uint32_t l)
+{
+    return s->ws + (s->packed ? s->pack_off[l - 1] : 0);
+}
+
 static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, n_out = ly->n_out, S = s->syn[l - 1];
-    const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
+    const uint32_t *mi = s->nmap[l - 1], *mj = mi + lanes_of(S);
     const int mod = s->mod != MOD_NONE;
     const ls_signals *g = &s->sig[l - 1];
-    const rs_real *inv = g->inv;
-    rs_real *pre = s->unit_in[0], *post = s->unit_in[1], *m = s->unit_in[2];
+    const rs_real ir = g->inv[0], ip = g->inv[1], im = g->inv[3];
+    /* restrict: the unit inputs are apart from the means, so these loops vectorise */
+    rs_real *restrict pre = s->unit_in[0], *restrict post = s->unit_in[1];
+    rs_real *restrict m = s->unit_in[2];
+    const rs_real *restrict gpre = g->pre, *restrict gpost = g->post;
     for (uint32_t k = 0; k < n_in; k++)
-        pre[k] = ls_in(g->pre[k] * inv[0]);
-    pre[n_in] = ls_in(inv[0]); /* the bias: pre = 1 (unused without one) */
+        pre[k] = ls_in(gpre[k] * ir);
+    pre[n_in] = ls_in(ir); /* the bias: pre = 1 (unused without one) */
     for (uint32_t i = 0; i < n_out; i++)
-        post[i] = ls_in(g->post[i] * inv[1]);
-    for (uint32_t i = 0; i < n_out; i++)
-        m[i] = mod ? ls_in(g->mod[i] * inv[3]) : 0;
-    rs_real *ws = s->ws + (s->packed ? s->pack_off[l - 1] : 0);
-    s->w_live[l - 1] = s->bias ? ws : ly->w; /* without biases synapse k = i n_in + j: w's order */
+        post[i] = ls_in(gpost[i] * ip);
+    if (mod) {
+        const rs_real *restrict gmod = g->mod;
+        for (uint32_t i = 0; i < n_out; i++)
+            m[i] = ls_in(gmod[i] * im);
+    } else {
+        memset(m, 0, n_out * sizeof *m);
+    }
+    rs_real *ws = narrow_ws(s, l);
+    if (!s->bias) /* synapse k = i n_in + j: w's order */
+        memcpy(ws, ly->w, S * sizeof *ws);
     for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
         ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
 }
 
 /* The rows u (F, T) of the n synapses of a narrow layer from synapse s0, as tile_inputs writes
  * them: w and <m pre> (times its divisor's inverse, into pm; pmat is in synapse order) by
- * synapse, the rest by unit. Rows 3 and 4 are written whatever the modulator (lk_step reads
- * only F rows). u and pm may point into a tile shared with other layers (fast_packed); the
- * caller zeroes the tile's unused columns (tile_pad). */
+ * synapse, the rest by unit; lanes_of(n) columns, the padding's from the map's padding (unit
+ * 0) and the zeros of pmat's and ws'. Rows 3 and 4 are written whatever the modulator
+ * (lk_step reads only F rows). u and pm may point into a tile shared with other layers
+ * (fast_packed); the caller zeroes the tile's columns past lanes_of(n) (tile_pad). */
 static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint32_t T,
                           rs_real *u, rs_real *restrict pm_out)
 {
-    const uint32_t S = s->syn[l - 1], *mi = (const uint32_t *)s->nmap[l - 1] + s0;
-    const uint32_t *mj = mi + S;
+    const uint32_t *mi = (const uint32_t *)s->nmap[l - 1] + s0;
+    const uint32_t *mj = mi + lanes_of(s->syn[l - 1]);
     const ls_signals *g = &s->sig[l - 1];
     const rs_real iw = g->inv[2], ig = s->mod != MOD_NONE ? g->inv[4] : 0;
     /* restrict: the rows, the unit inputs and the means are apart, so the gathers vectorise */
     const rs_real *restrict pre = s->unit_in[0], *restrict post = s->unit_in[1];
     const rs_real *restrict m = s->unit_in[2];
-    const rs_real *restrict w = s->w_live[l - 1] + s0, *restrict pm = g->pmat + s0;
+    const rs_real *restrict w = narrow_ws(s, l) + s0, *restrict pm = g->pmat + s0;
     rs_real *restrict u0 = u, *restrict u1 = u + T, *restrict u2 = u1 + T;
     rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T;
-    for (uint32_t t = 0; t < n; t++)
-        u0[t] = pre[mj[t]];
-    for (uint32_t t = 0; t < n; t++)
-        u1[t] = post[mi[t]];
+    n = lanes_of(n);
+    for (uint32_t t0 = 0; t0 < n; t0 += LK_LANES) { /* a block's post units: mi[t0] + 0..15 */
+        uint32_t rel[LK_LANES];
+        const uint32_t i0 = mi[t0];
+        for (int t = 0; t < LK_LANES; t++)
+            rel[t] = mi[t0 + t] - i0;
+        lk_permute(pre, mj + t0, u0 + t0);
+        lk_permute(post + i0, rel, u1 + t0);
+        lk_permute(m + i0, rel, u3 + t0);
+    }
     for (uint32_t t = 0; t < n; t++)
         u2[t] = ls_in(w[t] * iw);
-    for (uint32_t t = 0; t < n; t++)
-        u3[t] = m[mi[t]];
     for (uint32_t t = 0; t < n; t++)
         pm_out[t] = pm[t] * ig;
     for (uint32_t t = 0; t < n; t++)
@@ -608,12 +635,12 @@ static void tile_pad(rs_real *u, uint32_t T, uint32_t n)
             u[(size_t)f * T + t] = 0;
 }
 
-/* The new weights w + Δw of layer l's n synapses from s0, clipped, back into its w_live. */
+/* The new weights w + Δw of layer l's n synapses from s0, clipped, back into narrow_ws. */
 static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
                          const rs_real *dw)
 {
     const rs_real lim = (rs_real)s->clip;
-    rs_real *w = s->w_live[l - 1] + s0;
+    rs_real *w = narrow_ws(s, l) + s0;
     for (uint32_t t = 0; t < n; t++)
         w[t] += dw[t];
     for (uint32_t t = 0; lim > 0 && t < n; t++) { /* NaN stays NaN */
@@ -625,9 +652,11 @@ static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
 static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
-    const uint32_t *mi = s->nmap[l - 1], *mj = mi + S;
-    const rs_real *ws = s->w_live[l - 1];
-    for (uint32_t k = 0; s->bias && k < S; k++) /* without biases written in place already */
+    const uint32_t *mi = s->nmap[l - 1], *mj = mi + lanes_of(S);
+    const rs_real *ws = narrow_ws(s, l);
+    if (!s->bias)
+        memcpy(ly->w, ws, S * sizeof *ws);
+    for (uint32_t k = 0; s->bias && k < S; k++)
         if (mj[k] < n_in)
             ly->w[k - mi[k]] = ws[k];
         else
@@ -731,15 +760,18 @@ static void layer_products(ls_state *s, const rs_net *net, uint32_t l, const rs_
     const rs_layer *ly = &net->layers[l - 1];
     ls_signals *g = &s->sig[l - 1];
     const uint32_t n = net->n, n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias;
+    /* restrict: pmat is apart from the means (else every store reloads g's pointers) */
+    rs_real *restrict pmat = g->pmat;
+    const rs_real *restrict pre = g->pre, *restrict mod = g->mod;
     if (n == 1)
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
-                g->pmat[(size_t)i * n_in1 + j] = g->pre[j] * g->mod[i];
+                pmat[(size_t)i * n_in1 + j] = pre[j] * mod[i];
     else
         s->base.host->gemm(0, 1, ly->n_out, n_in, n, 1 / (rs_real)n, m, n, net->a[l - 1], n,
                            beta, g->pmat, n_in1);
     for (uint32_t i = 0; s->bias && i < ly->n_out; i++)
-        g->pmat[(size_t)i * n_in1 + n_in] = g->mod[i];
+        pmat[(size_t)i * n_in1 + n_in] = mod[i];
 }
 
 /* The batch means layer l's synapses read: <pre>, <post>, <m> and <m pre^T>, the bias column
@@ -830,12 +862,11 @@ static void fast_packed(ls_state *s, const rs_net *net)
         narrow_inputs(s, l, 0, s->syn[l - 1], T, s->u + s->pack_off[l - 1],
                       s->pm + s->pack_off[l - 1]);
     }
-    tile_pad(s->u, T, s->pack_off[L - 1] + s->syn[L - 1]);
     lk_step(&s->cell[0], T, s->u, s->z, s->pack_h, s->pack_c, s->dw);
     for (uint32_t l = 1; l <= L; l++) {
         const uint32_t off = s->pack_off[l - 1];
-        layer_output(s, &s->cell[0], l, s->syn[l - 1], s->pm + off, s->u + 3 * T + off,
-                     s->dw + off);
+        layer_output(s, &s->cell[0], l, lanes_of(s->syn[l - 1]), s->pm + off,
+                     s->u + 3 * T + off, s->dw + off);
         narrow_write(s, l, 0, s->syn[l - 1], s->dw + off);
         narrow_scatter(s, &net->layers[l - 1], l);
     }
@@ -858,7 +889,7 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
         rs_real *hs = s->hst[l - 1] + (size_t)q * H * T, *c = s->cst[l - 1] + (size_t)q * H * T;
         if (narrow) {
             narrow_inputs(s, l, s0, n, T, s->u, s->pm);
-            tile_pad(s->u, T, n);
+            tile_pad(s->u, T, lanes_of(n));
         } else {
             tile_inputs(s, &s->sig[l - 1], ly, s->u, T, n, &i, &j);
         }
@@ -980,9 +1011,9 @@ static void narrow_maps(ls_state *s, const rs_net *net)
     for (uint32_t l = 1; l <= net->n_layers; l++) {
         uint32_t *mi = s->nmap[l - 1];
         const uint32_t S = s->syn[l - 1], n_in1 = net->sizes[l - 1] + (uint32_t)s->bias;
-        for (uint32_t k = 0; mi && k < S; k++) {
-            mi[k] = k / n_in1;
-            mi[S + k] = k % n_in1;
+        for (uint32_t k = 0; mi && k < lanes_of(S); k++) { /* the padding: the last synapse's */
+            mi[k] = (k < S ? k : S - 1) / n_in1;               /* post unit (lk_permute reads */
+            mi[lanes_of(S) + k] = k < S ? k % n_in1 : 0;       /* within a block), pre unit 0 */
         }
     }
 }
@@ -1011,8 +1042,8 @@ static uint32_t tile_layout(ls_state *t, const rs_net *net)
     for (uint32_t l = 1; l <= net->n_layers; l++) {
         t->syn[l - 1] = net->sizes[l] * (net->sizes[l - 1] + (t->bias ? 1 : 0));
         t->tile[l - 1] = tile_of(t->syn[l - 1]);
-        t->pack_off[l - 1] = total;
-        total += t->syn[l - 1];
+        t->pack_off[l - 1] = total; /* whole blocks: narrow_inputs' loops */
+        total += lanes_of(t->syn[l - 1]);
         all_narrow = all_narrow && layer_is_narrow(t, net, l);
     }
     t->packed = all_narrow && t->n_groups == 1 && total <= LS_TILE;
@@ -1084,25 +1115,24 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         rs_block_reals(&b, &g->buf[0], net->sizes[l - 1]);
         rs_block_reals(&b, &g->buf[1], net->sizes[l]);
         rs_block_reals(&b, &g->buf[2], net->sizes[l]);
-        rs_block_reals(&b, &g->pmat, S);
+        rs_block_reals(&b, &g->pmat, lanes_of(S));
         if (layer_is_narrow(&t, net, l)) { /* read by unit: nmap */
-            rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * S * sizeof(uint32_t));
-            max_narrow = S > max_narrow ? S : max_narrow;
+            rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * lanes_of(S) * sizeof(uint32_t));
+            max_narrow = lanes_of(S) > max_narrow ? lanes_of(S) : max_narrow;
         }
         if (l >= 2 && t.mod == MOD_ERROR) {
             rs_block_doubles(&b, &t.fb[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
             rs_block_reals(&b, &t.fbf[l], (size_t)net->sizes[l - 1] * net->sizes[l]);
         }
     }
-    if (t.bias) /* without biases a narrow layer is updated in place */
-        rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
+    rs_block_reals(&b, &t.ws, t.packed ? total : max_narrow);
     if (t.packed) {
         rs_block_reals(&b, &t.pack_h, (size_t)H * t.pack_T);
         rs_block_reals(&b, &t.pack_c, (size_t)H * t.pack_T);
     }
     rs_block_reals(&b, &t.unit_in[0], LS_NARROW);
-    rs_block_reals(&b, &t.unit_in[1], rs_net_widest(net));
-    rs_block_reals(&b, &t.unit_in[2], rs_net_widest(net));
+    rs_block_reals(&b, &t.unit_in[1], rs_net_widest(net) + LK_LANES); /* lk_permute reads */
+    rs_block_reals(&b, &t.unit_in[2], rs_net_widest(net) + LK_LANES); /* a block past i0 */
     const size_t wide = (size_t)rs_net_widest(net) * net->max_batch;
     rs_block_reals(&b, &t.zf, wide);
     rs_block_reals(&b, &t.af, wide);
