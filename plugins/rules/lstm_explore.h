@@ -119,16 +119,19 @@ static inline void lx_passes(lx_state *x, const rs_host *h, const rs_net *net,
     for (uint32_t l = 1; l <= L; l++) {
         const size_t len = (size_t)net->sizes[l] * n;
         for (uint32_t q = 0; q < k; q++) {
-            rs_real *z = x->z + q * len;
-            if (l == 1)
-                memcpy(z, z1, len * sizeof *z);
-            else
-                lx_affine(h, net->sizes[l], net->sizes[l - 1], n, w[l - 1], bias[l - 1],
-                          in + q * len_in, z);
+            rs_real *restrict z = x->z + q * len;
+            const rs_real *restrict xi = x->xi[l];
             const rs_real sgn = k == 1 ? 0 : q == 0 ? 1 : -1;
+            if (l == 1) { /* z1 + sgn xi in one loop: a copy, then the sum, cost a call more */
+                for (size_t e = 0; e < len; e++)
+                    z[e] = z1[e] + sgn * xi[e];
+                continue;
+            }
+            lx_affine(h, net->sizes[l], net->sizes[l - 1], n, w[l - 1], bias[l - 1],
+                      in + q * len_in, z);
             if (l < L)
                 for (size_t e = 0; e < len; e++)
-                    z[e] += sgn * x->xi[l][e];
+                    z[e] += sgn * xi[e];
         }
         rs_real *a = x->a[l & 1];
         h->act_forward(net->layers[l - 1].act, x->z, a, k * len);

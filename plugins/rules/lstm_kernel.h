@@ -12,6 +12,7 @@
 #ifndef RS_RULES_LSTM_KERNEL_H
 #define RS_RULES_LSTM_KERNEL_H
 
+#include <math.h>
 #include <string.h>
 
 #if defined(__AVX512F__)
@@ -191,6 +192,33 @@ static inline void lk_permute(const rs_real *table, const uint32_t *idx, rs_real
 #else
     for (int t = 0; t < LK_LANES; t++)
         out[t] = table[idx[t]];
+#endif
+}
+
+/* out[k] = sqrt(ss[k] / cnt[k]) (lk_rms) and out[k] = 1 / d[k] (lk_inverse) for n values, n
+ * a multiple of 8: the divisions and square roots of every layer's scales as vector ops where
+ * AVX-512 has them (one at a time, a net of two layers queued thirty of them on the divider),
+ * loops elsewhere. IEEE rounds each correctly: the same bits either way. */
+static inline void lk_rms(const double *ss, const double *cnt, uint32_t n, double *out)
+{
+#if defined(__AVX512F__)
+    for (uint32_t k = 0; k < n; k += 8)
+        _mm512_storeu_pd(out + k, _mm512_sqrt_pd(_mm512_div_pd(_mm512_loadu_pd(ss + k),
+                                                               _mm512_loadu_pd(cnt + k))));
+#else
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = sqrt(ss[k] / cnt[k]);
+#endif
+}
+
+static inline void lk_inverse(const double *d, uint32_t n, double *out)
+{
+#if defined(__AVX512F__)
+    for (uint32_t k = 0; k < n; k += 8)
+        _mm512_storeu_pd(out + k, _mm512_div_pd(_mm512_set1_pd(1), _mm512_loadu_pd(d + k)));
+#else
+    for (uint32_t k = 0; k < n; k++)
+        out[k] = 1 / d[k];
 #endif
 }
 

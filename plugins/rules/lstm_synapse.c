@@ -239,13 +239,6 @@ static double rms_d(const double *v, size_t n)
     return n ? sqrt(acc / (double)n) : 0;
 }
 
-/* The root mean square of `count` floats whose squares sum to ss (lk_sumsq, vectorised: the
- * layer's weights are the longest of these sums). */
-static double rms_of(double ss, double count)
-{
-    return count > 0 ? sqrt(ss / count) : 0;
-}
-
 /* Layer l's divisors from the RMS over the layer of the batch means the LSTM reads (pre with
  * the bias's 1, post, m, <m pre^T>) and of its weights (biases included), n_in1 inputs a unit
  * (w0 and kappa, fixed by n_in1, from create: scale_units).
@@ -590,6 +583,17 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
         ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
 }
 
+/* The post units of the block of synapses from t0 of a narrow layer's map mi: mi[t0], returned,
+ * plus rel[t] (a block of LK_LANES synapses spans at most LK_LANES units: rel[t] < LK_LANES,
+ * as lk_permute needs). */
+static uint32_t block_units(const uint32_t *mi, uint32_t t0, uint32_t *rel)
+{
+    const uint32_t i0 = mi[t0];
+    for (int t = 0; t < LK_LANES; t++)
+        rel[t] = mi[t0 + t] - i0;
+    return i0;
+}
+
 /* The rows u (F, T) of the n synapses of a narrow layer from synapse s0, as tile_inputs writes
  * them: w and <m pre> (times its divisor's inverse, into pm; pmat is in synapse order) by
  * synapse, the rest by unit; lanes_of(n) columns, the padding's from the map's padding (unit
@@ -610,11 +614,9 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     rs_real *restrict u0 = u, *restrict u1 = u + T, *restrict u2 = u1 + T;
     rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T;
     n = lanes_of(n);
-    for (uint32_t t0 = 0; t0 < n; t0 += LK_LANES) { /* a block's post units: mi[t0] + 0..15 */
+    for (uint32_t t0 = 0; t0 < n; t0 += LK_LANES) {
         uint32_t rel[LK_LANES];
-        const uint32_t i0 = mi[t0];
-        for (int t = 0; t < LK_LANES; t++)
-            rel[t] = mi[t0 + t] - i0;
+        const uint32_t i0 = block_units(mi, t0, rel);
         lk_permute(pre, mj + t0, u0 + t0);
         lk_permute(post + i0, rel, u1 + t0);
         lk_permute(m + i0, rel, u3 + t0);
@@ -751,6 +753,27 @@ static const rs_real *row_means(const rs_real *v, uint32_t rows, uint32_t n, rs_
     return out;
 }
 
+/* A narrow layer's <m pre^T> with one example, pmat[k] = pre[j] mod[i] for synapse k = (i, j),
+ * the bias's pre 1 (1 mod[i] is mod[i] exactly): a product of two permutes a block. mod is
+ * read a block past its unit i0 (mod_at and buf[2] have room). */
+static void narrow_products(const ls_state *s, uint32_t l, uint32_t n_in, const rs_real *pre,
+                            const rs_real *mod, rs_real *pmat)
+{
+    const uint32_t P = lanes_of(s->syn[l - 1]), *mi = s->nmap[l - 1], *mj = mi + P;
+    rs_real pre1[LK_LANES] = { 0 }; /* n_in < LS_NARROW = LK_LANES */
+    memcpy(pre1, pre, n_in * sizeof *pre);
+    pre1[n_in] = 1;
+    for (uint32_t t0 = 0; t0 < P; t0 += LK_LANES) {
+        uint32_t rel[LK_LANES];
+        rs_real a[LK_LANES], b[LK_LANES];
+        const uint32_t i0 = block_units(mi, t0, rel);
+        lk_permute(pre1, mj + t0, a);
+        lk_permute(mod + i0, rel, b);
+        for (int t = 0; t < LK_LANES; t++)
+            pmat[t0 + t] = a[t] * b[t];
+    }
+}
+
 /* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = g->mod: with one
  * example the product of g->pre and g->mod itself, as the tape takes it; with a batch
  * beta pmat + <m pre^T> by the host's gemm (beta 1: adding explore's share). */
@@ -763,6 +786,10 @@ static void layer_products(ls_state *s, const rs_net *net, uint32_t l, const rs_
     /* restrict: pmat is apart from the means (else every store reloads g's pointers) */
     rs_real *restrict pmat = g->pmat;
     const rs_real *restrict pre = g->pre, *restrict mod = g->mod;
+    if (n == 1 && s->nmap[l - 1]) {
+        narrow_products(s, l, n_in, pre, mod, pmat);
+        return;
+    }
     if (n == 1)
         for (uint32_t i = 0; i < ly->n_out; i++)
             for (uint32_t j = 0; j < n_in; j++)
@@ -789,21 +816,25 @@ static void layer_means(ls_state *s, const rs_net *net, uint32_t l)
     layer_products(s, net, l, s->mod_at[l], 0);
 }
 
-/* normalize: layer l's divisors (scales_of) into its cur, from the means layer_means left. */
-static void layer_scales(ls_state *s, const rs_net *net, uint32_t l)
+/* normalize: what layer l's divisors (scales_of) are the RMS of, from the means layer_means
+ * left: five sums of squares (pre with the bias's 1, post, w with the biases, m, <m pre^T>)
+ * into ss and the counts they are means over into cnt (without a modulator m and <m pre> are
+ * zero). */
+static void layer_sums(const ls_state *s, const rs_net *net, uint32_t l, double *ss,
+                       double *cnt)
 {
     const rs_layer *ly = &net->layers[l - 1];
     const uint32_t n_in = ly->n_in, n_in1 = n_in + (uint32_t)s->bias, n_out = ly->n_out;
     const double S = (double)n_out * n_in1;
-    const double ss_w = lk_sumsq(ly->w, (size_t)n_out * n_in)
-                        + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     const int mod = s->mod != MOD_NONE;
-    ls_signals *g = &s->sig[l - 1];
-    /* the bias's pre (1) and weights join the RMS over the n_in1 columns */
-    g->cur = scales_of(s, l, rms_of(lk_sumsq(g->pre, n_in) + s->bias, n_in1),
-                       rms_of(lk_sumsq(g->post, n_out), n_out), rms_of(ss_w, S),
-                       mod ? rms_of(lk_sumsq(g->mod, n_out), n_out) : 0,
-                       mod ? rms_of(lk_sumsq(g->pmat, (size_t)n_out * n_in1), S) : 0);
+    const ls_signals *g = &s->sig[l - 1];
+    ss[0] = lk_sumsq(g->pre, n_in) + s->bias; /* the bias's pre (1) and weights join the */
+    ss[1] = lk_sumsq(g->post, n_out);         /* RMS over the n_in1 columns */
+    ss[2] = lk_sumsq(ly->w, (size_t)n_out * n_in) + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
+    ss[3] = mod ? lk_sumsq(g->mod, n_out) : 0;
+    ss[4] = mod ? lk_sumsq(g->pmat, (size_t)n_out * n_in1) : 0;
+    const double count[5] = { n_in1, n_out, S, n_out, S };
+    memcpy(cnt, count, sizeof count);
 }
 
 /* explore: hidden layer l's estimate (ex_m[l]) added to the means its synapses read, <m> and
@@ -821,19 +852,39 @@ static void explore_means(ls_state *s, const rs_net *net, uint32_t l)
     layer_products(s, net, l, e, 1);
 }
 
-/* What layer l's synapses read: the batch means (layer_means), with normalize the divisors
- * (layer_scales), and their inverses in float, inv: into s->sig[l - 1]. */
-static void layer_signals(ls_state *s, const rs_net *net, uint32_t l)
+/* What the synapses of layers lo..hi read: the batch means (layer_means), with normalize the
+ * divisors (layer_sums, scales_of), and their inverses in float, inv: into s->sig. Every
+ * layer's square roots and divisions are done together (lk_rms, lk_inverse). */
+static void layer_signals(ls_state *s, const rs_net *net, uint32_t lo, uint32_t hi)
 {
-    layer_means(s, net, l);
+    enum { N = (5 * RS_TAPE_MAX_LAYERS + 7) / 8 * 8 };
+    double ss[N], cnt[N], rms[N], div[N], inv[N];
+    const uint32_t n = (5 * (hi - lo + 1) + 7) / 8 * 8; /* lk_rms' and lk_inverse's padding */
+    for (uint32_t k = 5 * (hi - lo + 1); k < n; k++) {
+        ss[k] = 0;
+        cnt[k] = div[k] = 1;
+    }
+    for (uint32_t l = lo; l <= hi; l++) {
+        layer_means(s, net, l);
+        if (s->norm) /* from the feedback error alone, before explore_means adds to it */
+            layer_sums(s, net, l, ss + 5 * (l - lo), cnt + 5 * (l - lo));
+        if (s->ex.weight > 0 && l < net->n_layers)
+            explore_means(s, net, l);
+    }
     if (s->norm)
-        layer_scales(s, net, l);
-    if (s->ex.weight > 0 && l < net->n_layers)
-        explore_means(s, net, l);
-    ls_signals *g = &s->sig[l - 1];
-    const double div[5] = { g->cur.pre, g->cur.post, g->cur.w, g->cur.m, g->cur.pm };
-    for (int k = 0; k < 5; k++)
-        g->inv[k] = (rs_real)(1 / div[k]);
+        lk_rms(ss, cnt, n, rms);
+    for (uint32_t l = lo; l <= hi; l++) {
+        ls_signals *g = &s->sig[l - 1];
+        const double *r = rms + 5 * (l - lo);
+        if (s->norm)
+            g->cur = scales_of(s, l, r[0], r[1], r[2], r[3], r[4]);
+        const double d[5] = { g->cur.pre, g->cur.post, g->cur.w, g->cur.m, g->cur.pm };
+        memcpy(div + 5 * (l - lo), d, sizeof d);
+    }
+    lk_inverse(div, n, inv);
+    for (uint32_t l = lo; l <= hi; l++)
+        for (int k = 0; k < 5; k++)
+            s->sig[l - 1].inv[k] = (rs_real)inv[5 * (l - lo) + k];
 }
 
 /* The Δw of layer l's n synapses in dw, from the read-outs dw holds (lk_step), pm the scaled
@@ -855,8 +906,8 @@ static void layer_output(const ls_state *s, const lk_lstm *cell, uint32_t l, uin
 static void fast_packed(ls_state *s, const rs_net *net)
 {
     const uint32_t L = net->n_layers, T = s->pack_T;
-    for (uint32_t l = 1; l <= L; l++) /* every layer's before any layer's gathers, which wait */
-        layer_signals(s, net, l);     /* on them: the layers' chains run side by side */
+    layer_signals(s, net, 1, L); /* every layer's before any layer's gathers, which wait on
+                                  * them: the layers' chains run side by side */
     for (uint32_t l = 1; l <= L; l++) {
         narrow_gather(s, &net->layers[l - 1], l);
         narrow_inputs(s, l, 0, s->syn[l - 1], T, s->u + s->pack_off[l - 1],
@@ -879,7 +930,7 @@ static void fast_layer(ls_state *s, const rs_net *net, uint32_t l)
     rs_layer *ly = &net->layers[l - 1];
     const uint32_t S = s->syn[l - 1], T = s->tile[l - 1], H = s->hid;
     const lk_lstm *cell = &s->cell[s->n_groups > 1 ? l - 1 : 0];
-    layer_signals(s, net, l);
+    layer_signals(s, net, l, l);
     const int narrow = s->nmap[l - 1] != NULL;
     if (narrow)
         narrow_gather(s, ly, l);
@@ -1109,12 +1160,12 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
             rs_block_reals(&b, &t.hst[l - 1], padded * H);
             rs_block_reals(&b, &t.cst[l - 1], padded * H);
         }
-        rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch);
+        rs_block_reals(&b, &t.mod_at[l], (size_t)net->sizes[l] * net->max_batch + LK_LANES);
         ls_signals *g = &t.sig[l - 1];
         g->cur = (ls_scales){ 1, 1, 1, 1, 1, 1 };
         rs_block_reals(&b, &g->buf[0], net->sizes[l - 1]);
         rs_block_reals(&b, &g->buf[1], net->sizes[l]);
-        rs_block_reals(&b, &g->buf[2], net->sizes[l]);
+        rs_block_reals(&b, &g->buf[2], net->sizes[l] + LK_LANES); /* narrow_products */
         rs_block_reals(&b, &g->pmat, lanes_of(S));
         if (layer_is_narrow(&t, net, l)) { /* read by unit: nmap */
             rs_block_bytes(&b, &t.nmap[l - 1], (size_t)2 * lanes_of(S) * sizeof(uint32_t));
