@@ -556,7 +556,6 @@ static rs_real *narrow_ws(const ls_state *s, uint32_t l)
 static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, n_out = ly->n_out, S = s->syn[l - 1];
-    const uint32_t *mi = s->nmap[l - 1], *mj = mi + lanes_of(S);
     const int mod = s->mod != MOD_NONE;
     const ls_signals *g = &s->sig[l - 1];
     const rs_real ir = g->inv[0], ip = g->inv[1], im = g->inv[3];
@@ -576,11 +575,15 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
     } else {
         memset(m, 0, n_out * sizeof *m);
     }
-    rs_real *ws = narrow_ws(s, l);
+    rs_real *restrict ws = narrow_ws(s, l);
+    const rs_real *restrict w = ly->w, *restrict b = ly->b;
     if (!s->bias) /* synapse k = i n_in + j: w's order */
-        memcpy(ws, ly->w, S * sizeof *ws);
-    for (uint32_t k = 0; s->bias && k < S; k++) /* w_ij at i n_in + j = k - i; bias j = n_in */
-        ws[k] = mj[k] < n_in ? ly->w[k - mi[k]] : ly->b[mi[k]];
+        memcpy(ws, w, S * sizeof *ws);
+    for (uint32_t i = 0; s->bias && i < n_out; i++, ws += n_in + 1) { /* a unit's row of w */
+        for (uint32_t j = 0; j < n_in; j++)                          /* then its bias */
+            ws[j] = w[(size_t)i * n_in + j];
+        ws[n_in] = b[i];
+    }
 }
 
 /* The post units of the block of synapses from t0 of a narrow layer's map mi: mi[t0], returned,
@@ -654,15 +657,15 @@ static void narrow_write(const ls_state *s, uint32_t l, uint32_t s0, uint32_t n,
 static void narrow_scatter(const ls_state *s, rs_layer *ly, uint32_t l)
 {
     const uint32_t n_in = ly->n_in, S = s->syn[l - 1];
-    const uint32_t *mi = s->nmap[l - 1], *mj = mi + lanes_of(S);
-    const rs_real *ws = narrow_ws(s, l);
+    const rs_real *restrict ws = narrow_ws(s, l);
+    rs_real *restrict w = ly->w, *restrict b = ly->b;
     if (!s->bias)
-        memcpy(ly->w, ws, S * sizeof *ws);
-    for (uint32_t k = 0; s->bias && k < S; k++)
-        if (mj[k] < n_in)
-            ly->w[k - mi[k]] = ws[k];
-        else
-            ly->b[mi[k]] = ws[k];
+        memcpy(w, ws, S * sizeof *ws);
+    for (uint32_t i = 0; s->bias && i < ly->n_out; i++, ws += n_in + 1) {
+        for (uint32_t j = 0; j < n_in; j++)
+            w[(size_t)i * n_in + j] = ws[j];
+        b[i] = ws[n_in];
+    }
 }
 
 /* The inputs of the n synapses of one tile into its rows u (pre, post, w, m, pre m, each times
