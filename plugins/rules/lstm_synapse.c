@@ -120,6 +120,9 @@ typedef struct ls_state {
     rs_real *pack_h, *pack_c;           /* its state (H, pack_T) */
     rs_real *unit_in[3];                /* its inputs by unit: pre (n_in + 1), post, m (n_out) */
     lx_state ex;                        /* explore: the perturbation estimate (lstm_explore.h) */
+    uint32_t ex_every;                  /* explore_every: the estimate on every k-th step, */
+    uint64_t ex_steps;                  /* counting steps (and dsteps) from create, */
+    int ex_now;                         /* and whether this step has one */
     rs_real *wf[RS_TAPE_MAX_LAYERS];    /* explore in dstep: the tape's W_l, b_l as float */
     rs_real *bf[RS_TAPE_MAX_LAYERS];
     rs_real *z1f;                       /* their first layer's net input (n_1, batch) */
@@ -164,6 +167,9 @@ static const rs_param_spec ls_params[] = {
     { .name = "explore_fade", .type = RS_PARAM_REAL, .def = 3, .lo = 0, .hi = 100,
       .help = "explore: the estimate times (output error RMS / its largest so far)^fade, so "
               "that exploration fades as the task is solved; 0: never" },
+    { .name = "explore_every", .type = RS_PARAM_INT, .def = 1, .lo = 1, .hi = 1000,
+      .help = "explore: the estimate on the first step and every k-th after it only (none "
+              "added between), so its two passes cost 1/k of them; 2.3: 1, every step" },
     { .name = "clip", .type = RS_PARAM_REAL, .def = 0, .lo = 0, .hi = 1e6,
       .help = "clip every weight to [-c, c] after the update; 0 = none" },
     { .name = "feedback_scale", .type = RS_PARAM_REAL, .def = 1, .lo = 0, .hi = 100,
@@ -455,7 +461,7 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
         }
         rs_tv post_s = per_post(h, t, mean_post, n_out, n_in), w_s = h->tape_reshape(t, wa, S, 1);
         rs_tv ex[2] = { RS_TV_NONE, RS_TV_NONE }; /* explore's share of <m>, <m pre^T> */
-        if (s->ex.weight > 0 && l < L) {
+        if (s->ex_now && l < L) {
             rs_tv e = h->tape_const_real(t, n_out, n, s->ex_m[l]);
             ex[0] = per_post(h, t, batch_mean(h, t, e, n), n_out, n_in);
             ex[1] = n == 1 ? h->tape_mul(t, pre_s, ex[0])
@@ -477,6 +483,14 @@ static rs_tv ls_batch(ls_state *s, rs_tape *t, const rs_net *net, const rs_tv *m
             b[l - 1] = h->tape_slice(t, nw, 1, ly->n_in, 1);
     }
     return loss;
+}
+
+/* Whether this step (or dstep) explores: explore > 0 and, with explore_every = k, the first
+ * step and every k-th after it; sets ex_now, which the update reads. */
+static int explores_now(ls_state *s)
+{
+    s->ex_now = s->ex.weight > 0 && s->ex_steps++ % s->ex_every == 0;
+    return s->ex_now;
 }
 
 /* explore on the tape's weights: the estimate step's fast_explore adds, for ls_batch to add
@@ -511,7 +525,7 @@ static double ls_update(ls_state *s, rs_ctx *ctx, rs_tape *t, const rs_net *net,
                         rs_tv *carry)
 {
     const rs_host *h = s->base.host;
-    if (s->ex.weight > 0)
+    if (explores_now(s))
         tape_explore(s, ctx, t, net, batch, w, b);
     rs_tv x = h->tape_const_real(t, batch->n_in, batch->n, batch->x);
     rs_tv y = h->tape_const_real(t, batch->n_out, batch->n, batch->y);
@@ -871,7 +885,7 @@ static void layer_signals(ls_state *s, const rs_net *net, uint32_t lo, uint32_t 
         layer_means(s, net, l);
         if (s->norm) /* from the feedback error alone, before explore_means adds to it */
             layer_sums(s, net, l, ss + 5 * (l - lo), cnt + 5 * (l - lo));
-        if (s->ex.weight > 0 && l < net->n_layers)
+        if (s->ex_now && l < net->n_layers)
             explore_means(s, net, l);
     }
     if (s->norm)
@@ -1015,7 +1029,7 @@ static rs_status ls_step(void *state, rs_ctx *ctx, rs_net *net, const rs_batch *
         return h->fail(ctx, st, "lstm_synapse: the forward pass failed");
     const double loss = h->loss(s->loss, net->a[L], batch->y, net->sizes[L], batch->n, NULL);
     fast_modulator(s, net, batch->y, loss);
-    if (s->ex.weight > 0)
+    if (explores_now(s))
         fast_explore(s, ctx, net, batch);
     if (s->packed)
         fast_packed(s, net);
@@ -1130,6 +1144,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         .skip_init = host->param_real(p, "skip_init"),
         .loss = task->loss,
         .bias = net->layers[0].b != NULL,
+        .ex_every = 1,
     };
     if (t.mod == MOD_ERROR && L >= 2) { /* explore: only hidden units are perturbed */
         uint32_t units = 0; /* the estimate's variance grows with them: explore / units */
@@ -1138,6 +1153,7 @@ static rs_status ls_create(const rs_host *host, rs_ctx *ctx, const rs_params *p,
         t.ex.weight = host->param_real(p, "explore") / units;
         t.ex.sigma = host->param_real(p, "explore_sigma");
         t.ex.fade = host->param_real(p, "explore_fade");
+        t.ex_every = (uint32_t)host->param_int(p, "explore_every");
     }
     scale_units(&t, net);
     t.n_feat = t.mod == MOD_NONE ? 3 : t.pre_mod ? 5 : 4;

@@ -263,6 +263,9 @@ START_TEST(test_lstm_fast_equals_tape)
         { "lstm_synapse", "weights=,explore=0,gate_power=1", { 2, 10, 1 }, 2, 1, 0, "relu",
           "tanh" },
         { "lstm_synapse", "weights=,gate_power=3", { 2, 6, 1 }, 2, 2, 1, "tanh", "tanh" },
+        /* explore on every other step only: steps 0 and 2 of the four explore, 1 and 3 not */
+        { "lstm_synapse", "weights=,explore_every=2", { 2, 10, 1 }, 2, 1, 1, "relu",
+          "identity" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
         check_fast_equals_tape(&cases[k]);
