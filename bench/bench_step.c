@@ -2,7 +2,9 @@
  * alignment, direct feedback alignment, sign symmetry when built) and of the meta-learned rules
  * (lstm_synapse, meta_hebbian, with their shipped weights; on 2-10-1 also lstm_synapse with
  * explore=0, untrained: the operations of 2.2's trained rule plus the squared gate, so the
- * share of the step its exploration takes), through exactly the path a
+ * share of the step its exploration takes, and untrained with explore_every 1 to 4
+ * (a weights file accepts only the parameters it was trained with; the operations are the
+ * trained rule's): the exploration on every k-th step only), through the path a
  * `ruleset compare` job takes (task.batch -> rule.step via the plugin descriptors), single
  * thread, with the FLOP rate each step implies and that rate as a share of two peaks measured
  * by this same run on this same core (bench/peak.h):
@@ -159,6 +161,14 @@ int main(int argc, char **argv)
           "lr=0.0001,loss=mse" },
         { "2-10-1 batch 1 lstm_synapse", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
           "lstm_synapse", "" },
+        { "2-10-1 batch 1 lstm_synapse untrained", { 2, 10, 1 }, 2, 1, "relu", "identity",
+          "fn=add", "lstm_synapse", "weights=" },
+        { "2-10-1 batch 1 lstm_synapse explore_every=2 untrained", { 2, 10, 1 }, 2, 1, "relu",
+          "identity", "fn=add", "lstm_synapse", "explore_every=2,weights=" },
+        { "2-10-1 batch 1 lstm_synapse explore_every=3 untrained", { 2, 10, 1 }, 2, 1, "relu",
+          "identity", "fn=add", "lstm_synapse", "explore_every=3,weights=" },
+        { "2-10-1 batch 1 lstm_synapse explore_every=4 untrained", { 2, 10, 1 }, 2, 1, "relu",
+          "identity", "fn=add", "lstm_synapse", "explore_every=4,weights=" },
         { "2-10-1 batch 1 lstm_synapse explore=0 untrained", { 2, 10, 1 }, 2, 1, "relu",
           "identity", "fn=add", "lstm_synapse", "explore=0,weights=" },
         { "2-10-1 batch 1 meta_hebbian", { 2, 10, 1 }, 2, 1, "relu", "identity", "fn=add",
