@@ -613,8 +613,8 @@ static uint32_t block_units(const uint32_t *mi, uint32_t t0, uint32_t *rel)
 
 /* The rows u (F, T) of the n synapses of a narrow layer from synapse s0, as tile_inputs writes
  * them: w and <m pre> (times its divisor's inverse, into pm; pmat is in synapse order) by
- * synapse, the rest by unit; lanes_of(n) columns, the padding's from the map's padding (unit
- * 0) and the zeros of pmat's and ws'. Rows 3 and 4 are written whatever the modulator
+ * synapse, the rest by unit; lanes_of(n) columns, the padding's from the map's padding (the
+ * last synapse's post unit, pre unit 0) and what pmat and ws hold there. Rows 3 and 4 are written whatever the modulator
  * (lk_step reads only F rows). u and pm may point into a tile shared with other layers
  * (fast_packed); the caller zeroes the tile's columns past lanes_of(n) (tile_pad). */
 static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint32_t T,
@@ -917,9 +917,9 @@ static void layer_output(const ls_state *s, const lk_lstm *cell, uint32_t l, uin
         lk_out_raw(cell, n, pm, dw);
 }
 
-/* packed: every layer's synapses side by side in one tile (layer l's from pack_off[l - 1]),
- * so a small net runs the cell on ceil(sum S_l / LK_LANES) blocks instead of one tile per
- * layer, each rounded up on its own. The lanes are independent: the same values as fast_layer. */
+/* packed: every layer's synapses side by side in one tile (layer l's from pack_off[l - 1], a
+ * block boundary), so a small net computes every layer's scales together and runs the cell on
+ * all its blocks in one call. The lanes are independent: the same values as fast_layer. */
 static void fast_packed(ls_state *s, const rs_net *net)
 {
     const uint32_t L = net->n_layers, T = s->pack_T;
