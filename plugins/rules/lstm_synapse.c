@@ -53,6 +53,10 @@
 #include <math.h>
 #include <stdio.h>
 
+/* The state's buffers, about 15 a weight layer: a net of RS_TAPE_MAX_LAYERS layers declares
+ * more than rule_util.h's default of 256 (tests/unit/test_rule_util.c's deepest net). */
+#define RS_BLOCK_MAX_PARTS 320
+
 #include "lstm_explore.h"
 #include "lstm_kernel.h"
 #include "meta_rules.h"
