@@ -181,10 +181,16 @@ static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_re
         lk_step_fh(p, p->n_feat, p->hid, T, x, z, h, c, r);
 }
 
-/* out[t] = table[idx[t]] for the LK_LANES lanes of a block, every idx[t] < LK_LANES: one
- * permute of a register where AVX-512 has it (a layer narrower than a vector reads its units'
- * values this way: a compiler's gather loop of scalar loads and stores cost more than the
- * block's LSTM cell), a plain loop elsewhere; the same values either way. */
+/* Gathers of a block of LK_LANES synapses by unit, for a layer narrower than a vector: one
+ * permute of a register where AVX-512 has it (a compiler's gather loop of scalar loads and
+ * stores cost more than the block's LSTM cell), plain loops elsewhere; the same values either
+ * way. No stack array is involved: ASan's fake stack frames do not keep the 64-byte alignment a
+ * compiler gives a local array it vectorises (lk_reduce).
+ *   lk_permute:      out[t] = table[idx[t]], every idx[t] < LK_LANES;
+ *   lk_permute_unit: out[t] = table[unit[t]], the block's units within LK_LANES of unit[0]
+ *                    (a block spans at most LK_LANES units), table readable that far;
+ *   lk_unit_product: out[t] = pre1[pre_unit[t]] mod[post_unit[t]], pre1 = pre (n_in of them)
+ *                    with a 1 after them (the bias's pre), n_in < LK_LANES. */
 static inline void lk_permute(const rs_real *table, const uint32_t *idx, rs_real *out)
 {
 #if defined(__AVX512F__) && LK_LANES == 16
@@ -192,6 +198,40 @@ static inline void lk_permute(const rs_real *table, const uint32_t *idx, rs_real
 #else
     for (int t = 0; t < LK_LANES; t++)
         out[t] = table[idx[t]];
+#endif
+}
+
+#if defined(__AVX512F__) && LK_LANES == 16
+static inline __m512 lk_unit_vec(const rs_real *table, const uint32_t *unit)
+{
+    const __m512i rel = _mm512_sub_epi32(_mm512_loadu_si512(unit), _mm512_set1_epi32((int)unit[0]));
+    return _mm512_permutexvar_ps(rel, _mm512_loadu_ps(table + unit[0]));
+}
+#endif
+
+static inline void lk_permute_unit(const rs_real *table, const uint32_t *unit, rs_real *out)
+{
+#if defined(__AVX512F__) && LK_LANES == 16
+    _mm512_storeu_ps(out, lk_unit_vec(table, unit));
+#else
+    for (int t = 0; t < LK_LANES; t++)
+        out[t] = table[unit[t]];
+#endif
+}
+
+static inline void lk_unit_product(const rs_real *pre, uint32_t n_in, const uint32_t *pre_unit,
+                                   const rs_real *mod, const uint32_t *post_unit, rs_real *out)
+{
+#if defined(__AVX512F__) && LK_LANES == 16
+    const __m512 pre1 = _mm512_mask_blend_ps((__mmask16)(1u << n_in),
+                                             _mm512_maskz_loadu_ps((__mmask16)((1u << n_in) - 1),
+                                                                   pre),
+                                             _mm512_set1_ps(1));
+    const __m512 a = _mm512_permutexvar_ps(_mm512_loadu_si512(pre_unit), pre1);
+    _mm512_storeu_ps(out, _mm512_mul_ps(a, lk_unit_vec(mod, post_unit)));
+#else
+    for (int t = 0; t < LK_LANES; t++)
+        out[t] = (pre_unit[t] < n_in ? pre[pre_unit[t]] : 1) * mod[post_unit[t]];
 #endif
 }
 

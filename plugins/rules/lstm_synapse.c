@@ -66,6 +66,7 @@
 #define LS_TILE 256      /* step: the largest tile of synapses (a multiple of LK_LANES) */
 
 enum { MOD_ERROR, MOD_GLOBAL, MOD_NONE };
+enum { LS_SCALES = (5 * RS_TAPE_MAX_LAYERS + 7) / 8 * 8 }; /* five divisors a layer, padded */
 
 /* normalize: what layer l's signals are divided by at one step, and the step's unit. */
 typedef struct ls_scales {
@@ -123,6 +124,9 @@ typedef struct ls_state {
     uint32_t pack_off[RS_TAPE_MAX_LAYERS];
     rs_real *pack_h, *pack_c;           /* its state (H, pack_T) */
     rs_real *unit_in[3];                /* its inputs by unit: pre (n_in + 1), post, m (n_out) */
+    double sc[5][LS_SCALES];            /* layer_signals' scratch: sums of squares, counts, RMS,
+                                         * divisors, inverses (here, not on the stack: ASan's
+                                         * fake stack frames break a local array's alignment) */
     lx_state ex;                        /* explore: the perturbation estimate (lstm_explore.h) */
     uint32_t ex_every;                  /* explore_every: the estimate on every k-th step, */
     uint64_t ex_steps;                  /* counting steps (and dsteps) from create, */
@@ -604,17 +608,6 @@ static void narrow_gather(ls_state *s, const rs_layer *ly, uint32_t l)
     }
 }
 
-/* The post units of the block of synapses from t0 of a narrow layer's map mi: mi[t0], returned,
- * plus rel[t] (a block of LK_LANES synapses spans at most LK_LANES units: rel[t] < LK_LANES,
- * as lk_permute needs). */
-static uint32_t block_units(const uint32_t *mi, uint32_t t0, uint32_t *rel)
-{
-    const uint32_t i0 = mi[t0];
-    for (int t = 0; t < LK_LANES; t++)
-        rel[t] = mi[t0 + t] - i0;
-    return i0;
-}
-
 /* The rows u (F, T) of the n synapses of a narrow layer from synapse s0, as tile_inputs writes
  * them: w and <m pre> (times its divisor's inverse, into pm; pmat is in synapse order) by
  * synapse, the rest by unit; lanes_of(n) columns, the padding's from the map's padding (the
@@ -635,12 +628,10 @@ static void narrow_inputs(ls_state *s, uint32_t l, uint32_t s0, uint32_t n, uint
     rs_real *restrict u0 = u, *restrict u1 = u + T, *restrict u2 = u1 + T;
     rs_real *restrict u3 = u2 + T, *restrict u4 = u3 + T;
     n = lanes_of(n);
-    for (uint32_t t0 = 0; t0 < n; t0 += LK_LANES) {
-        uint32_t rel[LK_LANES];
-        const uint32_t i0 = block_units(mi, t0, rel);
-        lk_permute(pre, mj + t0, u0 + t0);
-        lk_permute(post + i0, rel, u1 + t0);
-        lk_permute(m + i0, rel, u3 + t0);
+    for (uint32_t t0 = 0; t0 < n; t0 += LK_LANES) { /* post and m read a block past a */
+        lk_permute(pre, mj + t0, u0 + t0);           /* block's first unit: unit_in has room */
+        lk_permute_unit(post, mi + t0, u1 + t0);
+        lk_permute_unit(m, mi + t0, u3 + t0);
     }
     for (uint32_t t = 0; t < n; t++)
         u2[t] = ls_in(w[t] * iw);
@@ -781,18 +772,8 @@ static void narrow_products(const ls_state *s, uint32_t l, uint32_t n_in, const 
                             const rs_real *mod, rs_real *pmat)
 {
     const uint32_t P = lanes_of(s->syn[l - 1]), *mi = s->nmap[l - 1], *mj = mi + P;
-    rs_real pre1[LK_LANES] = { 0 }; /* n_in < LS_NARROW = LK_LANES */
-    memcpy(pre1, pre, n_in * sizeof *pre);
-    pre1[n_in] = 1;
-    for (uint32_t t0 = 0; t0 < P; t0 += LK_LANES) {
-        uint32_t rel[LK_LANES];
-        rs_real a[LK_LANES], b[LK_LANES];
-        const uint32_t i0 = block_units(mi, t0, rel);
-        lk_permute(pre1, mj + t0, a);
-        lk_permute(mod + i0, rel, b);
-        for (int t = 0; t < LK_LANES; t++)
-            pmat[t0 + t] = a[t] * b[t];
-    }
+    for (uint32_t t0 = 0; t0 < P; t0 += LK_LANES) /* n_in < LS_NARROW = LK_LANES */
+        lk_unit_product(pre, n_in, mj + t0, mod, mi + t0, pmat + t0);
 }
 
 /* <m pre^T> of layer l into pmat (n_out, n_in + bias), its bias column <m> = g->mod: with one
@@ -854,8 +835,11 @@ static void layer_sums(const ls_state *s, const rs_net *net, uint32_t l, double 
     ss[2] = lk_sumsq(ly->w, (size_t)n_out * n_in) + (s->bias ? lk_sumsq(ly->b, n_out) : 0);
     ss[3] = mod ? lk_sumsq(g->mod, n_out) : 0;
     ss[4] = mod ? lk_sumsq(g->pmat, (size_t)n_out * n_in1) : 0;
-    const double count[5] = { n_in1, n_out, S, n_out, S };
-    memcpy(cnt, count, sizeof count);
+    cnt[0] = n_in1;
+    cnt[1] = n_out;
+    cnt[2] = S;
+    cnt[3] = n_out;
+    cnt[4] = S;
 }
 
 /* explore: hidden layer l's estimate (ex_m[l]) added to the means its synapses read, <m> and
@@ -878,8 +862,7 @@ static void explore_means(ls_state *s, const rs_net *net, uint32_t l)
  * layer's square roots and divisions are done together (lk_rms, lk_inverse). */
 static void layer_signals(ls_state *s, const rs_net *net, uint32_t lo, uint32_t hi)
 {
-    enum { N = (5 * RS_TAPE_MAX_LAYERS + 7) / 8 * 8 };
-    double ss[N], cnt[N], rms[N], div[N], inv[N];
+    double *ss = s->sc[0], *cnt = s->sc[1], *rms = s->sc[2], *div = s->sc[3], *inv = s->sc[4];
     const uint32_t n = (5 * (hi - lo + 1) + 7) / 8 * 8; /* lk_rms' and lk_inverse's padding */
     for (uint32_t k = 5 * (hi - lo + 1); k < n; k++) {
         ss[k] = 0;
@@ -899,8 +882,12 @@ static void layer_signals(ls_state *s, const rs_net *net, uint32_t lo, uint32_t 
         const double *r = rms + 5 * (l - lo);
         if (s->norm)
             g->cur = scales_of(s, l, r[0], r[1], r[2], r[3], r[4]);
-        const double d[5] = { g->cur.pre, g->cur.post, g->cur.w, g->cur.m, g->cur.pm };
-        memcpy(div + 5 * (l - lo), d, sizeof d);
+        double *d = div + 5 * (l - lo);
+        d[0] = g->cur.pre;
+        d[1] = g->cur.post;
+        d[2] = g->cur.w;
+        d[3] = g->cur.m;
+        d[4] = g->cur.pm;
     }
     lk_inverse(div, n, inv);
     for (uint32_t l = lo; l <= hi; l++)
