@@ -70,11 +70,10 @@ static inline void lk_clamp(lk_vec *a)
 
 /* Rows r..r+3 of z (4H, LK_LANES) = w [x; h] + b, clamped to +-LK_ZMAX, for the LK_LANES
  * synapses from lane t0 (four accumulators share every load of x and h). */
-static inline __attribute__((always_inline)) void
-lk_gates4(const lk_lstm *p, uint32_t F, uint32_t H, uint32_t T, uint32_t t0, const rs_real *x,
-          const rs_real *h, uint32_t r, rs_real *z)
+static inline void lk_gates4(const lk_lstm *p, uint32_t T, uint32_t t0, const rs_real *x,
+                             const rs_real *h, uint32_t r, rs_real *z)
 {
-    const uint32_t K = F + H;
+    const uint32_t F = p->n_feat, K = F + p->hid;
     const rs_real *w = p->w + (size_t)r * K, *w1 = w + K, *w2 = w1 + K, *w3 = w2 + K;
     lk_vec a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
     a0 += p->b[r];
@@ -113,7 +112,7 @@ static inline void lk_sigmoid_dens(rs_real *z, uint32_t rows)
         z[k] = 1 + fm_pow2(z[k]);
 }
 
-static inline __attribute__((always_inline)) void lk_gate_exps(rs_real *z, uint32_t H)
+static inline void lk_gate_exps(rs_real *z, uint32_t H)
 {
     lk_sigmoid_dens(z, 2 * H); /* i and f */
     rs_real *zg = z + (size_t)2 * H * LK_LANES;
@@ -128,8 +127,7 @@ static inline __attribute__((always_inline)) void lk_gate_exps(rs_real *z, uint3
  * sigma(z_i) tanh(z_g) and h = sigma(z_o) tanh(c') over common denominators, two divisions
  * instead of five (division is the slowest vector op); tanh(c') = -(e_c - 1) / (1 + e_c),
  * e_c = e^{-2c'}. */
-static inline __attribute__((always_inline)) void
-lk_unit(const rs_real *z, uint32_t H, uint32_t k, rs_real *c, rs_real *h)
+static inline void lk_unit(const rs_real *z, uint32_t H, uint32_t k, rs_real *c, rs_real *h)
 {
     const rs_real *di = z + (size_t)k * LK_LANES, *df = z + (size_t)(H + k) * LK_LANES;
     const rs_real *egm1 = z + (size_t)(2 * H + k) * LK_LANES;
@@ -144,15 +142,17 @@ lk_unit(const rs_real *z, uint32_t H, uint32_t k, rs_real *c, rs_real *h)
     }
 }
 
-/* lk_step's body for F inputs and H units: inlined with constants (lk_step), the compiler
- * unrolls every loop of a block and keeps its gates in registers. */
-static inline __attribute__((always_inline)) void
-lk_step_fh(const lk_lstm *p, uint32_t F, uint32_t H, uint32_t T, const rs_real *x, rs_real *z,
-           rs_real *h, rs_real *c, rs_real *r)
+/* One step for a tile of T synapses (T a multiple of LK_LANES), LK_LANES at a time: x (F, T) the
+ * inputs; h and c (H, T) the state, updated in place (a block's gates read its h before its
+ * cell writes it). z is scratch for one block, (4H, LK_LANES). r (T) receives the read-out
+ * v.h + c0, which the rule turns into Δw (lk_out_raw, lk_out_bounded). */
+static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_real *z,
+                           rs_real *h, rs_real *c, rs_real *r)
 {
+    const uint32_t H = p->hid;
     for (uint32_t t0 = 0; t0 < T; t0 += LK_LANES) {
         for (uint32_t q = 0; q < 4 * H; q += 4)
-            lk_gates4(p, F, H, T, t0, x, h, q, z);
+            lk_gates4(p, T, t0, x, h, q, z);
         lk_gate_exps(z, H);
         lk_vec acc = { 0 };
         acc += p->c0;
@@ -165,20 +165,6 @@ lk_step_fh(const lk_lstm *p, uint32_t F, uint32_t H, uint32_t T, const rs_real *
         }
         memcpy(r + t0, &acc, sizeof acc);
     }
-}
-
-/* One step for a tile of T synapses (T a multiple of LK_LANES), LK_LANES at a time: x (F, T) the
- * inputs; h and c (H, T) the state, updated in place (a block's gates read its h before its
- * cell writes it). z is scratch for one block, (4H, LK_LANES). r (T) receives the read-out
- * v.h + c0, which the rule turns into Δw (lk_out_raw, lk_out_bounded). The shipped rule's
- * shape (5 inputs, 1 unit) has its own copy with both constant; the same operations. */
-static inline void lk_step(const lk_lstm *p, uint32_t T, const rs_real *x, rs_real *z,
-                           rs_real *h, rs_real *c, rs_real *r)
-{
-    if (p->n_feat == 5 && p->hid == 1)
-        lk_step_fh(p, 5, 1, T, x, z, h, c, r);
-    else
-        lk_step_fh(p, p->n_feat, p->hid, T, x, z, h, c, r);
 }
 
 /* Gathers of a block of LK_LANES synapses by unit, for a layer narrower than a vector: one
